@@ -1,0 +1,1 @@
+# operations pieces (control socket, anycastctl, bird view, metrics, drain)
