@@ -1,0 +1,609 @@
+/* The agent decides.  Once per cycle it starts every probe; when the last one
+ * has reported, the cycle is good if all passed, and the state machine in
+ * state.c says whether to announce or withdraw.  The agent then makes the
+ * link match that decision, and keeps it matched: whoever else changes the
+ * link (an operator's `ip`, systemd-networkd), the agent puts it back.
+ *
+ * It owns the loop, the signals (signalfd), the cycle timer and the systemd
+ * watchdog timer.  The watchdog is fed only while cycles complete, so a stuck
+ * loop or a stuck probe lets systemd restart us.
+ *
+ * It does not talk DNS, netlink or sd_notify itself: probe/, netlink/ and
+ * systemd/ do, and report back through callbacks. */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "conf.h"
+#include "link.h"
+#include "log.h"
+#include "loop.h"
+#include "notify.h"
+#include "probe.h"
+#include "state.h"
+
+struct agent;
+
+struct slot {
+	struct agent		*agent;
+	struct probe		*probe;
+	struct probe_report	 last;
+	bool			 have;		/* last is meaningful */
+	bool			 done;		/* reported in this cycle */
+};
+
+struct agent {
+	struct loop		*loop;
+	struct conf		*conf;
+	struct notify		*notify;
+	struct nl_link		*link;
+	struct health		 health;
+	struct slot		 slots[CONF_MAX_PROBES];
+	int			 nslots;
+
+	struct loop_timer	*cycle_timer;
+	struct loop_timer	*wd_timer;
+	int			 sigfd;
+	sigset_t		 oldmask;
+
+	bool			 in_cycle;
+	int			 outstanding;
+	uint64_t		 cycle_start_us;
+	uint64_t		 last_cycle_done_us;
+	uint64_t		 last_cycle_dur_us;
+	uint64_t		 cycles;
+	uint64_t		 wd_stale_us;	/* no ping when cycles are older */
+	bool			 wd_starving;	/* logged that pings stopped */
+
+	enum nl_state		 seen_link;	/* last state we logged */
+	bool			 absent_logged;
+	int			 exit_code;
+};
+
+static void	 cycle_start(struct loop *, void *);
+static void	 enforce(struct agent *, const char *why);
+static void	 update_status(struct agent *);
+
+static uint64_t
+ms_to_us(uint32_t ms)
+{
+	return (uint64_t)ms * 1000u;
+}
+
+static void
+fmt_duration(char *buf, size_t len, uint64_t us)
+{
+	if (us < 1000u)
+		snprintf(buf, len, "%lluus", (unsigned long long)us);
+	else if (us < 10000000u)
+		snprintf(buf, len, "%.1fms", (double)us / 1000.0);
+	else if (us < 600000000u)
+		snprintf(buf, len, "%.1fs", (double)us / 1e6);
+	else
+		snprintf(buf, len, "%.1fm", (double)us / 6e7);
+}
+
+static void
+health_params_from(const struct conf *c, struct health_params *p)
+{
+	p->rise = c->rise;
+	p->fall = c->fall;
+	p->interval_us = ms_to_us(c->interval_ms);
+	p->fast_interval_us = ms_to_us(c->fast_interval_ms);
+	p->hold_down_us = ms_to_us(c->hold_down_ms);
+}
+
+/* --- probes ------------------------------------------------------------ */
+
+static void
+cycle_done(struct agent *a)
+{
+	struct health *h = &a->health;
+	uint64_t now = loop_now_us(), next;
+	enum health_state before = h->state;
+	uint64_t since = h->since;
+	char reason[512], dur[32];
+	enum verdict v;
+	bool good = true;
+	size_t off = 0;
+	int i, bad = 0;
+
+	a->in_cycle = false;
+	a->cycles++;
+	a->last_cycle_done_us = now;
+	a->last_cycle_dur_us = now - a->cycle_start_us;
+
+	reason[0] = '\0';
+	for (i = 0; i < a->nslots; i++) {
+		const struct slot *s = &a->slots[i];
+
+		if (s->last.result == PROBE_OK)
+			continue;
+		good = false;
+		if (bad++ < 4 && off < sizeof(reason))
+			off += (size_t)snprintf(reason + off, sizeof(reason) - off,
+			    ", probe %s: %s", probe_name(s->probe), s->last.detail);
+	}
+
+	v = health_step(h, good, now);
+	fmt_duration(dur, sizeof(dur), now - since);
+	if (v == VERDICT_WITHDRAW)
+		log_notice("withdrawn: %d failed cycles%s (was %s for %s)",
+		    h->bad, reason, health_state_str(before), dur);
+	else if (v == VERDICT_ANNOUNCE)
+		log_notice("announced: %d good cycles, %d probe%s ok "
+		    "(was %s for %s)", h->good, a->nslots,
+		    a->nslots == 1 ? "" : "s", health_state_str(before), dur);
+	if (v != VERDICT_NONE)
+		enforce(a, "state change");
+	else if (nl_link_state(a->link) != NL_ABSENT &&
+	    (nl_link_state(a->link) == NL_UP) != (h->state == HEALTH_ANNOUNCED))
+		/* A previous attempt failed; try again every cycle. */
+		enforce(a, "retry");
+
+	a->wd_starving = false;
+	update_status(a);
+
+	next = a->cycle_start_us + health_next_interval(h);
+	(void)loop_timer_arm_at(a->cycle_timer, next > now ? next : now);
+}
+
+static void
+probe_done(void *arg, struct probe *p, const struct probe_report *r)
+{
+	struct slot *s = arg;
+	struct agent *a = s->agent;
+
+	(void)p;
+	s->last = *r;
+	s->have = true;
+	if (s->done || !a->in_cycle)
+		return;
+	s->done = true;
+	log_debug("probe %s: %s (%llu us)", probe_name(s->probe), r->detail,
+	    (unsigned long long)r->latency_us);
+	if (--a->outstanding == 0)
+		cycle_done(a);
+}
+
+static void
+cycle_start(struct loop *l, void *arg)
+{
+	struct agent *a = arg;
+	int i;
+
+	(void)l;
+	if (a->in_cycle)
+		return;
+	a->in_cycle = true;
+	a->cycle_start_us = loop_now_us();
+	a->outstanding = a->nslots;
+	for (i = 0; i < a->nslots; i++)
+		a->slots[i].done = false;
+	for (i = 0; i < a->nslots; i++) {
+		struct slot *s = &a->slots[i];
+
+		if (probe_start(s->probe) == 0)
+			continue;
+		/* Cannot start (still in flight): count it as a failure of
+		 * this cycle rather than stall the cycle. */
+		memset(&s->last, 0, sizeof(s->last));
+		s->last.result = PROBE_SOCKET_ERROR;
+		s->last.rcode = -1;
+		snprintf(s->last.detail, sizeof(s->last.detail),
+		    "could not start the query");
+		s->have = true;
+		s->done = true;
+		if (--a->outstanding == 0)
+			cycle_done(a);
+	}
+}
+
+static void
+probes_free(struct agent *a)
+{
+	int i;
+
+	for (i = 0; i < a->nslots; i++)
+		probe_free(a->slots[i].probe);
+	memset(a->slots, 0, sizeof(a->slots));
+	a->nslots = 0;
+	a->in_cycle = false;
+}
+
+static int
+probes_new(struct agent *a)
+{
+	const struct conf *c = a->conf;
+	struct probe_conf pc;
+	int i;
+
+	for (i = 0; i < c->nprobes; i++) {
+		const struct conf_probe *cp = &c->probes[i];
+
+		memset(&pc, 0, sizeof(pc));
+		pc.name = cp->name;
+		pc.server = cp->server;
+		pc.server_len = cp->server_len;
+		pc.qname = cp->qname;
+		pc.qtype = cp->qtype;
+		pc.tcp = cp->tcp;
+		pc.timeout_ms = cp->timeout_ms;
+		pc.rcode = cp->rcode;
+		pc.authoritative = cp->authoritative;
+		pc.answer = cp->answer;
+		a->slots[i].agent = a;
+		a->slots[i].probe = probe_new(a->loop, &pc, probe_done,
+		    &a->slots[i]);
+		if (a->slots[i].probe == NULL) {
+			log_warn("probe %s: cannot create", cp->name);
+			a->nslots = i;
+			probes_free(a);
+			return -1;
+		}
+		a->nslots = i + 1;
+	}
+	return 0;
+}
+
+/* --- the link ---------------------------------------------------------- */
+
+static void
+enforce(struct agent *a, const char *why)
+{
+	bool want = a->health.state == HEALTH_ANNOUNCED;
+	enum nl_state st = nl_link_state(a->link);
+
+	if (st == NL_ABSENT) {
+		if (!a->absent_logged)
+			log_warnx("%s: interface does not exist; it will be set "
+			    "%s when it appears", a->conf->interface,
+			    want ? "up" : "down");
+		a->absent_logged = true;
+		return;
+	}
+	if ((st == NL_UP) == want)
+		return;
+	if (nl_link_set_up(a->link, want) == -1) {
+		log_warn("%s: cannot set link %s (%s)", a->conf->interface,
+		    want ? "up" : "down", why);
+		return;
+	}
+	log_debug("%s: set %s (%s)", a->conf->interface, want ? "up" : "down",
+	    why);
+}
+
+static void
+link_changed(void *arg, enum nl_state st, int ifindex, unsigned flags)
+{
+	struct agent *a = arg;
+	bool want = a->health.state == HEALTH_ANNOUNCED;
+
+	(void)flags;
+	if (st != a->seen_link) {
+		if (st == NL_ABSENT)
+			log_warnx("%s: interface deleted", a->conf->interface);
+		else if (a->seen_link == NL_ABSENT)
+			log_info("%s: interface appeared (index %d), link %s",
+			    a->conf->interface, ifindex, nl_state_str(st));
+		a->seen_link = st;
+	}
+	if (st == NL_ABSENT) {
+		a->absent_logged = true;	/* said just now */
+		update_status(a);
+		return;
+	}
+	a->absent_logged = false;
+	if ((st == NL_UP) != want) {
+		log_warnx("%s: link was set %s behind our back while %s; "
+		    "setting it %s again", a->conf->interface, nl_state_str(st),
+		    health_state_str(a->health.state), want ? "up" : "down");
+		enforce(a, "re-assert");
+	}
+	update_status(a);
+}
+
+/* --- systemd ----------------------------------------------------------- */
+
+static void
+update_status(struct agent *a)
+{
+	char dur[32];
+	int i, ok = 0;
+
+	for (i = 0; i < a->nslots; i++)
+		if (a->slots[i].have && a->slots[i].last.result == PROBE_OK)
+			ok++;
+	fmt_duration(dur, sizeof(dur), a->last_cycle_dur_us);
+	notify_status(a->notify, "%s%s; %d/%d probes ok; link %s %s; "
+	    "last cycle %s",
+	    health_state_str(a->health.state),
+	    a->health.drained ? " (drained)" : "", ok, a->nslots,
+	    a->conf->interface, nl_state_str(nl_link_state(a->link)),
+	    a->cycles ? dur : "pending");
+}
+
+static uint64_t
+max_timeout_us(const struct conf *c)
+{
+	uint32_t m = 0;
+	int i;
+
+	for (i = 0; i < c->nprobes; i++)
+		if (c->probes[i].timeout_ms > m)
+			m = c->probes[i].timeout_ms;
+	return ms_to_us(m);
+}
+
+static void
+watchdog_setup(struct agent *a)
+{
+	uint64_t wd = notify_watchdog_usec(a->notify);
+	uint64_t need = ms_to_us(a->conf->interval_ms) + max_timeout_us(a->conf);
+
+	if (wd == 0)
+		return;
+	/* Cycles complete at least every interval + timeout; allow half a
+	 * watchdog period on top for scheduling noise. */
+	a->wd_stale_us = need + wd / 2;
+	if (need >= wd)
+		log_warnx("WatchdogSec is %llu ms but a cycle may take %llu ms "
+		    "(interval + timeout): systemd will kill anycastd",
+		    (unsigned long long)(wd / 1000),
+		    (unsigned long long)(need / 1000));
+}
+
+static void
+watchdog_tick(struct loop *l, void *arg)
+{
+	struct agent *a = arg;
+	uint64_t wd = notify_watchdog_usec(a->notify), now = loop_now_us();
+
+	(void)l;
+	if (now - a->last_cycle_done_us < a->wd_stale_us)
+		notify_watchdog(a->notify);
+	else if (!a->wd_starving) {
+		a->wd_starving = true;
+		log_warnx("no probe cycle completed for %llu ms: not feeding "
+		    "the watchdog",
+		    (unsigned long long)((now - a->last_cycle_done_us) / 1000));
+	}
+	(void)loop_timer_arm(a->wd_timer, wd / 2);
+}
+
+/* --- reload and signals ------------------------------------------------ */
+
+static void
+log_conf_error(void *arg, const char *file, int line, const char *msg)
+{
+	(void)arg;
+	if (line > 0)
+		log_warnx("%s:%d: %s", file, line, msg);
+	else
+		log_warnx("%s: %s", file, msg);
+}
+
+static void
+reload(struct agent *a)
+{
+	struct conf *nc, *old = a->conf;
+	struct health_params p;
+	struct nl_link *nl = NULL;
+
+	notify_reloading(a->notify);
+	log_info("%s: reloading", old->path);
+	if ((nc = conf_load(old->path, log_conf_error, NULL)) == NULL) {
+		log_warnx("%s: reload failed, still running the previous "
+		    "configuration", old->path);
+		goto done;
+	}
+	if (strcmp(nc->interface, old->interface) != 0) {
+		nl = nl_link_new(a->loop, nc->interface, link_changed, a);
+		if (nl == NULL) {
+			log_warn("%s: cannot watch interface, still running "
+			    "the previous configuration", nc->interface);
+			conf_free(nc);
+			goto done;
+		}
+	}
+	probes_free(a);
+	a->conf = nc;
+	if (probes_new(a) == -1) {
+		/* Out of memory or sockets: fall back to the old probes. */
+		a->conf = old;
+		nl_link_free(nl);
+		conf_free(nc);
+		if (probes_new(a) == -1)
+			fatalx("cannot recreate probes after a failed reload");
+		goto done;
+	}
+	if (nl != NULL) {
+		log_notice("interface changed from %s to %s; %s is left %s",
+		    old->interface, nc->interface, old->interface,
+		    nl_state_str(nl_link_state(a->link)));
+		nl_link_free(a->link);
+		a->link = nl;
+		a->seen_link = nl_link_state(nl);
+		a->absent_logged = false;
+	}
+	conf_free(old);
+	health_params_from(a->conf, &p);
+	health_set_params(&a->health, &p);
+	watchdog_setup(a);
+	log_info("%s: reloaded, %d probe%s", a->conf->path, a->nslots,
+	    a->nslots == 1 ? "" : "s");
+	enforce(a, "reload");
+	/* The cycle in flight was aborted with the old probes. */
+	(void)loop_timer_arm(a->cycle_timer, 0);
+done:
+	notify_ready(a->notify);
+	update_status(a);
+}
+
+static void
+stop(struct agent *a, int signo)
+{
+	notify_stopping(a->notify);
+	if (a->conf->on_exit == CONF_EXIT_WITHDRAW &&
+	    nl_link_state(a->link) == NL_UP) {
+		if (nl_link_set_up(a->link, false) == -1)
+			log_warn("%s: cannot withdraw on exit",
+			    a->conf->interface);
+		else
+			log_notice("withdrawn: anycastd stopping on %s "
+			    "(on_exit = withdraw)", strsignal(signo));
+	} else
+		log_notice("stopping on %s; %s left %s (on_exit = %s)",
+		    strsignal(signo), a->conf->interface,
+		    nl_state_str(nl_link_state(a->link)),
+		    a->conf->on_exit == CONF_EXIT_WITHDRAW ? "withdraw" : "keep");
+	loop_stop(a->loop);
+}
+
+static void
+signal_read(struct loop *l, int fd, void *arg, int mask)
+{
+	struct agent *a = arg;
+	struct signalfd_siginfo si;
+
+	(void)l;
+	(void)mask;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			reload(a);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			stop(a, (int)si.ssi_signo);
+			return;
+		}
+	}
+}
+
+/* --- life cycle -------------------------------------------------------- */
+
+struct agent *
+agent_new(struct conf *conf)
+{
+	struct agent *a;
+	struct health_params p;
+	sigset_t mask;
+	enum nl_state st;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		log_warn("agent");
+		conf_free(conf);
+		return NULL;
+	}
+	a->conf = conf;
+	a->sigfd = -1;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, &a->oldmask) == -1) {
+		log_warn("sigprocmask");
+		goto fail;
+	}
+	if ((a->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) == -1) {
+		log_warn("signalfd");
+		goto fail;
+	}
+	if ((a->loop = loop_new()) == NULL) {
+		log_warn("event loop");
+		goto fail;
+	}
+	if (loop_add_fd(a->loop, a->sigfd, LOOP_READ, signal_read, a) == -1) {
+		log_warn("signalfd watch");
+		goto fail;
+	}
+	if ((a->notify = notify_new()) == NULL) {
+		log_warn("notify");
+		goto fail;
+	}
+	if ((a->cycle_timer = loop_timer_new(a->loop, cycle_start, a)) == NULL ||
+	    (a->wd_timer = loop_timer_new(a->loop, watchdog_tick, a)) == NULL) {
+		log_warn("timerfd");
+		goto fail;
+	}
+	if ((a->link = nl_link_new(a->loop, conf->interface, link_changed,
+	    a)) == NULL) {
+		log_warn("%s: cannot open netlink", conf->interface);
+		goto fail;
+	}
+	if (probes_new(a) == -1)
+		goto fail;
+
+	/* Adopt the link as it is: an up link stays announced through an
+	 * agent restart, a down or missing one waits for `rise` good cycles. */
+	st = nl_link_state(a->link);
+	a->seen_link = st;
+	health_params_from(conf, &p);
+	health_init(&a->health, &p, st == NL_UP, loop_now_us());
+	if (st == NL_ABSENT) {
+		log_warnx("%s: interface does not exist; starting withdrawn, "
+		    "will act when it appears", conf->interface);
+		a->absent_logged = true;
+	} else
+		log_info("%s: link is %s at start: %s", conf->interface,
+		    nl_state_str(st), st == NL_UP ?
+		    "staying announced unless probes fail" :
+		    "staying withdrawn until probes pass");
+	return a;
+fail:
+	agent_free(a);
+	return NULL;
+}
+
+void
+agent_free(struct agent *a)
+{
+	if (a == NULL)
+		return;
+	probes_free(a);
+	nl_link_free(a->link);
+	loop_timer_free(a->cycle_timer);
+	loop_timer_free(a->wd_timer);
+	notify_free(a->notify);
+	if (a->sigfd != -1) {
+		if (a->loop != NULL)
+			loop_del_fd(a->loop, a->sigfd);
+		close(a->sigfd);
+		(void)sigprocmask(SIG_SETMASK, &a->oldmask, NULL);
+	}
+	loop_free(a->loop);
+	conf_free(a->conf);
+	free(a);
+}
+
+int
+agent_run(struct agent *a)
+{
+	uint64_t wd;
+
+	a->last_cycle_done_us = loop_now_us();
+	watchdog_setup(a);
+	log_info("started: %s, %d probe%s, rise %d fall %d, interval %u ms, "
+	    "fast %u ms, hold-down %u ms", a->conf->interface, a->nslots,
+	    a->nslots == 1 ? "" : "s", a->conf->rise, a->conf->fall,
+	    a->conf->interval_ms, a->conf->fast_interval_ms,
+	    a->conf->hold_down_ms);
+	update_status(a);
+	notify_ready(a->notify);
+	if ((wd = notify_watchdog_usec(a->notify)) != 0) {
+		notify_watchdog(a->notify);
+		(void)loop_timer_arm(a->wd_timer, wd / 2);
+	}
+	(void)loop_timer_arm(a->cycle_timer, 0);
+	if (loop_run(a->loop) == -1)
+		a->exit_code = 1;
+	return a->exit_code;
+}

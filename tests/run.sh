@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs every test of anycastd: installs what is missing (Debian 12, as root),
+# builds with warnings as errors, runs the whole ctest suite, then rebuilds
+# with AddressSanitizer + UndefinedBehaviorSanitizer and runs the suite that
+# exercises the daemon's code again, then the static analysers.
+# Usage: sudo bash tests/run.sh        (from the top of the source tree)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "tests/run.sh: run as root (the tests create network namespaces)" >&2
+	exit 1
+fi
+
+# Debian 12 packages the build and the tests need.
+pkgs=(build-essential cmake pkg-config git
+	libmnl-dev libc-ares-dev libinih-dev libsystemd-dev libcmocka-dev
+	bind9 bind9-dnsutils bird2 knot knot-dnsutils iproute2 procps psmisc
+	systemd-container debootstrap sudo lintian dpkg-dev fakeroot file
+	groff-base man-db prometheus cppcheck clang-tidy util-linux
+	xz-utils ca-certificates)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "== installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+echo "== build (warnings are errors)"
+cmake -S . -B build -DWERROR=ON -DCMAKE_INSTALL_PREFIX=/usr
+cmake --build build -j"$jobs"
+
+echo "== tests"
+(cd build && ctest --output-on-failure --timeout 900)
+
+echo "== build with ASan + UBSan"
+cmake -S . -B build-san -DWERROR=ON -DSANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+cmake --build build-san -j"$jobs"
+echo "== tests under ASan + UBSan (unit and daemon integration)"
+(cd build-san && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ctest --output-on-failure --timeout 900 -L 'unit|integration')
+
+echo "== static analysis"
+bash tests/lint.sh build
+
+echo "== all tests passed"
