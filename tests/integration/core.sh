@@ -1,0 +1,484 @@
+#!/usr/bin/env bash
+# Integration scenarios for the core daemon (issue 2), against a real named.
+#
+#   core.sh SCENARIO ANYCASTD NOTIFY_SINK
+#
+# Each run builds its own network namespace with:
+#   - anycast0 (dummy where the kernel has it, else ifb; the kind is printed)
+#     carrying 198.51.100.1/24 and 2001:db8:abcd::1/48;
+#   - a real named, authoritative for svc.test, listening on 127.0.0.1, ::1
+#     and the anycast addresses, with rndc on 127.0.0.1:953 so zones can be
+#     broken and mended while it runs;
+#   - anycastd probing 127.0.0.1 (SOA svc.test, UDP) every 100 ms.
+# Everything lives under one run directory, printed at start, and the trap
+# tears it all down whatever happens.  Logs are printed on failure.
+set -euo pipefail
+
+scenario=${1:?scenario}
+anycastd=${2:?anycastd binary}
+sink=${3:?notify_sink binary}
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: needs root to create network namespaces"
+	exit 77
+fi
+for t in named rndc dig ip; do
+	command -v $t >/dev/null || { echo "FAIL: $t is not installed"; exit 1; }
+done
+
+ns=acdcore$$
+run=$(mktemp -d /tmp/anycastd-core.XXXXXX)
+chmod 755 "$run"
+named_pid= agent_pid= sink_pid= bird_pid= mon_pid=
+failed=1
+t0=$(date +%s%N)
+
+log() { printf '[%7.3fs] %s\n' "$(( $(date +%s%N) - t0 ))e-9" "$*"; }
+fail() {
+	log "FAIL: $*"
+	exit 1
+}
+
+cleanup() {
+	local p
+	for p in $mon_pid $agent_pid $named_pid $sink_pid $bird_pid; do
+		kill -CONT "$p" 2>/dev/null || true
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	ip netns del "$ns" 2>/dev/null || true
+	if [ "$failed" -ne 0 ]; then
+		for f in "$run"/agent*.log "$run"/named.log "$run"/notify.log; do
+			[ -f "$f" ] || continue
+			echo "---- $f (last 40 lines)"
+			tail -n 40 "$f"
+		done
+	fi
+	rm -rf "$run"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+inns() { ip netns exec "$ns" "$@"; }
+
+# --- the namespace and anycast0 ------------------------------------------
+
+ip netns add "$ns"
+inns ip link set lo up
+make_anycast0() {
+	if inns ip link add anycast0 type dummy 2>/dev/null; then
+		kind=dummy
+	else
+		inns ip link add anycast0 type ifb
+		kind=ifb
+	fi
+	inns ip addr add 198.51.100.1/24 dev anycast0
+	inns ip -6 addr add 2001:db8:abcd::1/48 dev anycast0 nodad
+}
+make_anycast0
+log "run directory $run, namespace $ns, anycast0 is $kind (no dummy driver => ifb)"
+
+link_is_up() { inns ip -o link show dev anycast0 2>/dev/null | grep -Eq '[<,]UP[,>]'; }
+link_state() { if link_is_up; then echo up; else echo down; fi; }
+
+# wait_for SECONDS COMMAND...: poll every 10 ms until COMMAND succeeds.
+wait_for() {
+	local limit=$1; shift
+	local end=$(( $(date +%s%N) + limit * 1000000000 ))
+	while ! "$@"; do
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.01
+	done
+}
+is_down() { ! link_is_up; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# --- named ----------------------------------------------------------------
+
+key='c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI='
+cat > "$run/rndc.conf" <<EOT
+key k { algorithm hmac-sha256; secret "$key"; };
+options { default-key k; default-server 127.0.0.1; default-port 953; };
+EOT
+write_zone() {
+	cat > "$run/svc.db" <<'EOT'
+$TTL 60
+@	SOA	ns hostmaster 1 60 60 600 60
+@	NS	ns
+ns	A	127.0.0.1
+www	A	198.51.100.10
+EOT
+	cat > "$run/test.db" <<'EOT'
+$TTL 60
+@	SOA	ns hostmaster 1 60 60 600 60
+@	NS	ns
+ns	A	127.0.0.1
+svc	NS	ns.elsewhere.invalid.
+EOT
+	echo 'this is not a zone file' > "$run/broken.db"
+}
+# named_conf MODE: good | servfail | refused | noaa
+named_conf() {
+	local zones
+	case $1 in
+	good)	  zones="zone \"svc.test\" { type primary; file \"$run/svc.db\"; };" ;;
+	servfail) zones="zone \"svc.test\" { type primary; file \"$run/broken.db\"; };" ;;
+	refused)  zones="" ;;
+	noaa)	  zones="zone \"test\" { type primary; file \"$run/test.db\"; };" ;;
+	esac
+	cat > "$run/named.conf" <<EOT
+options {
+	directory "$run";
+	pid-file none;
+	listen-on { 127.0.0.1; 198.51.100.1; };
+	listen-on-v6 { ::1; 2001:db8:abcd::1; };
+	recursion no;
+	dnssec-validation no;
+	notify no;
+};
+key k { algorithm hmac-sha256; secret "$key"; };
+controls { inet 127.0.0.1 port 953 allow { 127.0.0.1; } keys { k; }; };
+$zones
+EOT
+}
+start_named() {
+	inns named -g -u root -c "$run/named.conf" >>"$run/named.log" 2>&1 &
+	named_pid=$!
+	wait_for 10 dig_ok || fail "named did not answer"
+	log "named started (pid $named_pid)"
+}
+dig_ok() { inns dig +norec +time=1 +tries=1 @127.0.0.1 svc.test SOA 2>/dev/null | grep -q 'status: NOERROR'; }
+kill_named() {
+	kill -KILL "$named_pid"
+	wait "$named_pid" 2>/dev/null || true
+	named_pid=
+}
+rndc_reconfig() {
+	named_conf "$1"
+	inns rndc -c "$run/rndc.conf" reconfig >/dev/null
+	log "named reconfigured: $1"
+}
+write_zone
+named_conf good
+
+# --- anycastd ---------------------------------------------------------------
+
+# agent_conf [KEY=VALUE...]: the [agent] keys to override, then probe keys
+# prefixed with probe.
+agent_conf() {
+	local rise=2 fall=3 interval=100ms fast=100ms hold=1s on_exit=keep
+	local transport=udp name=svc.test. type=SOA timeout=50ms iface=anycast0 kv
+	for kv in "$@"; do
+		case $kv in
+		rise=*) rise=${kv#*=} ;; fall=*) fall=${kv#*=} ;;
+		interval=*) interval=${kv#*=} ;; fast=*) fast=${kv#*=} ;;
+		hold=*) hold=${kv#*=} ;; on_exit=*) on_exit=${kv#*=} ;;
+		transport=*) transport=${kv#*=} ;; name=*) name=${kv#*=} ;;
+		type=*) type=${kv#*=} ;; timeout=*) timeout=${kv#*=} ;;
+		iface=*) iface=${kv#*=} ;;
+		*) fail "agent_conf: $kv" ;;
+		esac
+	done
+	cat > "$run/anycastd.conf" <<EOT
+[agent]
+interface = $iface
+rise = $rise
+fall = $fall
+interval = $interval
+fast_interval = $fast
+hold_down = $hold
+on_exit = $on_exit
+control_socket = $run/anycastd.sock
+state_dir = $run
+
+[probe soa]
+server = 127.0.0.1
+name = $name
+type = $type
+transport = $transport
+timeout = $timeout
+EOT
+}
+agent_n=0
+start_agent() {
+	agent_n=$((agent_n + 1))
+	agent_log=$run/agent$agent_n.log
+	inns env "$@" "$anycastd" -c "$run/anycastd.conf" >"$agent_log" 2>&1 &
+	agent_pid=$!
+	sleep 0.05
+	kill -0 "$agent_pid" 2>/dev/null || fail "anycastd exited at start: $(cat "$agent_log")"
+	log "anycastd started (pid $agent_pid, log $agent_log)"
+}
+stop_agent() {
+	kill -TERM "$agent_pid"
+	wait "$agent_pid" || fail "anycastd exited non-zero on SIGTERM"
+	agent_pid=
+}
+agent_said() { grep -q -- "$1" "$agent_log"; }
+expect_log() {
+	wait_for "${2:-5}" agent_said "$1" || fail "anycastd never logged '$1'"
+	log "anycastd: $(grep -- "$1" "$agent_log" | tail -n 1 | sed 's/^anycastd: //')"
+}
+
+# A background `ip monitor` records every change of anycast0: the way to
+# prove that something did NOT happen, even for a millisecond.
+start_monitor() {
+	inns ip -o monitor link dev anycast0 >"$run/monitor.log" 2>&1 &
+	mon_pid=$!
+	sleep 0.2
+}
+monitor_saw_down() { grep anycast0 "$run/monitor.log" | grep -Evq '[<,]UP[,>]'; }
+
+# --- scenarios --------------------------------------------------------------
+
+announced_start() {
+	# Common start: healthy named, link up, agent adopts "announced".
+	start_named
+	inns ip link set anycast0 up
+	agent_conf "$@"
+	start_agent
+	expect_log "link is up at start"
+}
+
+sc_start_down() {
+	start_named
+	agent_conf rise=3
+	start_agent
+	expect_log "link is down at start"
+	link_is_up && fail "link came up before rise good cycles"
+	wait_for 5 link_is_up || fail "link never came up"
+	expect_log "announced: 3 good cycles"
+	log "PASS: a start with the link down came up after rise (3) good cycles"
+}
+
+sc_kill_named() {
+	announced_start hold=2s
+	sleep 0.5
+	local t_kill t_down t_start t_up
+	t_kill=$(now_ms)
+	kill_named
+	wait_for 5 is_down || fail "link not withdrawn after named was killed"
+	t_down=$(now_ms)
+	expect_log "withdrawn: 3 failed cycles, probe soa: refused"
+	log "FIGURE kill -9 named -> anycast0 down: $((t_down - t_kill)) ms (fall 3, interval 100ms, fast_interval 100ms, timeout 50ms)"
+	start_named
+	t_start=$(now_ms)
+	wait_for 10 link_is_up || fail "link not announced after named came back"
+	t_up=$(now_ms)
+	expect_log "announced: "
+	log "FIGURE withdrawal -> announce: $((t_up - t_down)) ms (hold_down 2s); named restart -> up: $((t_up - t_start)) ms"
+	[ $((t_up - t_down)) -ge 2000 ] || fail "announced before hold_down (2s) had passed"
+	log "PASS: kill -9 named withdrew after fall cycles; restart announced after hold-down"
+}
+
+sc_stop_cont() {
+	announced_start hold=0
+	kill -STOP "$named_pid"
+	wait_for 5 is_down || fail "link not withdrawn while named hung"
+	expect_log "withdrawn: 3 failed cycles, probe soa: timeout after 50ms"
+	kill -CONT "$named_pid"
+	wait_for 5 link_is_up || fail "link not back after SIGCONT"
+	expect_log "announced: 2 good cycles"
+	log "PASS: SIGSTOP named -> withdrawn (timeout); SIGCONT -> announced"
+}
+
+sc_zone_broken() {
+	announced_start hold=0
+	local mode want
+	for mode in servfail refused noaa; do
+		case $mode in
+		servfail) want="rcode SERVFAIL" ;;
+		refused) want="rcode REFUSED" ;;
+		noaa) want="not authoritative" ;;
+		esac
+		rndc_reconfig "$mode"
+		wait_for 5 is_down || fail "not withdrawn with zone $mode"
+		expect_log "withdrawn: 3 failed cycles, probe soa: $want"
+		rndc_reconfig good
+		wait_for 5 link_is_up || fail "not announced after zone mended ($mode)"
+		: > "$agent_log.mark"
+	done
+	log "PASS: SERVFAIL, REFUSED and AA=0 each withdrew; mended zone announced"
+}
+
+sc_external_up() {
+	announced_start hold=0
+	start_monitor
+	kill_named
+	wait_for 5 is_down || fail "not withdrawn"
+	local t0_ms t1_ms
+	t0_ms=$(now_ms)
+	inns ip link set anycast0 up
+	wait_for 5 is_down || fail "link left up after an operator set it up while withdrawn"
+	t1_ms=$(now_ms)
+	expect_log "link was set up behind our back while withdrawn"
+	log "FIGURE operator 'ip link set up' undone in <= $((t1_ms - t0_ms)) ms"
+	start_named
+	wait_for 5 link_is_up || fail "not announced"
+	inns ip link set anycast0 down
+	wait_for 5 link_is_up || fail "link left down after an operator set it down while announced"
+	expect_log "link was set down behind our back while announced"
+	log "PASS: changes behind the agent's back are undone at once"
+}
+
+sc_recreate() {
+	announced_start hold=0
+	inns ip link del anycast0
+	expect_log "interface deleted"
+	make_anycast0		# created down, as networkd or an operator would
+	wait_for 5 link_is_up || fail "re-created interface not set up"
+	expect_log "interface appeared"
+	# And an agent started while the interface is missing waits for it.
+	stop_agent
+	inns ip link del anycast0
+	start_agent
+	expect_log "interface does not exist"
+	sleep 0.5
+	make_anycast0
+	wait_for 5 link_is_up || fail "interface created after start never announced"
+	log "PASS: deleted and re-created interfaces are followed"
+}
+
+sc_reload() {
+	announced_start hold=0
+	start_monitor
+	cp "$run/anycastd.conf" "$run/good.conf"
+	printf '[agent]\ninterface = anycast0\nrise = 0\n' > "$run/anycastd.conf"
+	kill -HUP "$agent_pid"
+	expect_log "anycastd.conf:3: "
+	expect_log "reload failed, still running the previous configuration"
+	sleep 1
+	kill -0 "$agent_pid" || fail "anycastd died on a broken reload"
+	link_is_up || fail "link went down after a broken reload"
+	monitor_saw_down && fail "link flapped during a broken reload"
+	# A good config is applied: this one expects NXDOMAIN for a name that
+	# exists, so the node must withdraw, proving the new probe runs.
+	cp "$run/good.conf" "$run/anycastd.conf"
+	sed -i 's/^name = .*/name = www.svc.test./; s/^type = .*/type = A/' "$run/anycastd.conf"
+	printf 'rcode = NXDOMAIN\n' >> "$run/anycastd.conf"
+	kill -HUP "$agent_pid"
+	expect_log "reloaded, 1 probe"
+	wait_for 5 is_down || fail "new configuration not applied"
+	expect_log "probe soa: rcode NOERROR"
+	log "PASS: broken reload kept the old config without a flap; good reload applied"
+}
+
+sc_restart() {
+	announced_start hold=0
+	start_monitor
+	local i
+	for i in 1 2 3; do
+		stop_agent
+		agent_said "left up (on_exit = keep)" || fail "no on_exit log"
+		start_agent
+		expect_log "link is up at start"
+		sleep 0.3
+	done
+	monitor_saw_down && fail "anycast0 went down during an anycastd restart"
+	link_is_up || fail "link down after restarts"
+	# on_exit = withdraw does withdraw.
+	stop_agent
+	agent_conf on_exit=withdraw hold=0
+	start_agent
+	sleep 0.3
+	stop_agent
+	is_down || fail "on_exit = withdraw left the link up"
+	agent_said "withdrawn: anycastd stopping" || fail "no withdraw-on-exit log"
+	log "PASS: 3 restarts with on_exit=keep, no down event seen by ip monitor; on_exit=withdraw withdrew"
+}
+
+sc_ipv6() {
+	command -v bird >/dev/null || fail "bird is not installed"
+	announced_start hold=0
+	cat > "$run/bird.conf" <<EOT
+router id 192.0.2.1;
+protocol device { }
+protocol direct { ipv4; ipv6; interface "anycast0"; }
+EOT
+	inns bird -f -c "$run/bird.conf" -s "$run/bird.ctl" >"$run/bird.log" 2>&1 &
+	bird_pid=$!
+	bird_has6() { inns birdc -s "$run/bird.ctl" show route 2001:db8:abcd::/48 2>/dev/null | grep -q 'direct1'; }
+	wait_for 10 bird_has6 || fail "BIRD never saw 2001:db8:abcd::/48"
+	local cycle
+	for cycle in 1 2; do
+		kill_named
+		wait_for 5 is_down || fail "not withdrawn"
+		wait_for 5 eval '! bird_has6' || fail "BIRD still has the IPv6 prefix while withdrawn"
+		start_named
+		wait_for 5 link_is_up || fail "not announced"
+		wait_for 5 eval 'inns ip -6 addr show dev anycast0 | grep -q 2001:db8:abcd::1/48' ||
+			fail "IPv6 address missing after withdraw/announce cycle $cycle"
+		wait_for 5 bird_has6 || fail "BIRD does not export 2001:db8:abcd::/48 after cycle $cycle"
+		inns dig +norec +time=1 +tries=1 @2001:db8:abcd::1 svc.test SOA | grep -q 'status: NOERROR' ||
+			fail "named does not answer on 2001:db8:abcd::1 after cycle $cycle"
+		log "cycle $cycle: 2001:db8:abcd::1/48 back on anycast0, in BIRD, answering"
+	done
+	expect_log "restored"
+	log "PASS: the IPv6 anycast address survives withdraw/announce"
+}
+
+sc_notify() {
+	start_named
+	inns ip link set anycast0 up
+	agent_conf hold=0
+	"$sink" "$run/notify.sock" >"$run/notify.log" 2>&1 &
+	sink_pid=$!
+	sleep 0.1
+	start_agent NOTIFY_SOCKET="$run/notify.sock" WATCHDOG_USEC=1000000
+	wait_for 5 grep -q 'READY=1' "$run/notify.log" || fail "no READY=1"
+	wait_for 5 grep -q 'STATUS=announced; 1/1 probes ok' "$run/notify.log" || fail "no STATUS line"
+	sleep 3
+	local n
+	n=$(grep -c 'WATCHDOG=1' "$run/notify.log")
+	log "WATCHDOG=1 pings in ~3 s with WATCHDOG_USEC=1s: $n (expected every 0.5 s)"
+	awk '/WATCHDOG=1/ { if (p) printf "%.0f ", $1 - p; p = $1 } END { print "" }' "$run/notify.log" |
+		sed 's/^/  intervals ms: /'
+	[ "$n" -ge 4 ] && [ "$n" -le 10 ] || fail "watchdog cadence off: $n pings"
+	kill_named
+	wait_for 5 grep -q 'STATUS=withdrawn' "$run/notify.log" || fail "STATUS did not follow the withdrawal"
+	kill -HUP "$agent_pid"
+	wait_for 5 grep -q 'RELOADING=1' "$run/notify.log" || fail "no RELOADING=1"
+	wait_for 5 eval "grep -A3 RELOADING=1 '$run/notify.log' | grep -q READY=1" || fail "no READY=1 after reload"
+	stop_agent
+	grep -q 'STOPPING=1' "$run/notify.log" || fail "no STOPPING=1"
+	grep -v WATCHDOG "$run/notify.log" | sed 's/^/  notify: /' | head -n 12
+	log "PASS: READY, STATUS, WATCHDOG cadence, RELOADING/READY and STOPPING received"
+}
+
+sc_capability() {
+	agent_conf
+	local out rc=0
+	out=$(inns setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		"$anycastd" -c "$run/anycastd.conf" 2>&1) || rc=$?
+	[ "$rc" -eq 1 ] || fail "without CAP_NET_ADMIN: exit $rc, want 1"
+	echo "$out" | grep -q 'CAP_NET_ADMIN is missing' || fail "unclear message: $out"
+	log "without CAP_NET_ADMIN: exit 1, '$out'"
+	# With only CAP_NET_ADMIN (as nobody), it runs and acts.
+	start_named
+	inns setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=+net_admin --ambient-caps=+net_admin \
+		"$anycastd" -c "$run/anycastd.conf" >"$run/agent-nobody.log" 2>&1 &
+	agent_pid=$!
+	agent_log=$run/agent-nobody.log
+	wait_for 5 link_is_up || fail "unprivileged agent with CAP_NET_ADMIN did not set the link up"
+	grep CapEff "/proc/$agent_pid/status" | sed 's/^/  /'
+	log "PASS: refuses to start without CAP_NET_ADMIN; works as nobody with only CAP_NET_ADMIN"
+}
+
+sc_tcp_probe() {
+	start_named
+	agent_conf transport=tcp timeout=80ms hold=0
+	start_agent
+	wait_for 5 link_is_up || fail "TCP probe never passed"
+	kill -STOP "$named_pid"
+	wait_for 5 is_down || fail "hung named not detected over TCP (connect still succeeds)"
+	expect_log "probe soa: timeout after 80ms"
+	kill -CONT "$named_pid"
+	wait_for 5 link_is_up || fail "not back after SIGCONT"
+	log "PASS: TCP probe passes, and detects a hung named whose TCP connect still succeeds"
+}
+
+type "sc_$scenario" >/dev/null 2>&1 || fail "unknown scenario $scenario"
+log "scenario $scenario"
+"sc_$scenario"
+failed=0
