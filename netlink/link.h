@@ -5,6 +5,7 @@
 #define ANYCASTD_LINK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct loop;
 struct nl_link;
@@ -15,20 +16,40 @@ enum nl_state {
 	NL_UP,		/* exists, IFF_UP set */
 };
 
-/* Called whenever the interface's state or index changes, whoever caused it
- * (including our own requests, a resync after ENOBUFS, deletion, creation). */
+/* Called whenever the interface's state, index or flags (ifi_flags) change,
+ * whoever caused it (including our own requests, a resync after ENOBUFS,
+ * deletion, creation); never from nl_link_new() (read nl_link_state() after
+ * it).  The callback may call nl_link_set_up() but must not free the link. */
 typedef void nl_link_cb(void *arg, enum nl_state state, int ifindex, unsigned flags);
 
+/* nl_link_new() learns the current state before it returns; an absent
+ * interface is no error (it is logged once, then followed when it appears).
+ * NULL with errno when the netlink sockets cannot be set up. */
 struct nl_link	*nl_link_new(struct loop *, const char *ifname, nl_link_cb *, void *arg);
 void		 nl_link_free(struct nl_link *);
 enum nl_state	 nl_link_state(const struct nl_link *);
 unsigned	 nl_link_flags(const struct nl_link *);
 int		 nl_link_index(const struct nl_link *);
 const char	*nl_link_name(const struct nl_link *);
-/* Acknowledged RTM_NEWLINK setting or clearing IFF_UP.  0, or -1 with errno
- * (ENODEV when absent).  After setting it up, missing IPv6 addresses that the
- * kernel flushed on the way down are restored. */
+/* Acknowledged RTM_NEWLINK setting or clearing IFF_UP on the interface of
+ * that name.  0, or -1 with errno from the kernel's NLMSG_ERROR (ENODEV when
+ * absent, EPERM without CAP_NET_ADMIN) or ETIMEDOUT after 1 s without an
+ * answer.  After setting it up, the IPv6 addresses that the kernel flushed
+ * on the way down are restored (a failure there is logged, not returned). */
 int		 nl_link_set_up(struct nl_link *, bool up);
+/* The interface's addresses, space-separated, IPv4 first:
+ * "198.51.100.1/24 2001:db8:abcd::1/48".  IPv6 link-local ones are left out;
+ * IPv6 ones the kernel flushed while the link is down are listed, since they
+ * will be restored when it comes up.  nl_link_prefixes() prints the same
+ * with host bits cleared and duplicates merged ("198.51.100.0/24
+ * 2001:db8:abcd::/48"), i.e. the routes BIRD's `protocol direct` exports.
+ * Both return the number printed (0 when absent), or -1 with ENOSPC when buf
+ * is too small. */
+int		 nl_link_addrs(const struct nl_link *, char *buf, size_t len);
+int		 nl_link_prefixes(const struct nl_link *, char *buf, size_t len);
+/* Tests only: shrink the event socket's receive buffer (SO_RCVBUF) so that a
+ * burst of events overflows it and exercises the ENOBUFS resync. */
+int		 nl_link_set_rcvbuf(struct nl_link *, int bytes);
 /* 0 if this process may change links (CAP_NET_ADMIN in its effective set). */
 int		 nl_can_admin(void);
 const char	*nl_state_str(enum nl_state);	/* "absent", "down", "up" */
