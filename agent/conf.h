@@ -1,21 +1,30 @@
-/* anycastd.conf: parsed with inih, validated, printed normalized. */
+/* anycastd.conf: parsed with inih, validated, printed normalized.
+ *
+ * Errors are reported through a callback, one call per error, sorted by line:
+ * line >= 1 is the line at fault; line 0 means the file as a whole (it cannot
+ * be opened or read), and callers print "FILE: msg" then.  conf_err_print()
+ * prints both forms the way `anycastd -n` does. */
 #ifndef ANYCASTD_CONF_H
 #define ANYCASTD_CONF_H
 
 #include <net/if.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
 
 #define CONF_DEFAULT_PATH	"/etc/anycastd/anycastd.conf"
 #define CONF_MAX_PROBES		32
+#define CONF_MAX_PREFIXES	64
+#define CONF_PROBE_NAME_MAX	32	/* [A-Za-z0-9_.-]{1,32} */
+#define CONF_FMT_MAX		16	/* buffer for the conf_*_fmt helpers */
 
 enum conf_on_exit { CONF_EXIT_KEEP, CONF_EXIT_WITHDRAW };
 
 struct conf_probe {
 	char			*name;
-	char			*server_str;	/* as written, for printing */
+	char			*server_str;	/* normalized (inet_ntop), for printing */
 	struct sockaddr_storage	 server;	/* with port */
 	socklen_t		 server_len;
 	uint16_t		 port;
@@ -23,10 +32,17 @@ struct conf_probe {
 	uint16_t		 qtype;
 	bool			 tcp;
 	uint32_t		 timeout_ms;
-	int			 rcode;
+	int			 rcode;		/* 0..15 */
 	bool			 authoritative;
 	bool			 answer;
 	int			 line;		/* of the section header */
+};
+
+/* One [bird] prefixes entry; host bits are zero. */
+struct conf_prefix {
+	int			 family;	/* AF_INET or AF_INET6 */
+	uint8_t			 addr[16];	/* network order, 4 used for v4 */
+	uint8_t			 len;
 };
 
 struct conf {
@@ -36,26 +52,44 @@ struct conf {
 	uint32_t		 interval_ms, fast_interval_ms, hold_down_ms;
 	enum conf_on_exit	 on_exit;
 	char			*control_socket;	/* default /run/anycastd/anycastd.sock */
-	char			*control_group;		/* NULL: root only */
+	char			*control_group;		/* NULL: root only; name or gid, not looked up */
 	char			*state_dir;		/* default /var/lib/anycastd */
 	char			*metrics_file;		/* NULL: no metrics */
 	char			*bird_socket;		/* [bird] socket; NULL: off */
-	char			*bird_prefixes;		/* [bird] prefixes, as written */
+	char			*bird_prefixes;		/* [bird] prefixes normalized,
+							   space-separated; NULL: none */
 	uint32_t		 bird_grace_ms;		/* [bird] grace, default 5s */
+	struct conf_prefix	 bird_prefix[CONF_MAX_PREFIXES];	/* parsed */
+	int			 bird_nprefixes;
 	struct conf_probe	 probes[CONF_MAX_PROBES];
 	int			 nprobes;
 };
 
-/* Receives each error; msg has no file or line. */
+/* Receives each error; msg has no file or line.  line 0: the whole file. */
 typedef void conf_err_fn(void *arg, const char *file, int line, const char *msg);
 
 /* Parses and validates; returns NULL after reporting every error found. */
 struct conf	*conf_load(const char *path, conf_err_fn *, void *arg);
 void		 conf_free(struct conf *);
-/* Prints the config normalized with defaults filled in; it parses again. */
+/* Prints the config normalized with defaults filled in; it parses again
+ * and prints identically. */
 void		 conf_print(const struct conf *, FILE *);
-/* Helpers shared with the status output: "500ms", "SOA", "SERVFAIL". */
+/* A conf_err_fn printing "FILE:LINE: msg" (or "FILE: msg" for line 0) to
+ * arg, a FILE *, or to stderr when arg is NULL. */
+void		 conf_err_print(void *arg, const char *file, int line, const char *msg);
+
+/* Mnemonics shared with the status output.  The _str forms return NULL when
+ * there is no mnemonic; the _fmt forms always write something that the
+ * config accepts ("SERVFAIL" or "12", "SOA" or "TYPE65", "500ms") into buf
+ * (CONF_FMT_MAX bytes is enough) and return buf. */
 const char	*conf_rcode_str(int rcode);
 const char	*conf_qtype_str(uint16_t qtype);
+const char	*conf_rcode_fmt(int rcode, char *buf, size_t len);
+const char	*conf_qtype_fmt(uint16_t qtype, char *buf, size_t len);
+const char	*conf_duration_fmt(uint64_t ms, char *buf, size_t len);
+/* Parsers behind the config keys, for tools such as anycastctl: 0 or -1. */
+int		 conf_rcode_parse(const char *, int *rcode);
+int		 conf_qtype_parse(const char *, uint16_t *qtype);
+int		 conf_duration_parse(const char *, uint64_t *ms);
 
 #endif

@@ -1,0 +1,1544 @@
+/* The configuration file: read with inih, validated, printed normalized.
+ *
+ * Debian's inih (r55) is built without INI_HANDLER_LINENO, so the handler is
+ * not told which line it is looking at.  We feed inih through
+ * ini_parse_stream() with our own reader: inih reads one line, handles it
+ * completely (calling the handler at most once) and only then reads the next,
+ * so the reader's line count is the line of every handler call.  inih tells
+ * the handler nothing about section headers (INI_CALL_HANDLER_ON_NEW_SECTION
+ * is off) nor about syntax errors beyond the first, so the reader also
+ * mirrors inih's classification of each line: comment, continuation, section
+ * header or key.  That is how empty sections, the line of each header and
+ * every syntax error are known.  inih's reader buffer holds INI_MAX_LINE
+ * (200) bytes and would silently split a longer line in two, so the reader
+ * rejects such lines itself.
+ *
+ * Errors are collected with their line and reported once everything,
+ * including the cross-checks between keys, is done, sorted by line.  This
+ * module reads the file and prints; it does not look up groups, interfaces
+ * or paths, which belong to whoever uses them at start-up.
+ */
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/un.h>
+
+#include <ini.h>
+
+#include "conf.h"
+
+/* inih's MAX_SECTION: the section name it passes is cut to 49 bytes. */
+#define INIH_MAX_SECTION	50
+
+#define SOCKPATH_MAX	(sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1)
+#define GROUP_NAME_MAX	32
+#define KEYS_MAX	12
+#define PRINT_WRAP	78	/* column where printed prefix lists wrap */
+
+#define MS_SEC		((uint64_t)1000)
+#define MS_MIN		((uint64_t)60000)
+
+enum ktype {
+	K_IFNAME, K_INT, K_PORT, K_DUR, K_BOOL, K_ONEXIT, K_PATH, K_SOCKPATH,
+	K_GROUP, K_PREFIXES, K_ADDR, K_QNAME, K_QTYPE, K_TRANSPORT, K_RCODE,
+};
+
+struct key {
+	const char	*name;
+	size_t		 off;		/* into struct conf or struct conf_probe */
+	int64_t		 min, max;	/* K_INT, K_PORT; milliseconds for K_DUR */
+	enum ktype	 type;
+	bool		 required;
+};
+
+#define CA(f) offsetof(struct conf, f)
+#define CP(f) offsetof(struct conf_probe, f)
+
+static const struct key agent_keys[] = {
+	{ "interface", CA(interface), 0, 0, K_IFNAME, true },
+	{ "rise", CA(rise), 1, 100, K_INT, false },
+	{ "fall", CA(fall), 1, 100, K_INT, false },
+	{ "interval", CA(interval_ms), 10, 60 * MS_MIN, K_DUR, false },
+	{ "fast_interval", CA(fast_interval_ms), 10, 60 * MS_MIN, K_DUR, false },
+	{ "hold_down", CA(hold_down_ms), 0, 60 * MS_MIN, K_DUR, false },
+	{ "on_exit", CA(on_exit), 0, 0, K_ONEXIT, false },
+	{ "control_socket", CA(control_socket), 0, 0, K_SOCKPATH, false },
+	{ "control_group", CA(control_group), 0, 0, K_GROUP, false },
+	{ "state_dir", CA(state_dir), 0, 0, K_PATH, false },
+	{ "metrics_file", CA(metrics_file), 0, 0, K_PATH, false },
+};
+
+static const struct key bird_keys[] = {
+	{ "socket", CA(bird_socket), 0, 0, K_SOCKPATH, true },
+	{ "prefixes", 0, 0, 0, K_PREFIXES, false },
+	{ "grace", CA(bird_grace_ms), 0, 60 * MS_MIN, K_DUR, false },
+};
+
+static const struct key probe_keys[] = {
+	{ "server", 0, 0, 0, K_ADDR, true },
+	{ "port", CP(port), 1, 65535, K_PORT, false },
+	{ "name", CP(qname), 0, 0, K_QNAME, true },
+	{ "type", CP(qtype), 0, 0, K_QTYPE, false },
+	{ "transport", CP(tcp), 0, 0, K_TRANSPORT, false },
+	{ "timeout", CP(timeout_ms), 1, MS_MIN, K_DUR, false },
+	{ "rcode", CP(rcode), 0, 0, K_RCODE, false },
+	{ "authoritative", CP(authoritative), 0, 0, K_BOOL, false },
+	{ "answer", CP(answer), 0, 0, K_BOOL, false },
+};
+
+#define NKEYS(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Defaults that the printed example and the man page repeat. */
+#define DEF_RISE		2
+#define DEF_FALL		3
+#define DEF_INTERVAL_MS		1000
+#define DEF_FAST_INTERVAL_MS	200
+#define DEF_HOLD_DOWN_MS	10000
+#define DEF_CONTROL_SOCKET	"/run/anycastd/anycastd.sock"
+#define DEF_STATE_DIR		"/var/lib/anycastd"
+#define DEF_GRACE_MS		5000
+#define DEF_PORT		53
+/* 100 ms, not more: a probe must finish inside the default fast_interval
+ * (200 ms), and a local named answers in well under a millisecond. */
+#define DEF_TIMEOUT_MS		100
+
+/* One section as written in the file, with where each key was set. */
+struct section {
+	const struct key	*keys;
+	size_t			 nkeys;
+	void			*base;		/* struct conf or struct conf_probe */
+	int			 line;		/* of the header, 0: absent */
+	int			 seen[KEYS_MAX];	/* line of each key, 0: defaulted */
+	bool			 bad[KEYS_MAX];		/* its value was rejected */
+	char			 label[CONF_PROBE_NAME_MAX + 10];	/* "[probe soa]" */
+};
+
+struct perr {
+	int		 line;
+	size_t		 seq;		/* keeps the sort stable */
+	char		*msg;
+};
+
+enum lkind {
+	L_NONE,		/* comment, blank, or a line already dealt with */
+	L_KEY,		/* inih calls the handler with a key */
+	L_CONT,		/* inih calls the handler with a continuation */
+	L_CONT_HEADER,	/* inih calls the handler, but we took it as a header */
+};
+
+struct parser {
+	struct conf		*conf;
+	FILE			*fp;
+	char			*buf;		/* getline's */
+	size_t			 bufsz;
+	int			 lineno;
+	int			 read_errno;
+	bool			 oom;
+	enum lkind		 kind;		/* of the line inih is handling */
+	bool			 prev_name;	/* mirrors inih's prev_name[0] != '\0' */
+	char			 inih_section[INIH_MAX_SECTION];
+	bool			 diverged;	/* our section is not inih's */
+	bool			 sync_reported;
+	struct section		*cur;		/* NULL: outside any section */
+	bool			 skip;		/* ignore keys: the header was at fault */
+	const struct key	*last_key;	/* what a continuation continues */
+	struct section		 agent, bird, probes[CONF_MAX_PROBES];
+	int			 nprobe_headers;
+	struct perr		*errs;
+	size_t			 nerrs, errcap;
+};
+
+static void	conf_error(struct parser *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/* Control characters would garble a terminal or the journal. */
+static void
+sanitize(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+static void
+conf_error(struct parser *p, int line, const char *fmt, ...)
+{
+	char msg[512];
+	struct perr *n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	sanitize(msg);
+	if (p->nerrs == p->errcap) {
+		size_t cap = p->errcap ? p->errcap * 2 : 16;
+
+		n = reallocarray(p->errs, cap, sizeof(*n));
+		if (n == NULL) {
+			p->oom = true;
+			return;
+		}
+		p->errs = n;
+		p->errcap = cap;
+	}
+	if ((p->errs[p->nerrs].msg = strdup(msg)) == NULL) {
+		p->oom = true;
+		return;
+	}
+	p->errs[p->nerrs].line = line;
+	p->errs[p->nerrs].seq = p->nerrs;
+	p->nerrs++;
+}
+
+static bool
+error_at(const struct parser *p, int line)
+{
+	for (size_t i = 0; i < p->nerrs; i++)
+		if (p->errs[i].line == line)
+			return true;
+	return false;
+}
+
+static char *
+xstrdup(struct parser *p, const char *s)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		p->oom = true;
+	return d;
+}
+
+/* The three string helpers below behave exactly as inih's own, so that our
+ * view of each line is the one inih acts on. */
+static char *
+rstrip(char *s)
+{
+	char *e = s + strlen(s);
+
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static char *
+lskip(char *s)
+{
+	while (*s != '\0' && isspace((unsigned char)*s))
+		s++;
+	return s;
+}
+
+/* First of chars, or of an inline ';' comment (one that follows
+ * whitespace), or the terminating NUL. */
+static char *
+find_chars_or_comment(char *s, const char *chars)
+{
+	bool was_space = false;
+
+	while (*s != '\0' && (chars == NULL || strchr(chars, *s) == NULL) &&
+	    !(was_space && *s == ';')) {
+		was_space = isspace((unsigned char)*s);
+		s++;
+	}
+	return s;
+}
+
+/* ---- Mnemonics and durations ---- */
+
+static const struct {
+	const char	*name;
+	int		 value;
+} rcodes[] = {
+	{ "NOERROR",	ns_r_noerror },
+	{ "FORMERR",	ns_r_formerr },
+	{ "SERVFAIL",	ns_r_servfail },
+	{ "NXDOMAIN",	ns_r_nxdomain },
+	{ "NOTIMP",	ns_r_notimpl },
+	{ "REFUSED",	ns_r_refused },
+	{ "YXDOMAIN",	ns_r_yxdomain },
+	{ "YXRRSET",	ns_r_yxrrset },
+	{ "NXRRSET",	ns_r_nxrrset },
+	{ "NOTAUTH",	ns_r_notauth },
+	{ "NOTZONE",	ns_r_notzone },
+};
+
+static const struct {
+	const char	*name;
+	uint16_t	 value;
+} qtypes[] = {
+	{ "SOA",	ns_t_soa },
+	{ "A",		ns_t_a },
+	{ "AAAA",	ns_t_aaaa },
+	{ "NS",		ns_t_ns },
+	{ "TXT",	ns_t_txt },
+	{ "MX",		ns_t_mx },
+	{ "CNAME",	ns_t_cname },
+	{ "PTR",	ns_t_ptr },
+	{ "SRV",	ns_t_srv },
+	{ "CAA",	ns_t_caa },
+	{ "DS",		ns_t_ds },
+	{ "DNSKEY",	ns_t_dnskey },
+	{ "ANY",	ns_t_any },
+};
+
+const char *
+conf_rcode_str(int rcode)
+{
+	for (size_t i = 0; i < NKEYS(rcodes); i++)
+		if (rcodes[i].value == rcode)
+			return rcodes[i].name;
+	return NULL;
+}
+
+const char *
+conf_qtype_str(uint16_t qtype)
+{
+	for (size_t i = 0; i < NKEYS(qtypes); i++)
+		if (qtypes[i].value == qtype)
+			return qtypes[i].name;
+	return NULL;
+}
+
+const char *
+conf_rcode_fmt(int rcode, char *buf, size_t len)
+{
+	const char *s = conf_rcode_str(rcode);
+
+	if (s != NULL)
+		snprintf(buf, len, "%s", s);
+	else
+		snprintf(buf, len, "%d", rcode);
+	return buf;
+}
+
+const char *
+conf_qtype_fmt(uint16_t qtype, char *buf, size_t len)
+{
+	const char *s = conf_qtype_str(qtype);
+
+	if (s != NULL)
+		snprintf(buf, len, "%s", s);
+	else
+		snprintf(buf, len, "TYPE%u", (unsigned)qtype);	/* RFC 3597 */
+	return buf;
+}
+
+/* Canonical form: the largest of m, s, ms that keeps it whole; 0 is "0s". */
+const char *
+conf_duration_fmt(uint64_t ms, char *buf, size_t len)
+{
+	if (ms == 0)
+		snprintf(buf, len, "0s");
+	else if (ms % MS_MIN == 0)
+		snprintf(buf, len, "%" PRIu64 "m", ms / MS_MIN);
+	else if (ms % MS_SEC == 0)
+		snprintf(buf, len, "%" PRIu64 "s", ms / MS_SEC);
+	else
+		snprintf(buf, len, "%" PRIu64 "ms", ms);
+	return buf;
+}
+
+/* Decimal digits only; false on junk, *overflow on too many. */
+static bool
+parse_digits(const char **sp, uint64_t *v, bool *overflow)
+{
+	const char *s = *sp;
+
+	*v = 0;
+	*overflow = false;
+	if (!isdigit((unsigned char)*s))
+		return false;
+	for (; isdigit((unsigned char)*s); s++) {
+		unsigned d = (unsigned)(*s - '0');
+
+		if (*v > (UINT64_MAX - d) / 10)
+			*overflow = true;
+		else
+			*v = *v * 10 + d;
+	}
+	*sp = s;
+	return true;
+}
+
+int
+conf_duration_parse(const char *s, uint64_t *ms)
+{
+	uint64_t v, mult;
+	bool overflow;
+
+	if (!parse_digits(&s, &v, &overflow))
+		goto inval;
+	if (*s == '\0' || strcmp(s, "s") == 0)
+		mult = MS_SEC;
+	else if (strcmp(s, "ms") == 0)
+		mult = 1;
+	else if (strcmp(s, "m") == 0)
+		mult = MS_MIN;
+	else
+		goto inval;
+	if (overflow || v > UINT64_MAX / mult) {
+		errno = ERANGE;
+		return -1;
+	}
+	*ms = v * mult;
+	return 0;
+inval:
+	errno = EINVAL;
+	return -1;
+}
+
+int
+conf_rcode_parse(const char *s, int *rcode)
+{
+	uint64_t v;
+	bool overflow;
+	const char *d = s;
+
+	for (size_t i = 0; i < NKEYS(rcodes); i++)
+		if (strcasecmp(s, rcodes[i].name) == 0) {
+			*rcode = rcodes[i].value;
+			return 0;
+		}
+	/* The header has 4 bits; extended rcodes need EDNS (RFC 6891). */
+	if (parse_digits(&d, &v, &overflow) && *d == '\0' && !overflow &&
+	    v <= 15) {
+		*rcode = (int)v;
+		return 0;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+int
+conf_qtype_parse(const char *s, uint16_t *qtype)
+{
+	uint64_t v;
+	bool overflow;
+	const char *d;
+
+	for (size_t i = 0; i < NKEYS(qtypes); i++)
+		if (strcasecmp(s, qtypes[i].name) == 0) {
+			*qtype = qtypes[i].value;
+			return 0;
+		}
+	if (strncasecmp(s, "TYPE", 4) == 0) {
+		d = s + 4;
+		if (parse_digits(&d, &v, &overflow) && *d == '\0' &&
+		    !overflow && v >= 1 && v <= 65535) {
+			*qtype = (uint16_t)v;
+			return 0;
+		}
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+/* ---- Values ---- */
+
+/* An integer as written, sign allowed so that "-1" is out of range rather
+ * than not a number.  -1: not a number. */
+static int
+parse_int(const char *s, int64_t *out)
+{
+	const char *d = s;
+	uint64_t v;
+	bool overflow, neg = false;
+
+	if (*d == '-') {
+		neg = true;
+		d++;
+	}
+	if (!parse_digits(&d, &v, &overflow) || *d != '\0')
+		return -1;
+	if (overflow || v > INT64_MAX)
+		v = INT64_MAX;
+	*out = neg ? -(int64_t)v : (int64_t)v;
+	return 0;
+}
+
+static int
+value_int(struct parser *p, const struct key *k, const char *v, int64_t *out)
+{
+	if (parse_int(v, out) == -1) {
+		conf_error(p, p->lineno, "%s: '%s' is not a number", k->name, v);
+		return -1;
+	}
+	if (*out < k->min || *out > k->max) {
+		conf_error(p, p->lineno, "%s: %s is out of range %" PRId64 "..%"
+		    PRId64, k->name, v, k->min, k->max);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+value_duration(struct parser *p, const struct key *k, const char *v,
+    uint32_t *out)
+{
+	uint64_t ms = 0;
+	int rc;
+
+	if (*v == '-') {
+		conf_error(p, p->lineno, "%s: '%s' is negative", k->name, v);
+		return -1;
+	}
+	rc = conf_duration_parse(v, &ms);
+	if (rc == -1 && errno == EINVAL) {
+		conf_error(p, p->lineno, "%s: '%s' is not a duration (a whole "
+		    "number with ms, s or m, as in 500ms, 2s, 1m; bare means "
+		    "seconds)", k->name, v);
+		return -1;
+	}
+	if (rc == -1 || ms < (uint64_t)k->min || ms > (uint64_t)k->max) {
+		char lo[CONF_FMT_MAX], hi[CONF_FMT_MAX];
+
+		conf_error(p, p->lineno, "%s: %s is out of range %s..%s",
+		    k->name, v, conf_duration_fmt((uint64_t)k->min, lo,
+		    sizeof(lo)), conf_duration_fmt((uint64_t)k->max, hi,
+		    sizeof(hi)));
+		return -1;
+	}
+	*out = (uint32_t)ms;
+	return 0;
+}
+
+static int
+value_bool(struct parser *p, const struct key *k, const char *v, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < NKEYS(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	conf_error(p, p->lineno, "%s: '%s' is not a boolean (yes/no, "
+	    "true/false, on/off, 1/0)", k->name, v);
+	return -1;
+}
+
+/* Linux's dev_valid_name(): shorter than IFNAMSIZ, not "." or "..", and
+ * no '/', ':' or whitespace. */
+static int
+value_ifname(struct parser *p, const struct key *k, const char *v, char *out)
+{
+	if (strlen(v) >= IF_NAMESIZE) {
+		conf_error(p, p->lineno, "%s: '%s' is too long (at most %d "
+		    "characters)", k->name, v, IF_NAMESIZE - 1);
+		return -1;
+	}
+	if (strcmp(v, ".") == 0 || strcmp(v, "..") == 0 ||
+	    strpbrk(v, "/: \t\n\v\f\r") != NULL) {
+		conf_error(p, p->lineno, "%s: '%s' is not a valid interface "
+		    "name (no '/', ':' or whitespace)", k->name, v);
+		return -1;
+	}
+	snprintf(out, IF_NAMESIZE, "%s", v);
+	return 0;
+}
+
+static int
+set_string(struct parser *p, char **dst, const char *v)
+{
+	char *s = xstrdup(p, v);
+
+	if (s == NULL)
+		return -1;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static int
+value_path(struct parser *p, const struct key *k, const char *v, char **out)
+{
+	if (v[0] != '/') {
+		conf_error(p, p->lineno, "%s: '%s' is not an absolute path",
+		    k->name, v);
+		return -1;
+	}
+	if (k->type == K_SOCKPATH && strlen(v) > SOCKPATH_MAX) {
+		conf_error(p, p->lineno, "%s: '%s' is too long for a socket "
+		    "(at most %zu bytes)", k->name, v, SOCKPATH_MAX);
+		return -1;
+	}
+	return set_string(p, out, v);
+}
+
+/* A group name as useradd(8) takes it by default, or a numeric gid.  It is
+ * looked up when the socket is created, not here. */
+static int
+value_group(struct parser *p, const struct key *k, const char *v, char **out)
+{
+	size_t n = strlen(v);
+	bool ok = n >= 1 && n <= GROUP_NAME_MAX &&
+	    (isalnum((unsigned char)v[0]) || v[0] == '_');
+
+	for (size_t i = 1; ok && i < n; i++)
+		ok = isalnum((unsigned char)v[i]) || v[i] == '_' ||
+		    v[i] == '-' || v[i] == '.' || (v[i] == '$' && i == n - 1);
+	if (!ok) {
+		conf_error(p, p->lineno, "%s: '%s' is not a group name or gid",
+		    k->name, v);
+		return -1;
+	}
+	return set_string(p, out, v);
+}
+
+static int
+value_addr(struct parser *p, const struct key *k, const char *v,
+    struct conf_probe *pr)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&pr->server;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&pr->server;
+	char norm[INET6_ADDRSTRLEN];
+
+	memset(&pr->server, 0, sizeof(pr->server));
+	if (inet_pton(AF_INET, v, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		pr->server_len = sizeof(*sin);
+		inet_ntop(AF_INET, &sin->sin_addr, norm, sizeof(norm));
+	} else if (inet_pton(AF_INET6, v, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		pr->server_len = sizeof(*sin6);
+		inet_ntop(AF_INET6, &sin6->sin6_addr, norm, sizeof(norm));
+	} else {
+		conf_error(p, p->lineno, "%s: '%s' is not an IPv4 or IPv6 "
+		    "address", k->name, v);
+		return -1;
+	}
+	/* A link-local address needs a scope (an interface), which we do
+	 * not take; the unspecified address is nobody's. */
+	if (sin->sin_family == AF_INET ?
+	    sin->sin_addr.s_addr == htonl(INADDR_ANY) :
+	    IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr)) {
+		conf_error(p, p->lineno, "%s: %s is the unspecified address",
+		    k->name, v);
+		return -1;
+	}
+	if (sin6->sin6_family == AF_INET6 &&
+	    IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr)) {
+		conf_error(p, p->lineno, "%s: %s is link-local, which needs a "
+		    "scope; use a global or loopback address", k->name, v);
+		return -1;
+	}
+	return set_string(p, &pr->server_str, norm);
+}
+
+/* Presentation form limited to what a health probe needs: letters, digits,
+ * '-' and '_' (RFC 2181 allows more, but no zone we probe needs escapes). */
+static int
+value_qname(struct parser *p, const struct key *k, const char *v, char **out)
+{
+	size_t n = strlen(v);
+	const char *why = NULL;
+	char bad[2] = "";
+	char *s;
+
+	if (strcmp(v, ".") != 0) {
+		size_t label = 0, wire = 1;
+
+		for (const char *c = v; *c != '\0' && why == NULL; c++) {
+			if (*c == '.') {
+				if (label == 0)
+					why = "empty label";
+				wire += label + 1;
+				label = 0;
+			} else if (!isalnum((unsigned char)*c) && *c != '-' &&
+			    *c != '_') {
+				bad[0] = *c;
+				why = "bad character";
+			} else if (++label > 63)
+				why = "label longer than 63 octets";
+		}
+		wire += label ? label + 1 : 0;
+		if (why == NULL && wire > 255)
+			why = "longer than 255 octets";
+	}
+	if (why != NULL) {
+		conf_error(p, p->lineno, "%s: '%s' is not a valid DNS name "
+		    "(%s%s%s%s)", k->name, v, why, bad[0] ? " '" : "", bad,
+		    bad[0] ? "'" : "");
+		return -1;
+	}
+	if ((s = malloc(n + 2)) == NULL) {
+		p->oom = true;
+		return -1;
+	}
+	memcpy(s, v, n + 1);
+	if (s[n - 1] != '.')
+		memcpy(s + n, ".", 2);
+	free(*out);
+	*out = s;
+	return 0;
+}
+
+static int
+value_qtype(struct parser *p, const struct key *k, const char *v,
+    uint16_t *out)
+{
+	uint16_t t;
+
+	if (conf_qtype_parse(v, &t) == -1) {
+		conf_error(p, p->lineno, "%s: unknown record type '%s'",
+		    k->name, v);
+		return -1;
+	}
+	/* OPT and the meta types 128..254 are not questions a zone answers
+	 * (RFC 6895 section 3.1); ANY (255) is. */
+	if (t == ns_t_opt || (t >= 128 && t <= 254)) {
+		conf_error(p, p->lineno, "%s: %s is a meta type and cannot be "
+		    "probed", k->name, v);
+		return -1;
+	}
+	*out = t;
+	return 0;
+}
+
+static int
+value_rcode(struct parser *p, const struct key *k, const char *v, int *out)
+{
+	if (conf_rcode_parse(v, out) == -1) {
+		conf_error(p, p->lineno, "%s: '%s' is not an rcode (NOERROR, "
+		    "NXDOMAIN, SERVFAIL, REFUSED, ... or 0..15)", k->name, v);
+		return -1;
+	}
+	return 0;
+}
+
+/* One "addr/len" of [bird] prefixes, appended in normalized form. */
+static int
+add_prefix(struct parser *p, const struct key *k, const char *tok)
+{
+	struct conf *c = p->conf;
+	struct conf_prefix pf;
+	char addr[INET6_ADDRSTRLEN + 8], norm[INET6_ADDRSTRLEN + 16];
+	const char *slash = strchr(tok, '/'), *d;
+	uint64_t len;
+	bool overflow;
+	size_t alen, nbytes, used, olen;
+	char *s;
+
+	if (slash == NULL) {
+		conf_error(p, p->lineno, "%s: '%s' lacks a length, as in "
+		    "198.51.100.0/24", k->name, tok);
+		return -1;
+	}
+	alen = (size_t)(slash - tok);
+	memset(&pf, 0, sizeof(pf));
+	if (alen >= sizeof(addr))
+		goto bad;
+	memcpy(addr, tok, alen);
+	addr[alen] = '\0';
+	if (inet_pton(AF_INET, addr, pf.addr) == 1) {
+		pf.family = AF_INET;
+		nbytes = 4;
+	} else if (inet_pton(AF_INET6, addr, pf.addr) == 1) {
+		pf.family = AF_INET6;
+		nbytes = 16;
+	} else
+		goto bad;
+	d = slash + 1;
+	if (!parse_digits(&d, &len, &overflow) || *d != '\0' || overflow ||
+	    len > nbytes * 8) {
+		conf_error(p, p->lineno, "%s: '%s' has a bad length (0..%zu)",
+		    k->name, tok, nbytes * 8);
+		return -1;
+	}
+	pf.len = (uint8_t)len;
+	{
+		struct conf_prefix net = pf;
+
+		for (size_t i = 0; i < nbytes; i++) {
+			size_t bit = i * 8;
+			unsigned keep = bit >= len ? 0 : bit + 8 <= len ? 8 :
+			    (unsigned)(len - bit);
+
+			net.addr[i] &= (uint8_t)(0xff00u >> keep);
+		}
+		inet_ntop(pf.family, net.addr, addr, sizeof(addr));
+		snprintf(norm, sizeof(norm), "%s/%u", addr, (unsigned)pf.len);
+		if (memcmp(net.addr, pf.addr, sizeof(pf.addr)) != 0) {
+			conf_error(p, p->lineno, "%s: '%s' has host bits set "
+			    "(the prefix is %s)", k->name, tok, norm);
+			return -1;
+		}
+	}
+	for (int i = 0; i < c->bird_nprefixes; i++)
+		if (memcmp(&c->bird_prefix[i], &pf, sizeof(pf)) == 0) {
+			conf_error(p, p->lineno, "%s: %s is listed twice",
+			    k->name, norm);
+			return -1;
+		}
+	if (c->bird_nprefixes == CONF_MAX_PREFIXES) {
+		conf_error(p, p->lineno, "%s: more than %d prefixes", k->name,
+		    CONF_MAX_PREFIXES);
+		return -1;
+	}
+	used = c->bird_prefixes ? strlen(c->bird_prefixes) : 0;
+	olen = strlen(norm);
+	if ((s = realloc(c->bird_prefixes, used + olen + 2)) == NULL) {
+		p->oom = true;
+		return -1;
+	}
+	if (used > 0)
+		s[used++] = ' ';
+	memcpy(s + used, norm, olen + 1);
+	c->bird_prefixes = s;
+	c->bird_prefix[c->bird_nprefixes++] = pf;
+	return 0;
+bad:
+	conf_error(p, p->lineno, "%s: '%s' is not an IPv4 or IPv6 prefix",
+	    k->name, tok);
+	return -1;
+}
+
+/* A value already stripped by inih; value may be empty. */
+static int
+value_prefixes(struct parser *p, const struct key *k, const char *v)
+{
+	char tok[INI_MAX_LINE + 1];
+	int rc = 0;
+
+	while (*v != '\0') {
+		size_t n;
+
+		while (isspace((unsigned char)*v))
+			v++;
+		n = strcspn(v, " \t\n\v\f\r");
+		if (n == 0)
+			break;
+		if (n >= sizeof(tok))
+			n = sizeof(tok) - 1;
+		memcpy(tok, v, n);
+		tok[n] = '\0';
+		if (add_prefix(p, k, tok) == -1)
+			rc = -1;
+		v += strcspn(v, " \t\n\v\f\r");
+	}
+	return rc;
+}
+
+static int
+parse_value(struct parser *p, const struct key *k, void *base, const char *v)
+{
+	char *field = (char *)base + k->off;
+	int64_t n;
+
+	switch (k->type) {
+	case K_IFNAME:
+		return value_ifname(p, k, v, field);
+	case K_INT:
+		if (value_int(p, k, v, &n) == -1)
+			return -1;
+		*(int *)(void *)field = (int)n;
+		return 0;
+	case K_PORT:
+		if (value_int(p, k, v, &n) == -1)
+			return -1;
+		*(uint16_t *)(void *)field = (uint16_t)n;
+		return 0;
+	case K_DUR:
+		return value_duration(p, k, v, (uint32_t *)(void *)field);
+	case K_BOOL:
+		return value_bool(p, k, v, (bool *)(void *)field);
+	case K_ONEXIT:
+		if (strcasecmp(v, "keep") == 0)
+			p->conf->on_exit = CONF_EXIT_KEEP;
+		else if (strcasecmp(v, "withdraw") == 0)
+			p->conf->on_exit = CONF_EXIT_WITHDRAW;
+		else {
+			conf_error(p, p->lineno, "%s: '%s' is not keep or "
+			    "withdraw", k->name, v);
+			return -1;
+		}
+		return 0;
+	case K_PATH:
+	case K_SOCKPATH:
+		return value_path(p, k, v, (char **)(void *)field);
+	case K_GROUP:
+		return value_group(p, k, v, (char **)(void *)field);
+	case K_PREFIXES:
+		return value_prefixes(p, k, v);
+	case K_ADDR:
+		return value_addr(p, k, v, base);
+	case K_QNAME:
+		return value_qname(p, k, v, (char **)(void *)field);
+	case K_QTYPE:
+		return value_qtype(p, k, v, (uint16_t *)(void *)field);
+	case K_TRANSPORT:
+		if (strcasecmp(v, "udp") == 0)
+			*(bool *)(void *)field = false;
+		else if (strcasecmp(v, "tcp") == 0)
+			*(bool *)(void *)field = true;
+		else {
+			conf_error(p, p->lineno, "%s: '%s' is not udp or tcp",
+			    k->name, v);
+			return -1;
+		}
+		return 0;
+	case K_RCODE:
+		return value_rcode(p, k, v, (int *)(void *)field);
+	}
+	return -1;
+}
+
+/* ---- Sections and keys ---- */
+
+static void
+section_init(struct section *s, const struct key *keys, size_t nkeys,
+    void *base, int line, const char *label)
+{
+	memset(s, 0, sizeof(*s));
+	s->keys = keys;
+	s->nkeys = nkeys;
+	s->base = base;
+	s->line = line;
+	snprintf(s->label, sizeof(s->label), "%s", label);
+}
+
+static void
+section_single(struct parser *p, struct section *s, const struct key *keys,
+    size_t nkeys, const char *label)
+{
+	if (s->line != 0) {
+		conf_error(p, p->lineno, "duplicate section %s, first at line %d",
+		    label, s->line);
+		return;
+	}
+	section_init(s, keys, nkeys, p->conf, p->lineno, label);
+	p->cur = s;
+	p->skip = false;
+}
+
+static bool
+probe_name_ok(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (len < 1 || len > CONF_PROBE_NAME_MAX)
+		return false;
+	return strspn(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_.-") == len;
+}
+
+static void
+section_probe(struct parser *p, const char *name)
+{
+	struct conf *c = p->conf;
+	struct conf_probe *pr;
+	struct section *s;
+	char label[CONF_PROBE_NAME_MAX + 10] = "[probe]";
+
+	p->nprobe_headers++;
+	if (c->nprobes == CONF_MAX_PROBES) {
+		conf_error(p, p->lineno, "too many probes (at most %d)",
+		    CONF_MAX_PROBES);
+		return;
+	}
+	pr = &c->probes[c->nprobes];
+	s = &p->probes[c->nprobes];
+	c->nprobes++;
+	pr->line = p->lineno;
+	pr->port = DEF_PORT;
+	pr->qtype = ns_t_soa;
+	pr->tcp = false;
+	pr->timeout_ms = DEF_TIMEOUT_MS;
+	pr->rcode = ns_r_noerror;
+	pr->authoritative = true;
+	pr->answer = true;
+	if (*name == '\0')
+		conf_error(p, p->lineno, "[probe] needs a name, as in "
+		    "[probe soa]");
+	else if (!probe_name_ok(name))
+		conf_error(p, p->lineno, "bad probe name '%s' (1 to %d of "
+		    "A-Z a-z 0-9 _ . -)", name, CONF_PROBE_NAME_MAX);
+	else {
+		snprintf(label, sizeof(label), "[probe %s]", name);
+		for (int i = 0; i < c->nprobes - 1; i++)
+			if (c->probes[i].name != NULL &&
+			    strcmp(c->probes[i].name, name) == 0) {
+				conf_error(p, p->lineno, "duplicate [probe %s], "
+				    "first at line %d", name, c->probes[i].line);
+				name = NULL;
+				break;
+			}
+		if (name != NULL)
+			pr->name = xstrdup(p, name);
+	}
+	section_init(s, probe_keys, NKEYS(probe_keys), pr, p->lineno, label);
+	p->cur = s;
+	p->skip = false;
+}
+
+/* raw is what inih took as the section name: between '[' and ']'. */
+static void
+section_begin(struct parser *p, char *raw)
+{
+	char *s = rstrip(lskip(raw));
+
+	p->cur = NULL;
+	p->skip = true;
+	p->last_key = NULL;
+	if (strcmp(s, "agent") == 0)
+		section_single(p, &p->agent, agent_keys, NKEYS(agent_keys),
+		    "[agent]");
+	else if (strcmp(s, "bird") == 0)
+		section_single(p, &p->bird, bird_keys, NKEYS(bird_keys),
+		    "[bird]");
+	else if (strncmp(s, "probe", 5) == 0 &&
+	    (s[5] == '\0' || isspace((unsigned char)s[5])))
+		section_probe(p, lskip(s + 5));
+	else
+		conf_error(p, p->lineno, "unknown section [%s]", s);
+}
+
+/* A "[...]" line; s points at the '['. */
+static void
+header(struct parser *p, char *s, bool indented)
+{
+	char *end = find_chars_or_comment(s + 1, "]"), *rest;
+
+	if (indented)
+		conf_error(p, p->lineno, "indented section header is taken as "
+		    "a continuation of the previous value; remove the "
+		    "indentation");
+	if (*end != ']') {
+		conf_error(p, p->lineno, "section header lacks ']'");
+		/* inih stays in the previous section; ignoring the keys
+		 * that follow avoids one error per key. */
+		p->cur = NULL;
+		p->skip = true;
+		p->last_key = NULL;
+		p->diverged = true;
+		return;
+	}
+	*end = '\0';
+	rest = lskip(end + 1);
+	if (*rest != '\0' && *rest != ';' && *rest != '#')
+		conf_error(p, p->lineno, "unexpected text after ']'");
+	if (!indented) {
+		snprintf(p->inih_section, sizeof(p->inih_section), "%s", s + 1);
+		p->prev_name = false;
+		p->diverged = false;
+	} else
+		p->diverged = true;
+	section_begin(p, s + 1);
+}
+
+static const struct key *
+key_lookup(const struct section *s, const char *name)
+{
+	for (size_t i = 0; i < s->nkeys; i++)
+		if (strcmp(s->keys[i].name, name) == 0)
+			return &s->keys[i];
+	return NULL;
+}
+
+/* value NULL: the line was rejected already, only note the key as set. */
+static void
+key_value(struct parser *p, const char *name, const char *value)
+{
+	struct section *s = p->cur;
+	const struct key *k;
+	size_t i;
+
+	p->last_key = NULL;
+	if (*name == '\0') {
+		conf_error(p, p->lineno, "missing key name before '='");
+		return;
+	}
+	if (p->skip)
+		return;
+	if (s == NULL) {
+		conf_error(p, p->lineno, "key '%s' is outside any section",
+		    name);
+		return;
+	}
+	if ((k = key_lookup(s, name)) == NULL) {
+		conf_error(p, p->lineno, "unknown key '%s' in %s", name,
+		    s->label);
+		return;
+	}
+	i = (size_t)(k - s->keys);
+	if (s->seen[i] != 0) {
+		conf_error(p, p->lineno, "duplicate key '%s', first set at "
+		    "line %d", name, s->seen[i]);
+		return;
+	}
+	s->seen[i] = p->lineno;
+	p->last_key = k;
+	if (value == NULL)
+		s->bad[i] = true;
+	else if (*value == '\0' && k->type != K_PREFIXES) {
+		conf_error(p, p->lineno, "%s: empty value", name);
+		s->bad[i] = true;
+	} else if (parse_value(p, k, s->base, value) == -1)
+		s->bad[i] = true;
+}
+
+static void
+continuation(struct parser *p, const char *value)
+{
+	char buf[INI_MAX_LINE + 1];
+
+	if (p->last_key == NULL)
+		return;		/* continues a line that was reported */
+	if (p->last_key->type != K_PREFIXES) {
+		conf_error(p, p->lineno, "indented line continues the value of "
+		    "'%s' (only prefixes may span lines); remove the "
+		    "indentation", p->last_key->name);
+		return;
+	}
+	/* r55 keeps inline comments on continuation lines; later inih
+	 * releases strip them.  Strip them the same way either way. */
+	snprintf(buf, sizeof(buf), "%s", value);
+	*find_chars_or_comment(buf, NULL) = '\0';
+	if (value_prefixes(p, p->last_key, rstrip(buf)) == -1)
+		p->cur->bad[p->last_key - p->cur->keys] = true;
+}
+
+/* Mirrors inih's view of line, which we may modify.  Sets p->kind to what
+ * inih is about to do with it. */
+static void
+classify(struct parser *p, char *line)
+{
+	char *s = line, *end;
+
+	p->kind = L_NONE;
+	if (p->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3;
+	s = lskip(rstrip(s));
+	if (*s == '\0' || *s == ';' || *s == '#')
+		return;
+	if (p->prev_name && s > line) {
+		/* Python-configparser style continuation (INI_ALLOW_MULTILINE). */
+		if (*s == '[') {
+			header(p, s, true);
+			p->kind = L_CONT_HEADER;
+		} else
+			p->kind = L_CONT;
+		return;
+	}
+	if (*s == '[') {
+		header(p, s, false);
+		return;
+	}
+	end = find_chars_or_comment(s, "=:");
+	if (*end != '=' && *end != ':') {
+		conf_error(p, p->lineno, "expected 'key = value'");
+		return;
+	}
+	*end = '\0';
+	p->prev_name = *rstrip(s) != '\0';
+	p->kind = L_KEY;
+}
+
+/* A line inih will not see.  Keep our view consistent as far as it can be:
+ * a lost header starts a section whose keys are ignored, a lost key counts
+ * as set (so it is not also reported missing). */
+static void
+line_lost(struct parser *p, char *line)
+{
+	char *s = line, *end;
+
+	p->kind = L_NONE;
+	if (line == NULL)
+		return;
+	if (p->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3;
+	s = lskip(rstrip(s));
+	if (*s == '\0' || *s == ';' || *s == '#' ||
+	    (p->prev_name && s > line))
+		return;
+	if (*s == '[') {
+		p->cur = NULL;
+		p->skip = true;
+		p->last_key = NULL;
+		p->diverged = true;
+		return;
+	}
+	end = find_chars_or_comment(s, "=:");
+	if (*end == '=' || *end == ':') {
+		*end = '\0';
+		if (*rstrip(s) != '\0')
+			key_value(p, s, NULL);
+	}
+	p->last_key = NULL;
+}
+
+static char *
+conf_reader(char *str, int num, void *stream)
+{
+	struct parser *p = stream;
+	ssize_t n;
+	size_t len;
+
+	errno = 0;
+	n = getline(&p->buf, &p->bufsz, p->fp);
+	if (n < 0) {
+		if (ferror(p->fp))
+			p->read_errno = errno != 0 ? errno : EIO;
+		return NULL;
+	}
+	p->lineno++;
+	len = (size_t)n;
+	if (len > 0 && p->buf[len - 1] == '\n')
+		len--;
+	if (memchr(p->buf, '\0', (size_t)n) != NULL) {
+		conf_error(p, p->lineno, "line contains a NUL byte");
+		line_lost(p, NULL);
+	} else if (num < 3 || len > (size_t)num - 2) {
+		/* inih would read it in pieces and take each for a line. */
+		conf_error(p, p->lineno, "line is too long (%zu bytes, at most "
+		    "%d)", len, num - 2);
+		line_lost(p, p->buf);
+	} else {
+		memcpy(str, p->buf, (size_t)n + 1);
+		classify(p, p->buf);
+		return str;
+	}
+	if (num >= 2)
+		memcpy(str, "\n", 2);
+	return str;
+}
+
+static int
+conf_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct parser *p = user;
+	enum lkind kind = p->kind;
+
+	/* Exactly one handler call for each line we saw as key or
+	 * continuation, in the section we think it is in. */
+	p->kind = L_NONE;
+	if (kind == L_NONE ||
+	    (!p->diverged && strcmp(section, p->inih_section) != 0)) {
+		if (!p->sync_reported)
+			conf_error(p, p->lineno, "internal error: out of step "
+			    "with inih on this line");
+		p->sync_reported = true;
+		return 1;
+	}
+	if (kind == L_KEY)
+		key_value(p, name, value);
+	else if (kind == L_CONT)
+		continuation(p, value);
+	return 1;	/* errors are ours to report, not inih's */
+}
+
+/* ---- Checks across keys, after the whole file is read ---- */
+
+static void
+require_keys(struct parser *p, const struct section *s)
+{
+	for (size_t i = 0; i < s->nkeys; i++)
+		if (s->keys[i].required && s->seen[i] == 0)
+			conf_error(p, s->line, "%s lacks required key '%s'",
+			    s->label, s->keys[i].name);
+}
+
+static size_t
+key_index(const struct key *keys, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return i;
+	abort();	/* a typo in this file */
+}
+
+static void
+validate(struct parser *p)
+{
+	struct conf *c = p->conf;
+	const struct section *a = &p->agent;
+	size_t ii = key_index(agent_keys, NKEYS(agent_keys), "interval");
+	size_t fi = key_index(agent_keys, NKEYS(agent_keys), "fast_interval");
+	size_t ti = key_index(probe_keys, NKEYS(probe_keys), "timeout");
+	size_t pi = key_index(probe_keys, NKEYS(probe_keys), "port");
+	char b1[CONF_FMT_MAX], b2[CONF_FMT_MAX];
+
+	if (a->line == 0)
+		conf_error(p, 1, "missing [agent] section");
+	else
+		require_keys(p, a);
+	if (p->bird.line != 0)
+		require_keys(p, &p->bird);
+	if (p->nprobe_headers == 0)
+		conf_error(p, a->line ? a->line : 1, "no [probe NAME] section; "
+		    "at least one probe is required");
+	for (int i = 0; i < c->nprobes; i++)
+		require_keys(p, &p->probes[i]);
+
+	if (a->line != 0 && !a->bad[ii] && !a->bad[fi] &&
+	    c->fast_interval_ms > c->interval_ms) {
+		if (a->seen[fi] != 0)
+			conf_error(p, a->seen[fi], "fast_interval: %s is longer "
+			    "than interval %s", conf_duration_fmt(
+			    c->fast_interval_ms, b1, sizeof(b1)),
+			    conf_duration_fmt(c->interval_ms, b2, sizeof(b2)));
+		else
+			conf_error(p, a->seen[ii], "interval: %s is shorter than "
+			    "fast_interval %s (the default)", conf_duration_fmt(
+			    c->interval_ms, b1, sizeof(b1)), conf_duration_fmt(
+			    c->fast_interval_ms, b2, sizeof(b2)));
+	}
+	for (int i = 0; i < c->nprobes; i++) {
+		const struct section *s = &p->probes[i];
+		struct conf_probe *pr = &c->probes[i];
+
+		/* A cycle must end before the next one starts. */
+		if (!a->bad[fi] && !s->bad[ti] &&
+		    pr->timeout_ms >= c->fast_interval_ms) {
+			conf_duration_fmt(pr->timeout_ms, b1, sizeof(b1));
+			conf_duration_fmt(c->fast_interval_ms, b2, sizeof(b2));
+			if (s->seen[ti] != 0)
+				conf_error(p, s->seen[ti], "timeout: %s must be "
+				    "shorter than fast_interval %s", b1, b2);
+			else
+				conf_error(p, s->line, "%s: the default timeout "
+				    "%s must be shorter than fast_interval %s; "
+				    "set timeout", s->label, b1, b2);
+		}
+		if (pr->server_str == NULL || s->bad[pi])
+			continue;
+		if (pr->server.ss_family == AF_INET)
+			((struct sockaddr_in *)&pr->server)->sin_port =
+			    htons(pr->port);
+		else
+			((struct sockaddr_in6 *)&pr->server)->sin6_port =
+			    htons(pr->port);
+	}
+}
+
+/* ---- Loading ---- */
+
+static int
+perr_cmp(const void *va, const void *vb)
+{
+	const struct perr *a = va, *b = vb;
+
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void
+defaults(struct parser *p)
+{
+	struct conf *c = p->conf;
+
+	c->rise = DEF_RISE;
+	c->fall = DEF_FALL;
+	c->interval_ms = DEF_INTERVAL_MS;
+	c->fast_interval_ms = DEF_FAST_INTERVAL_MS;
+	c->hold_down_ms = DEF_HOLD_DOWN_MS;
+	c->on_exit = CONF_EXIT_KEEP;
+	c->control_socket = xstrdup(p, DEF_CONTROL_SOCKET);
+	c->state_dir = xstrdup(p, DEF_STATE_DIR);
+	c->bird_grace_ms = DEF_GRACE_MS;
+}
+
+struct conf *
+conf_load(const char *path, conf_err_fn *errfn, void *arg)
+{
+	struct parser p;
+	bool failed;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	if ((p.conf = calloc(1, sizeof(*p.conf))) == NULL) {
+		errfn(arg, path, 0, "out of memory");
+		return NULL;
+	}
+	p.conf->path = xstrdup(&p, path);
+	defaults(&p);
+	if ((p.fp = fopen(path, "re")) == NULL) {
+		conf_error(&p, 0, "cannot open: %s", strerror(errno));
+		goto done;
+	}
+	rc = ini_parse_stream(conf_reader, &p, conf_handler, &p);
+	if (p.read_errno != 0) {
+		/* Checks on a partial file would only add noise. */
+		conf_error(&p, 0, "read error: %s", strerror(p.read_errno));
+		goto done;
+	}
+	if (rc < 0)
+		p.oom = true;
+	else if (rc > 0 && !error_at(&p, rc))
+		conf_error(&p, rc, "syntax error");
+	validate(&p);
+done:
+	if (p.fp != NULL)
+		fclose(p.fp);
+	free(p.buf);
+	if (p.nerrs > 1)
+		qsort(p.errs, p.nerrs, sizeof(*p.errs), perr_cmp);
+	if (p.oom)
+		errfn(arg, path, 0, "out of memory");
+	for (size_t i = 0; i < p.nerrs; i++) {
+		errfn(arg, path, p.errs[i].line, p.errs[i].msg);
+		free(p.errs[i].msg);
+	}
+	free(p.errs);
+	failed = p.oom || p.nerrs > 0;
+	if (failed) {
+		conf_free(p.conf);
+		return NULL;
+	}
+	return p.conf;
+}
+
+void
+conf_free(struct conf *c)
+{
+	if (c == NULL)
+		return;
+	for (int i = 0; i < c->nprobes; i++) {
+		free(c->probes[i].name);
+		free(c->probes[i].server_str);
+		free(c->probes[i].qname);
+	}
+	free(c->path);
+	free(c->control_socket);
+	free(c->control_group);
+	free(c->state_dir);
+	free(c->metrics_file);
+	free(c->bird_socket);
+	free(c->bird_prefixes);
+	free(c);
+}
+
+void
+conf_err_print(void *arg, const char *file, int line, const char *msg)
+{
+	FILE *fp = arg != NULL ? arg : stderr;
+
+	if (line > 0)
+		fprintf(fp, "%s:%d: %s\n", file, line, msg);
+	else
+		fprintf(fp, "%s: %s\n", file, msg);
+}
+
+/* ---- Printing ---- */
+
+#define KV	"%-14s = "
+
+/* Aligned, unless that would make the line longer than inih reads whole:
+ * "key=value" is never longer than the line the value was read from. */
+static void
+print_kv(FILE *fp, const char *key, const char *value)
+{
+	if (17 + strlen(value) > INI_MAX_LINE - 2)
+		fprintf(fp, "%s=%s\n", key, value);
+	else
+		fprintf(fp, KV "%s\n", key, value);
+}
+
+static void
+print_prefixes(const struct conf *c, FILE *fp)
+{
+	const char *s = c->bird_prefixes;
+	int col;
+
+	col = fprintf(fp, KV, "prefixes");
+	while (*s != '\0') {
+		size_t n = strcspn(s, " ");
+
+		/* Wrap onto indented continuation lines, which inih joins
+		 * back, so a long list stays under INI_MAX_LINE. */
+		if (col > 17 && col + 1 + (int)n > PRINT_WRAP)
+			col = fprintf(fp, "\n%17s", "") - 1;
+		else if (col > 17)
+			col += fprintf(fp, " ");
+		col += fprintf(fp, "%.*s", (int)n, s);
+		s += n;
+		s += *s == ' ';
+	}
+	fprintf(fp, "\n");
+}
+
+void
+conf_print(const struct conf *c, FILE *fp)
+{
+	char b[CONF_FMT_MAX];
+
+	fprintf(fp, "[agent]\n");
+	fprintf(fp, KV "%s\n", "interface", c->interface);
+	fprintf(fp, KV "%d\n", "rise", c->rise);
+	fprintf(fp, KV "%d\n", "fall", c->fall);
+	fprintf(fp, KV "%s\n", "interval",
+	    conf_duration_fmt(c->interval_ms, b, sizeof(b)));
+	fprintf(fp, KV "%s\n", "fast_interval",
+	    conf_duration_fmt(c->fast_interval_ms, b, sizeof(b)));
+	fprintf(fp, KV "%s\n", "hold_down",
+	    conf_duration_fmt(c->hold_down_ms, b, sizeof(b)));
+	fprintf(fp, KV "%s\n", "on_exit",
+	    c->on_exit == CONF_EXIT_WITHDRAW ? "withdraw" : "keep");
+	print_kv(fp, "control_socket", c->control_socket);
+	if (c->control_group != NULL)
+		print_kv(fp, "control_group", c->control_group);
+	else
+		fprintf(fp, "# control_group unset: only root may use the "
+		    "control socket\n");
+	print_kv(fp, "state_dir", c->state_dir);
+	if (c->metrics_file != NULL)
+		print_kv(fp, "metrics_file", c->metrics_file);
+	else
+		fprintf(fp, "# metrics_file unset: no metrics\n");
+
+	fprintf(fp, "\n");
+	if (c->bird_socket != NULL) {
+		fprintf(fp, "[bird]\n");
+		print_kv(fp, "socket", c->bird_socket);
+		if (c->bird_prefixes != NULL)
+			print_prefixes(c, fp);
+		else
+			fprintf(fp, "# prefixes unset: every exported route "
+			    "counts\n");
+		fprintf(fp, KV "%s\n", "grace",
+		    conf_duration_fmt(c->bird_grace_ms, b, sizeof(b)));
+	} else
+		fprintf(fp, "# [bird] unset: BIRD's view is off\n");
+
+	for (int i = 0; i < c->nprobes; i++) {
+		const struct conf_probe *pr = &c->probes[i];
+
+		fprintf(fp, "\n[probe %s]\n", pr->name);
+		fprintf(fp, KV "%s\n", "server", pr->server_str);
+		fprintf(fp, KV "%u\n", "port", (unsigned)pr->port);
+		if (strlen("name=") + strlen(pr->qname) > INI_MAX_LINE - 2)
+			/* The one way it fits: as read, without the dot. */
+			fprintf(fp, "name=%.*s\n", (int)strlen(pr->qname) - 1,
+			    pr->qname);
+		else
+			print_kv(fp, "name", pr->qname);
+		fprintf(fp, KV "%s\n", "type",
+		    conf_qtype_fmt(pr->qtype, b, sizeof(b)));
+		fprintf(fp, KV "%s\n", "transport", pr->tcp ? "tcp" : "udp");
+		fprintf(fp, KV "%s\n", "timeout",
+		    conf_duration_fmt(pr->timeout_ms, b, sizeof(b)));
+		fprintf(fp, KV "%s\n", "rcode",
+		    conf_rcode_fmt(pr->rcode, b, sizeof(b)));
+		fprintf(fp, KV "%s\n", "authoritative",
+		    pr->authoritative ? "yes" : "no");
+		fprintf(fp, KV "%s\n", "answer", pr->answer ? "yes" : "no");
+	}
+}

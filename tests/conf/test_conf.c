@@ -1,0 +1,730 @@
+/* Unit tests for agent/conf.c: what inih does that the parser relies on,
+ * the values each key takes or refuses, the loaded struct, error lines and
+ * counts, the helpers, and the print round trip.  The exact messages are
+ * pinned by the golden files next to this one; here we check what goldens
+ * cannot see: struct contents, callback arguments, and invariants over
+ * many generated inputs. */
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "conf.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...) do {						\
+	checks++;							\
+	if (!(cond)) {							\
+		failures++;						\
+		fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__,	\
+		    __LINE__, #cond);					\
+		fprintf(stderr, __VA_ARGS__);				\
+		fputc('\n', stderr);					\
+	}								\
+} while (0)
+
+/* ---- Error capture ---- */
+
+struct err {
+	int	 line;
+	char	 file[256];
+	char	 msg[512];
+};
+
+struct errs {
+	struct err	 e[256];
+	int		 n;
+};
+
+static void
+capture(void *arg, const char *file, int line, const char *msg)
+{
+	struct errs *es = arg;
+
+	if (es->n == (int)(sizeof(es->e) / sizeof(es->e[0])))
+		return;
+	es->e[es->n].line = line;
+	snprintf(es->e[es->n].file, sizeof(es->e[0].file), "%s", file);
+	snprintf(es->e[es->n].msg, sizeof(es->e[0].msg), "%s", msg);
+	es->n++;
+}
+
+static char tmpdir[] = "/tmp/test_conf.XXXXXX";
+
+static const char *
+write_file(const char *name, const char *text, size_t len)
+{
+	static char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	if ((fp = fopen(path, "w")) == NULL ||
+	    fwrite(text, 1, len, fp) != len || fclose(fp) != 0) {
+		perror(path);
+		exit(1);
+	}
+	return path;
+}
+
+static struct conf *
+load_text(const char *text, struct errs *es)
+{
+	const char *path = write_file("t.conf", text, strlen(text));
+
+	memset(es, 0, sizeof(*es));
+	return conf_load(path, capture, es);
+}
+
+static bool
+has_error(const struct errs *es, int line, const char *needle)
+{
+	for (int i = 0; i < es->n; i++)
+		if (es->e[i].line == line && strstr(es->e[i].msg, needle))
+			return true;
+	return false;
+}
+
+static void
+dump(const struct errs *es)
+{
+	for (int i = 0; i < es->n; i++)
+		fprintf(stderr, "    %d: %s\n", es->e[i].line, es->e[i].msg);
+}
+
+/* ---- inih's behaviour that conf.c depends on ---- */
+
+struct trace {
+	const char	*text;
+	size_t		 off;
+	int		 lines;		/* lines handed to inih */
+	int		 num;		/* the buffer size inih offers */
+	int		 calls;
+	int		 call_line[16];
+	char		 call_name[16][64];
+	char		 call_value[16][256];
+};
+
+static char *
+trace_reader(char *str, int num, void *stream)
+{
+	struct trace *t = stream;
+	size_t n = 0;
+
+	t->num = num;
+	if (t->text[t->off] == '\0')
+		return NULL;
+	while (t->text[t->off] != '\0' && n < (size_t)num - 1) {
+		str[n++] = t->text[t->off++];
+		if (str[n - 1] == '\n')
+			break;
+	}
+	str[n] = '\0';
+	t->lines++;
+	return str;
+}
+
+static int
+trace_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct trace *t = user;
+
+	(void)section;
+	if (t->calls < 16) {
+		t->call_line[t->calls] = t->lines;
+		snprintf(t->call_name[t->calls], 64, "%s", name);
+		snprintf(t->call_value[t->calls], 256, "%s", value);
+	}
+	t->calls++;
+	return 1;
+}
+
+static void
+test_inih_contract(void)
+{
+	struct trace t = { 0 };
+	char longline[400];
+	int rc;
+
+	/* One line is read and fully handled before the next is read, so
+	 * a reader's count is the handler's line.  A continuation (indented
+	 * line after a key) calls the handler with the previous key. */
+	t.text = "[a]\nk1 = v1\n\n; c\nk2 = v2 ; inline\n  more\n[b]\n"
+	    "  k3 = v3\n";
+	rc = ini_parse_stream(trace_reader, &t, trace_handler, &t);
+	CHECK(rc == 0, "rc %d", rc);
+	CHECK(t.calls == 4, "calls %d", t.calls);
+	CHECK(t.call_line[0] == 2 && !strcmp(t.call_name[0], "k1"), "k1 line %d",
+	    t.call_line[0]);
+	CHECK(t.call_line[1] == 5 && !strcmp(t.call_value[1], "v2"),
+	    "k2 line %d value '%s'", t.call_line[1], t.call_value[1]);
+	CHECK(t.call_line[2] == 6 && !strcmp(t.call_name[2], "k2"),
+	    "continuation line %d name '%s'", t.call_line[2], t.call_name[2]);
+	/* After a header, an indented key is a key, not a continuation. */
+	CHECK(t.call_line[3] == 8 && !strcmp(t.call_name[3], "k3"),
+	    "k3 line %d name '%s'", t.call_line[3], t.call_name[3]);
+
+	/* The buffer is INI_MAX_LINE (200): a longer line arrives in pieces
+	 * that inih counts as lines, which is why conf.c's reader refuses
+	 * long lines itself.  The goldens' "at most 198" depends on it. */
+	memset(&t, 0, sizeof(t));
+	memset(longline, 'x', sizeof(longline));
+	memcpy(longline, "[a]\nk = ", 8);
+	memcpy(longline + 300, "\nk2 = v\n", 9);
+	t.text = longline;
+	rc = ini_parse_stream(trace_reader, &t, trace_handler, &t);
+	CHECK(t.num == 200, "inih offers %d bytes, expected 200", t.num);
+	CHECK(t.lines == 4, "a 296-byte line became %d lines", t.lines - 2);
+	CHECK(t.calls >= 1 && strlen(t.call_value[0]) < 200, "first piece");
+	(void)rc;
+}
+
+/* ---- Loading ---- */
+
+#define AGENT	"[agent]\ninterface = anycast0\n"
+#define PROBE	"[probe soa]\nserver = 127.0.0.1\nname = example.com.\n"
+
+static void
+test_defaults(void)
+{
+	struct errs es;
+	struct conf *c = load_text(AGENT PROBE, &es);
+	const struct conf_probe *p;
+	const struct sockaddr_in *sin;
+
+	CHECK(c != NULL && es.n == 0, "minimal config refused");
+	if (c == NULL) {
+		dump(&es);
+		return;
+	}
+	CHECK(!strcmp(c->interface, "anycast0"), "interface");
+	CHECK(c->rise == 2 && c->fall == 3, "rise %d fall %d", c->rise, c->fall);
+	CHECK(c->interval_ms == 1000 && c->fast_interval_ms == 200 &&
+	    c->hold_down_ms == 10000, "durations");
+	CHECK(c->on_exit == CONF_EXIT_KEEP, "on_exit");
+	CHECK(!strcmp(c->control_socket, "/run/anycastd/anycastd.sock"),
+	    "control_socket");
+	CHECK(c->control_group == NULL && c->metrics_file == NULL, "unset");
+	CHECK(!strcmp(c->state_dir, "/var/lib/anycastd"), "state_dir");
+	CHECK(c->bird_socket == NULL && c->bird_prefixes == NULL &&
+	    c->bird_nprefixes == 0 && c->bird_grace_ms == 5000, "bird");
+	CHECK(c->nprobes == 1, "nprobes %d", c->nprobes);
+	p = &c->probes[0];
+	CHECK(!strcmp(p->name, "soa") && !strcmp(p->qname, "example.com."),
+	    "names");
+	CHECK(p->port == 53 && p->qtype == ns_t_soa && !p->tcp &&
+	    p->timeout_ms == 100 && p->rcode == ns_r_noerror &&
+	    p->authoritative && p->answer, "probe defaults");
+	CHECK(p->line == 3, "probe line %d", p->line);
+	sin = (const struct sockaddr_in *)&p->server;
+	CHECK(sin->sin_family == AF_INET && p->server_len == sizeof(*sin) &&
+	    sin->sin_port == htons(53) &&
+	    sin->sin_addr.s_addr == htonl(0x7f000001), "sockaddr");
+	CHECK(strlen(c->path) > 7 &&
+	    !strcmp(c->path + strlen(c->path) - 7, "/t.conf"), "path '%s'",
+	    c->path);
+	conf_free(c);
+}
+
+static void
+test_full(void)
+{
+	static const char text[] =
+	    "[agent]\ninterface = eth1\nrise = 5\nfall = 1\ninterval = 2m\n"
+	    "fast_interval = 1500ms\nhold_down = 0\non_exit = withdraw\n"
+	    "control_socket = /run/x.sock\ncontrol_group = ops\n"
+	    "state_dir = /srv/s\nmetrics_file = /m.prom\n"
+	    "[bird]\nsocket = /run/bird/bird.ctl\n"
+	    "prefixes = 198.51.100.0/24\n  2001:DB8:53::/48 ; c\ngrace = 1\n"
+	    "[probe v6]\nserver = 2001:db8::0:53\nport = 5353\n"
+	    "name = example.org\ntype = aaaa\ntransport = tcp\n"
+	    "timeout = 1s\nrcode = nxdomain\nauthoritative = no\n"
+	    "answer = off\n";
+	struct errs es;
+	struct conf *c = load_text(text, &es);
+	const struct conf_probe *p;
+	const struct sockaddr_in6 *sin6;
+	struct in6_addr a6;
+
+	CHECK(c != NULL, "full config refused");
+	if (c == NULL) {
+		dump(&es);
+		return;
+	}
+	CHECK(!strcmp(c->interface, "eth1") && c->rise == 5 && c->fall == 1,
+	    "agent ints");
+	CHECK(c->interval_ms == 120000 && c->fast_interval_ms == 1500 &&
+	    c->hold_down_ms == 0, "agent durations");
+	CHECK(c->on_exit == CONF_EXIT_WITHDRAW, "on_exit");
+	CHECK(!strcmp(c->control_socket, "/run/x.sock") &&
+	    !strcmp(c->control_group, "ops") && !strcmp(c->state_dir, "/srv/s")
+	    && !strcmp(c->metrics_file, "/m.prom"), "agent strings");
+	CHECK(!strcmp(c->bird_socket, "/run/bird/bird.ctl") &&
+	    c->bird_grace_ms == 1000, "bird");
+	CHECK(c->bird_prefixes != NULL &&
+	    !strcmp(c->bird_prefixes, "198.51.100.0/24 2001:db8:53::/48"),
+	    "prefixes '%s'", c->bird_prefixes ? c->bird_prefixes : "(null)");
+	CHECK(c->bird_nprefixes == 2 && c->bird_prefix[0].family == AF_INET &&
+	    c->bird_prefix[0].len == 24 && c->bird_prefix[0].addr[0] == 198 &&
+	    c->bird_prefix[1].family == AF_INET6 &&
+	    c->bird_prefix[1].len == 48 && c->bird_prefix[1].addr[5] == 0x53,
+	    "parsed prefixes");
+	p = &c->probes[0];
+	sin6 = (const struct sockaddr_in6 *)&p->server;
+	inet_pton(AF_INET6, "2001:db8::53", &a6);
+	CHECK(sin6->sin6_family == AF_INET6 && p->server_len == sizeof(*sin6)
+	    && sin6->sin6_port == htons(5353) &&
+	    !memcmp(&sin6->sin6_addr, &a6, sizeof(a6)), "v6 sockaddr");
+	CHECK(!strcmp(p->server_str, "2001:db8::53"), "server_str '%s'",
+	    p->server_str);
+	CHECK(!strcmp(p->qname, "example.org.") && p->qtype == ns_t_aaaa &&
+	    p->tcp && p->timeout_ms == 1000 && p->rcode == ns_r_nxdomain &&
+	    !p->authoritative && !p->answer, "probe");
+	conf_free(c);
+}
+
+/* One key in a valid config: accepted (and stored as want) or refused with
+ * exactly one error on its line. */
+struct vcase {
+	const char	*section;	/* "agent", "bird", "probe" */
+	const char	*key;
+	const char	*value;
+	long long	 want;		/* -1: refused */
+};
+
+static long long
+field(const struct conf *c, const char *key)
+{
+	const struct conf_probe *p = &c->probes[0];
+
+	if (!strcmp(key, "rise")) return c->rise;
+	if (!strcmp(key, "fall")) return c->fall;
+	if (!strcmp(key, "interval")) return c->interval_ms;
+	if (!strcmp(key, "fast_interval")) return c->fast_interval_ms;
+	if (!strcmp(key, "hold_down")) return c->hold_down_ms;
+	if (!strcmp(key, "grace")) return c->bird_grace_ms;
+	if (!strcmp(key, "port")) return p->port;
+	if (!strcmp(key, "type")) return p->qtype;
+	if (!strcmp(key, "timeout")) return p->timeout_ms;
+	if (!strcmp(key, "rcode")) return p->rcode;
+	if (!strcmp(key, "authoritative")) return p->authoritative;
+	if (!strcmp(key, "answer")) return p->answer;
+	if (!strcmp(key, "transport")) return p->tcp;
+	if (!strcmp(key, "on_exit")) return c->on_exit;
+	if (!strcmp(key, "prefixes")) return c->bird_nprefixes;
+	return 0;	/* strings: only acceptance is checked */
+}
+
+static const struct vcase vcases[] = {
+	{ "agent", "rise", "1", 1 },
+	{ "agent", "rise", "100", 100 },
+	{ "agent", "rise", "007", 7 },
+	{ "agent", "rise", "0", -1 },
+	{ "agent", "rise", "101", -1 },
+	{ "agent", "rise", "+1", -1 },
+	{ "agent", "rise", "1 2", -1 },
+	{ "agent", "rise", "0x10", -1 },
+	{ "agent", "fall", "-0", -1 },
+	{ "agent", "interval", "1", 1000 },
+	{ "agent", "fast_interval", "101ms", 101 },
+	{ "agent", "interval", "199ms", -1 },	/* < fast_interval */
+	{ "agent", "fast_interval", "9ms", -1 },
+	{ "agent", "interval", "60m", 3600000 },
+	{ "agent", "interval", "3600s", 3600000 },
+	{ "agent", "interval", "3601s", -1 },
+	{ "agent", "interval", "1h", -1 },
+	{ "agent", "interval", "1S", -1 },
+	{ "agent", "interval", "1 s", -1 },
+	{ "agent", "interval", "s", -1 },
+	{ "agent", "interval", "ms", -1 },
+	{ "agent", "interval", "1sm", -1 },
+	{ "agent", "interval", "1e3ms", -1 },
+	{ "agent", "interval", "-1", -1 },
+	{ "agent", "interval", "18446744073709551616ms", -1 },
+	{ "agent", "interval", "307445734561825861m", -1 },
+	{ "agent", "hold_down", "0", 0 },
+	{ "agent", "hold_down", "0ms", 0 },
+	{ "agent", "hold_down", "0m", 0 },
+	{ "agent", "hold_down", "90s", 90000 },
+	{ "agent", "on_exit", "Keep", CONF_EXIT_KEEP },
+	{ "agent", "on_exit", "withdrawn", -1 },
+	{ "agent", "interface", "a", 0 },
+	{ "agent", "interface", "abcdefghijklmno", 0 },
+	{ "agent", "interface", "abcdefghijklmnop", -1 },
+	{ "agent", "interface", "a\tb", -1 },
+	{ "agent", "interface", ".", -1 },
+	{ "agent", "interface", "...", 0 },
+	{ "agent", "control_group", "anycast-ops", 0 },
+	{ "agent", "control_group", "machine$", 0 },
+	{ "agent", "control_group", "1000", 0 },
+	{ "agent", "control_group", "a$b", -1 },
+	{ "agent", "control_group", "abcdefghijklmnopqrstuvwxyz0123456", -1 },
+	{ "agent", "control_socket", "/", 0 },
+	{ "agent", "control_socket", "~/x", -1 },
+	{ "agent", "state_dir", "./x", -1 },
+	{ "bird", "grace", "0", 0 },
+	{ "bird", "grace", "61m", -1 },
+	{ "bird", "prefixes", "", 0 },
+	{ "bird", "prefixes", "0.0.0.0/0 ::/0", 2 },
+	{ "bird", "prefixes", "10.0.0.0/8\t10.1.0.0/16", 2 },
+	{ "bird", "prefixes", "10.0.0.0/08", 1 },
+	{ "bird", "prefixes", "10.0.0.0/", -1 },
+	{ "bird", "prefixes", "10.0.0.0/33", -1 },
+	{ "bird", "prefixes", "10.0.0.0/-1", -1 },
+	{ "bird", "prefixes", "10.0.0.1/32", 1 },
+	{ "bird", "prefixes", "10.0.0.1/31", -1 },
+	{ "bird", "prefixes", "::1/128", 1 },
+	{ "bird", "prefixes", "::1/127", -1 },
+	{ "probe", "port", "1", 1 },
+	{ "probe", "port", "65535", 65535 },
+	{ "probe", "port", "65536", -1 },
+	{ "probe", "port", "0", -1 },
+	{ "probe", "port", "53 ", 53 },
+	{ "probe", "type", "a", ns_t_a },
+	{ "probe", "type", "Caa", ns_t_caa },
+	{ "probe", "type", "DS", ns_t_ds },
+	{ "probe", "type", "TYPE1", ns_t_a },
+	{ "probe", "type", "type65535", 65535 },
+	{ "probe", "type", "TYPE65536", -1 },
+	{ "probe", "type", "TYPE", -1 },
+	{ "probe", "type", "TYPE-1", -1 },
+	{ "probe", "type", "TYPE41", -1 },
+	{ "probe", "type", "TYPE128", -1 },
+	{ "probe", "type", "TYPE255", ns_t_any },
+	{ "probe", "type", "TYPE256", 256 },
+	{ "probe", "type", "AXFR", -1 },
+	{ "probe", "rcode", "0", 0 },
+	{ "probe", "rcode", "15", 15 },
+	{ "probe", "rcode", "16", -1 },
+	{ "probe", "rcode", "NotImp", ns_r_notimpl },
+	{ "probe", "rcode", "yxrrset", ns_r_yxrrset },
+	{ "probe", "rcode", "BADVERS", -1 },
+	{ "probe", "timeout", "199ms", 199 },
+	{ "probe", "timeout", "200ms", -1 },	/* not < fast_interval */
+	{ "probe", "timeout", "0", -1 },
+	{ "probe", "transport", "TCP", 1 },
+	{ "probe", "transport", "dot", -1 },
+	{ "probe", "authoritative", "YES", 1 },
+	{ "probe", "authoritative", "True", 1 },
+	{ "probe", "authoritative", "on", 1 },
+	{ "probe", "authoritative", "1", 1 },
+	{ "probe", "answer", "no", 0 },
+	{ "probe", "answer", "FALSE", 0 },
+	{ "probe", "answer", "Off", 0 },
+	{ "probe", "answer", "0", 0 },
+	{ "probe", "answer", "2", -1 },
+	{ "probe", "answer", "y", -1 },
+	{ "probe", "server", "127.0.0.1", 0 },
+	{ "probe", "server", "::1", 0 },
+	{ "probe", "server", "::ffff:127.0.0.1", 0 },
+	{ "probe", "server", "localhost", -1 },
+	{ "probe", "server", "1.2.3", -1 },
+	{ "probe", "server", "01.2.3.4", -1 },
+	{ "probe", "server", "fe80::1", -1 },
+	{ "probe", "name", "a", 0 },
+	{ "probe", "name", ".", 0 },
+	{ "probe", "name", "a.", 0 },
+	{ "probe", "name", "*.a", -1 },
+	{ "probe", "name", "a\\.b", -1 },
+	{ "probe", "name", "..", -1 },
+};
+
+static void
+test_values(void)
+{
+	for (size_t i = 0; i < sizeof(vcases) / sizeof(vcases[0]); i++) {
+		const struct vcase *v = &vcases[i];
+		char text[1024];
+		struct errs es;
+		struct conf *c;
+		int line;
+
+		/* The key sits on line 4 in every layout. */
+		if (!strcmp(v->section, "agent")) {
+			snprintf(text, sizeof(text), "[agent]\n%s\n\n%s = %s\n"
+			    "\n" PROBE, strcmp(v->key, "interface") ?
+			    "interface = anycast0" : "", v->key, v->value);
+		} else if (!strcmp(v->section, "bird")) {
+			snprintf(text, sizeof(text), AGENT "[bird]\n"
+			    "%s = %s\nsocket = /b\n" PROBE, v->key, v->value);
+		} else {
+			snprintf(text, sizeof(text), AGENT "[probe soa]\n"
+			    "%s = %s\n%s%s", v->key, v->value,
+			    strcmp(v->key, "server") ? "server = ::1\n" : "",
+			    strcmp(v->key, "name") ? "name = example.com\n" : "");
+		}
+		line = 4;
+		c = load_text(text, &es);
+		if (v->want >= 0) {
+			CHECK(c != NULL, "%s %s = '%s' refused", v->section,
+			    v->key, v->value);
+			if (c == NULL)
+				dump(&es);
+			else
+				CHECK(field(c, v->key) == v->want, "%s = '%s': "
+				    "%lld, expected %lld", v->key, v->value,
+				    field(c, v->key), v->want);
+		} else {
+			CHECK(c == NULL && es.n == 1 && es.e[0].line == line,
+			    "%s %s = '%s': %d errors, expected 1 on line %d",
+			    v->section, v->key, v->value, es.n, line);
+			if (es.n != 1 || es.e[0].line != line)
+				dump(&es);
+		}
+		conf_free(c);
+	}
+}
+
+/* Errors: all of them, each once, sorted, with the file's name. */
+static void
+test_errors(void)
+{
+	static const char text[] =
+	    "[agent]\n"			/* 1 */
+	    "interface = a/b\n"		/* 2 */
+	    "rise = 0\n"		/* 3 */
+	    "rise = 1\n"		/* 4 */
+	    "[probe x]\n"		/* 5 */
+	    "server = nope\n"		/* 6 */
+	    "timeout = 5s\n"		/* 7 */
+	    "bogus\n"			/* 8 */
+	    "[probe x]\n"		/* 9 */
+	    "  indented = 1\n"		/* 10: a key (first after header) */
+	    "  more\n";			/* 11: continuation of 'indented' */
+	struct errs es;
+	struct conf *c = load_text(text, &es);
+	int want_lines[] = { 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 10 };
+	size_t nwant = sizeof(want_lines) / sizeof(want_lines[0]);
+
+	CHECK(c == NULL, "accepted");
+	CHECK(es.n == (int)nwant, "%d errors, expected %zu", es.n, nwant);
+	for (int i = 0; i < es.n && i < (int)nwant; i++)
+		CHECK(es.e[i].line == want_lines[i], "error %d on line %d, "
+		    "expected %d: %s", i, es.e[i].line, want_lines[i],
+		    es.e[i].msg);
+	for (int i = 0; i < es.n; i++) {
+		CHECK(strstr(es.e[i].file, "/t.conf") != NULL, "file '%s'",
+		    es.e[i].file);
+		for (int j = 0; j < i; j++)
+			CHECK(es.e[i].line != es.e[j].line ||
+			    strcmp(es.e[i].msg, es.e[j].msg),
+			    "reported twice: %s", es.e[i].msg);
+	}
+	CHECK(has_error(&es, 5, "lacks required key 'name'"), "name missing");
+	CHECK(has_error(&es, 7, "timeout: 5s must be shorter"), "timeout");
+	CHECK(has_error(&es, 9, "duplicate [probe x], first at line 5"), "dup");
+	CHECK(has_error(&es, 10, "unknown key 'indented' in [probe x]"),
+	    "indented first key");
+	if (es.n != (int)nwant)
+		dump(&es);
+	conf_free(c);
+
+	/* The file at fault: one error on line 0. */
+	memset(&es, 0, sizeof(es));
+	c = conf_load("/nonexistent/anycastd.conf", capture, &es);
+	CHECK(c == NULL && es.n == 1 && es.e[0].line == 0 &&
+	    !strcmp(es.e[0].msg, "cannot open: No such file or directory") &&
+	    !strcmp(es.e[0].file, "/nonexistent/anycastd.conf"),
+	    "missing file: %d errors", es.n);
+
+	/* Line numbers stay right after the lines inih never sees. */
+	{
+		char buf[1024];
+		int n;
+
+		/* Built by hand: the NUL byte ends any string function. */
+		memset(buf, 0, sizeof(buf));
+		n = 0;
+		n += sprintf(buf + n, "\xef\xbb\xbf[agent]\r\n");
+		n += sprintf(buf + n, "interface = x\r\n");
+		memcpy(buf + n, "rise = 2\0z\n", 11);
+		n += 11;
+		n += sprintf(buf + n, "state_dir = /%0199d\n", 0);
+		n += sprintf(buf + n, "fall = 0\n" PROBE);
+		memset(&es, 0, sizeof(es));
+		c = conf_load(write_file("nul.conf", buf, (size_t)n), capture,
+		    &es);
+		CHECK(c == NULL && es.n == 3, "%d errors", es.n);
+		CHECK(has_error(&es, 3, "NUL byte"), "NUL on 3");
+		CHECK(has_error(&es, 4, "too long (212 bytes, at most 198)"),
+		    "long on 4");
+		CHECK(has_error(&es, 5, "fall: 0 is out of range"), "fall on 5");
+		if (es.n != 3)
+			dump(&es);
+		conf_free(c);
+	}
+}
+
+/* ---- Helpers ---- */
+
+static void
+test_helpers(void)
+{
+	char buf[CONF_FMT_MAX];
+	uint64_t ms;
+	uint16_t t;
+	int r;
+	static const struct { uint64_t ms; const char *s; } durs[] = {
+		{ 0, "0s" }, { 1, "1ms" }, { 999, "999ms" }, { 1000, "1s" },
+		{ 1500, "1500ms" }, { 59000, "59s" }, { 60000, "1m" },
+		{ 90000, "90s" }, { 3600000, "60m" }, { 86400000, "1440m" },
+	};
+	char line[128];
+	FILE *fp;
+
+	for (size_t i = 0; i < sizeof(durs) / sizeof(durs[0]); i++) {
+		conf_duration_fmt(durs[i].ms, buf, sizeof(buf));
+		CHECK(!strcmp(buf, durs[i].s), "%llu ms printed '%s'",
+		    (unsigned long long)durs[i].ms, buf);
+		CHECK(conf_duration_parse(buf, &ms) == 0 && ms == durs[i].ms,
+		    "'%s' does not parse back", buf);
+	}
+	CHECK(conf_duration_parse("5", &ms) == 0 && ms == 5000, "bare");
+	errno = 0;
+	CHECK(conf_duration_parse("99999999999999999999", &ms) == -1 &&
+	    errno == ERANGE, "overflow");
+	errno = 0;
+	CHECK(conf_duration_parse("", &ms) == -1 && errno == EINVAL, "empty");
+
+	for (r = 0; r <= 15; r++) {
+		int back = -1;
+
+		conf_rcode_fmt(r, buf, sizeof(buf));
+		CHECK(conf_rcode_parse(buf, &back) == 0 && back == r,
+		    "rcode %d printed '%s'", r, buf);
+	}
+	CHECK(!strcmp(conf_rcode_str(ns_r_servfail), "SERVFAIL"), "SERVFAIL");
+	CHECK(conf_rcode_str(12) == NULL, "rcode 12 has no name");
+	for (uint32_t q = 1; q <= 65535; q++) {
+		uint16_t back = 0;
+
+		conf_qtype_fmt((uint16_t)q, buf, sizeof(buf));
+		if (conf_qtype_parse(buf, &back) != 0 || back != q) {
+			CHECK(0, "type %u printed '%s'", q, buf);
+			break;
+		}
+	}
+	CHECK(!strcmp(conf_qtype_str(ns_t_soa), "SOA"), "SOA");
+	CHECK(conf_qtype_str(65) == NULL, "65 has no name here");
+	CHECK(conf_qtype_parse("TYPE0", &t) == -1, "TYPE0");
+
+	/* The exact forms anycastd -n prints. */
+	fp = tmpfile();
+	conf_err_print(fp, "f.conf", 3, "boom");
+	conf_err_print(fp, "f.conf", 0, "cannot open: x");
+	rewind(fp);
+	CHECK(fgets(line, sizeof(line), fp) && !strcmp(line, "f.conf:3: boom\n"),
+	    "line form '%s'", line);
+	CHECK(fgets(line, sizeof(line), fp) &&
+	    !strcmp(line, "f.conf: cannot open: x\n"), "file form '%s'", line);
+	fclose(fp);
+
+	conf_free(NULL);
+}
+
+/* ---- Print round trip over generated configs ---- */
+
+static char *
+print_to_string(const struct conf *c)
+{
+	char *s = NULL;
+	size_t n = 0;
+	FILE *fp = open_memstream(&s, &n);
+
+	conf_print(c, fp);
+	fclose(fp);
+	return s;
+}
+
+static void
+test_roundtrip(void)
+{
+	/* Values a generator can vary independently of each other. */
+	static const char *const durs[] = { "10ms", "199ms", "1", "90s", "2m" };
+	static const char *const types[] = { "soa", "TYPE99", "any", "A" };
+	static const char *const servers[] = { "127.0.0.1", "::1",
+	    "2001:DB8::0:1", "::ffff:10.0.0.1" };
+	int tried = 0, ok = 0;
+
+	for (int i = 0; i < 200; i++) {
+		char text[4096];
+		struct errs es;
+		struct conf *c, *c2;
+		char *p1;
+		int n = 0, nprobes = 1 + i % 4;
+
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+		    "[agent]\ninterface = if%d\nrise = %d\nfall = %d\n"
+		    "interval = %s\nhold_down = %s\n%s", i, 1 + i % 100,
+		    1 + (i * 7) % 100, i % 2 ? "2m" : "90s", durs[i % 5],
+		    i % 3 ? "control_group = g\n" : "");
+		if (i % 2)
+			n += snprintf(text + n, sizeof(text) - (size_t)n,
+			    "[bird]\nsocket = /b%d\nprefixes = 10.%d.0.0/16 "
+			    "2001:db8:%x::/48\n", i, i % 256, i);
+		for (int j = 0; j < nprobes; j++)
+			n += snprintf(text + n, sizeof(text) - (size_t)n,
+			    "[probe p%d]\nserver = %s\nport = %d\n"
+			    "name = z%d.example\ntype = %s\nrcode = %d\n"
+			    "timeout = %dms\nanswer = %s\n", j,
+			    servers[(i + j) % 4], 1 + (i * 131 + j) % 65535, j,
+			    types[(i + j) % 4], (i + j) % 16, 1 + (i + j) % 150,
+			    (i + j) % 2 ? "no" : "yes");
+		tried++;
+		if ((c = load_text(text, &es)) == NULL) {
+			CHECK(0, "generated config %d refused", i);
+			dump(&es);
+			continue;
+		}
+		p1 = print_to_string(c);
+		c2 = load_text(p1, &es);
+		CHECK(c2 != NULL, "print of config %d refused", i);
+		if (c2 != NULL) {
+			char *p2 = print_to_string(c2);
+
+			CHECK(!strcmp(p1, p2), "config %d prints differently",
+			    i);
+			ok += !strcmp(p1, p2);
+			free(p2);
+		} else
+			dump(&es);
+		free(p1);
+		conf_free(c);
+		conf_free(c2);
+	}
+	CHECK(ok == tried, "%d of %d round trips", ok, tried);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_inih_contract();
+	test_defaults();
+	test_full();
+	test_values();
+	test_errors();
+	test_helpers();
+	test_roundtrip();
+	{
+		char path[600];
+
+		snprintf(path, sizeof(path), "%s/t.conf", tmpdir);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/nul.conf", tmpdir);
+		unlink(path);
+		rmdir(tmpdir);
+	}
+	printf("test_conf: %d checks, %d failed\n", checks, failures);
+	return failures == 0 ? 0 : 1;
+}
