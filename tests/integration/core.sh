@@ -59,6 +59,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Never start a background daemon through inns: $! would be the PID of a
+# subshell, not of the daemon (FACTS.md).
 inns() { ip netns exec "$ns" "$@"; }
 
 # --- the namespace and anycast0 ------------------------------------------
@@ -142,7 +144,7 @@ $zones
 EOT
 }
 start_named() {
-	inns named -g -u root -c "$run/named.conf" >>"$run/named.log" 2>&1 &
+	ip netns exec "$ns" named -g -u root -c "$run/named.conf" >>"$run/named.log" 2>&1 &
 	named_pid=$!
 	wait_for 10 dig_ok || fail "named did not answer"
 	log "named started (pid $named_pid)"
@@ -203,7 +205,7 @@ agent_n=0
 start_agent() {
 	agent_n=$((agent_n + 1))
 	agent_log=$run/agent$agent_n.log
-	inns env "$@" "$anycastd" -c "$run/anycastd.conf" >"$agent_log" 2>&1 &
+	ip netns exec "$ns" env "$@" "$anycastd" -d -c "$run/anycastd.conf" >"$agent_log" 2>&1 &
 	agent_pid=$!
 	sleep 0.05
 	kill -0 "$agent_pid" 2>/dev/null || fail "anycastd exited at start: $(cat "$agent_log")"
@@ -211,7 +213,9 @@ start_agent() {
 }
 stop_agent() {
 	kill -TERM "$agent_pid"
-	wait "$agent_pid" || fail "anycastd exited non-zero on SIGTERM"
+	local rc=0
+	wait "$agent_pid" || rc=$?
+	[ "$rc" -eq 0 ] || fail "anycastd exited with status $rc on SIGTERM"
 	agent_pid=
 }
 agent_said() { grep -q -- "$1" "$agent_log"; }
@@ -223,7 +227,7 @@ expect_log() {
 # A background `ip monitor` records every change of anycast0: the way to
 # prove that something did NOT happen, even for a millisecond.
 start_monitor() {
-	inns ip -o monitor link dev anycast0 >"$run/monitor.log" 2>&1 &
+	ip netns exec "$ns" ip -o monitor link dev anycast0 >"$run/monitor.log" 2>&1 &
 	mon_pid=$!
 	sleep 0.2
 }
@@ -395,7 +399,7 @@ router id 192.0.2.1;
 protocol device { }
 protocol direct { ipv4; ipv6; interface "anycast0"; }
 EOT
-	inns bird -f -c "$run/bird.conf" -s "$run/bird.ctl" >"$run/bird.log" 2>&1 &
+	ip netns exec "$ns" bird -f -c "$run/bird.conf" -s "$run/bird.ctl" >"$run/bird.log" 2>&1 &
 	bird_pid=$!
 	bird_has6() { inns birdc -s "$run/bird.ctl" show route 2001:db8:abcd::/48 2>/dev/null | grep -q 'direct1'; }
 	wait_for 10 bird_has6 || fail "BIRD never saw 2001:db8:abcd::/48"
@@ -455,7 +459,7 @@ sc_capability() {
 	log "without CAP_NET_ADMIN: exit 1, '$out'"
 	# With only CAP_NET_ADMIN (as nobody), it runs and acts.
 	start_named
-	inns setpriv --reuid=65534 --regid=65534 --clear-groups \
+	ip netns exec "$ns" setpriv --reuid=65534 --regid=65534 --clear-groups \
 		--inh-caps=+net_admin --ambient-caps=+net_admin \
 		"$anycastd" -c "$run/anycastd.conf" >"$run/agent-nobody.log" 2>&1 &
 	agent_pid=$!
@@ -476,6 +480,44 @@ sc_tcp_probe() {
 	kill -CONT "$named_pid"
 	wait_for 5 link_is_up || fail "not back after SIGCONT"
 	log "PASS: TCP probe passes, and detects a hung named whose TCP connect still succeeds"
+}
+
+# Not a ctest: a benchmark that prints figures (BENCH_SECONDS, default 600).
+# anycastd with 100 ms cycles against a dig-based shell check doing the same
+# work (one dig per 100 ms), both measured in the same run: RSS over time and
+# CPU time, as ratios.
+sc_bench() {
+	local secs=${BENCH_SECONDS:-600} t rss hwm ticks hz
+	hz=$(getconf CLK_TCK)
+	start_named
+	inns ip link set anycast0 up
+	agent_conf interval=100ms fast=100ms hold=0
+	start_agent
+	log "bench: $secs s of 100 ms cycles"
+	for t in $(seq 1 "$secs"); do
+		sleep 1
+		if [ $((t % 60)) -eq 0 ] || [ "$t" -eq 1 ] || [ "$t" -eq 10 ]; then
+			rss=$(awk '/VmRSS/ {print $2}' "/proc/$agent_pid/status")
+			hwm=$(awk '/VmHWM/ {print $2}' "/proc/$agent_pid/status")
+			log "t=${t}s anycastd VmRSS ${rss} kB, VmHWM ${hwm} kB"
+		fi
+	done
+	ticks=$(awk '{print $14 + $15}' "/proc/$agent_pid/stat")
+	local cycles=$((secs * 10))
+	log "FIGURE anycastd RSS after ${secs}s of 100 ms cycles: ${rss} kB (peak ${hwm} kB)"
+	log "FIGURE anycastd CPU: $((ticks * 1000 / hz)) ms for ~$cycles cycles"
+	# Baseline: the typical shell check, dig every 100 ms, for 30 s.
+	local bsecs=30 bstart bend
+	bstart=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
+	local end=$(( $(date +%s) + bsecs ))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		inns dig +norec +time=1 +tries=1 @127.0.0.1 svc.test SOA >/dev/null 2>&1 || true
+		sleep 0.1
+	done
+	bend=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
+	local bms=$(( (bend - bstart) * 1000 / hz ))
+	local ams=$(( ticks * 1000 / hz ))
+	log "FIGURE dig loop CPU: ${bms} ms for ${bsecs}s; per second: dig $((bms / bsecs)) ms vs anycastd $((ams * 1000 / secs / 1000)).$(( (ams * 1000 / secs) % 1000 )) ms"
 }
 
 type "sc_$scenario" >/dev/null 2>&1 || fail "unknown scenario $scenario"
