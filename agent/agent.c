@@ -166,7 +166,8 @@ probe_done(void *arg, struct probe *p, const struct probe_report *r)
 	if (s->done || !a->in_cycle)
 		return;
 	s->done = true;
-	log_debug("probe %s: %s (%llu us)", probe_name(s->probe), r->detail,
+	log_debug("probe %s: %s (%llu us)", probe_name(s->probe),
+	    r->detail[0] ? r->detail : probe_result_str(r->result),
 	    (unsigned long long)r->latency_us);
 	if (--a->outstanding == 0)
 		cycle_done(a);
