@@ -1,1 +1,20 @@
-# operations pieces (control socket, anycastctl, bird view, metrics, drain)
+# Operations: control socket, BIRD's view, status, metrics, drain file
+# (library anycastd_ops, linked into anycastd) and the anycastctl client.
+add_library(anycastd_ops STATIC ctl.c bird.c status.c metrics.c drain.c)
+# status.h names enum probe_result; only the header is used, so the probe
+# library (and c-ares) is not linked in here.
+target_include_directories(anycastd_ops PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}
+  ${PROJECT_SOURCE_DIR}/probe)
+target_link_libraries(anycastd_ops PUBLIC anycastd_base)
+
+# The client needs nothing but libc and the protocol constants of ctl.h.
+add_executable(anycastctl anycastctl.c)
+install(TARGETS anycastctl RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
+
+# The named.service drop-in: drain --wait before named stops, undrain after
+# it started.  Installed where systemd merges it into named.service.
+if(NOT DEFINED ANYCASTD_SYSTEMD_UNITDIR)
+  set(ANYCASTD_SYSTEMD_UNITDIR lib/systemd/system)
+endif()
+install(FILES ${PROJECT_SOURCE_DIR}/systemd/named.service.d/anycastd-drain.conf
+  DESTINATION ${ANYCASTD_SYSTEMD_UNITDIR}/named.service.d)

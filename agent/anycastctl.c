@@ -1,0 +1,439 @@
+/* anycastctl: the operator's client for anycastd's control socket.  It
+ * sends one request per connection (protocol in ctl.h and anycastctl(8)),
+ * prints the reply and maps failures to exit codes in the manner of systemctl
+ * and birdc.  Every wait is bounded: connecting, sending and reading share a
+ * deadline, and "drain --wait" polls the daemon until the withdrawal is
+ * confirmed or its own timeout passes.  It waits client-side, by polling, so
+ * that the daemon holds no connection open for long, and so that a restart of
+ * anycastd during the wait (the drain persists) costs only a retry. */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+#ifndef ANYCASTD_VERSION
+#define ANYCASTD_VERSION "unknown"
+#endif
+
+#define EXIT_OK		0
+#define EXIT_FAIL	1	/* the daemon refused or failed */
+#define EXIT_USAGE	2
+#define EXIT_NOT_RUNNING 3	/* no socket, or nobody listening */
+#define EXIT_DENIED	4	/* no permission on the socket */
+#define EXIT_TIMEOUT	5	/* no reply in time, or --wait timed out */
+
+#define REQUEST_TIMEOUT_MS	5000
+#define WAIT_POLL_MS		200
+#define REPLY_MAX		(1024 * 1024)
+
+struct reply {
+	int	 code;		/* ctl_code, or 0 if none came */
+	char	 text[64];	/* the reply line's text, "conflict" */
+	char	*body;		/* NUL-terminated */
+	int	 exit;		/* exit code if code == 0 */
+	char	 err[256];	/* why, if code == 0 */
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void
+fail_set(struct reply *r, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+fail_set(struct reply *r, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->exit = code;
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_end(ap);
+}
+
+/* Waits for events on fd until the deadline; 1 ready, 0 timed out. */
+static int
+wait_fd(int fd, short events, uint64_t deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	uint64_t now;
+	int rc;
+
+	for (;;) {
+		now = now_ms();
+		if (now >= deadline)
+			return 0;
+		rc = poll(&pfd, 1, (int)(deadline - now));
+		if (rc == -1 && errno == EINTR)
+			continue;
+		return rc != 0;
+	}
+}
+
+/* One request, one reply.  Fills r; returns 0 if a reply came. */
+static int
+request(const char *sock, const char *line, struct reply *r)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	uint64_t deadline = now_ms() + REQUEST_TIMEOUT_MS;
+	char *buf = NULL, *nb, *nl, *sp;
+	size_t len = 0, cap = 0, off = 0, llen = strlen(line);
+	ssize_t n;
+	int fd = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (strlen(sock) >= sizeof(sun.sun_path)) {
+		fail_set(r, EXIT_USAGE, "socket path too long: %s", sock);
+		return -1;
+	}
+	memcpy(sun.sun_path, sock, strlen(sock) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1) {
+		fail_set(r, EXIT_FAIL, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		if (errno == ENOENT || errno == ECONNREFUSED ||
+		    errno == ENOTDIR)
+			fail_set(r, EXIT_NOT_RUNNING,
+			    "anycastd is not running (socket %s)", sock);
+		else if (errno == EACCES || errno == EPERM)
+			fail_set(r, EXIT_DENIED, "permission denied on %s "
+			    "(root or the control group only)", sock);
+		else if (errno == EAGAIN)
+			fail_set(r, EXIT_TIMEOUT, "anycastd is not accepting "
+			    "connections (socket %s busy)", sock);
+		else
+			fail_set(r, EXIT_FAIL, "connect %s: %s", sock,
+			    strerror(errno));
+		goto fail;
+	}
+	while (off < llen) {
+		if (!wait_fd(fd, POLLOUT, deadline))
+			goto timeout;
+		n = send(fd, line + off, llen - off, MSG_NOSIGNAL);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n == -1) {
+			fail_set(r, EXIT_FAIL, "send: %s", strerror(errno));
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	for (;;) {
+		if (cap - len < 4096) {
+			if (cap >= REPLY_MAX) {
+				fail_set(r, EXIT_FAIL, "reply too large");
+				goto fail;
+			}
+			if ((nb = realloc(buf, cap + 65536)) == NULL) {
+				fail_set(r, EXIT_FAIL, "out of memory");
+				goto fail;
+			}
+			buf = nb;
+			cap += 65536;
+		}
+		if (!wait_fd(fd, POLLIN, deadline))
+			goto timeout;
+		n = recv(fd, buf + len, cap - len - 1, 0);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n == -1) {
+			fail_set(r, EXIT_FAIL, "recv: %s", strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	fd = -1;
+	if (buf == NULL || len == 0) {
+		fail_set(r, EXIT_FAIL, "anycastd closed the connection "
+		    "without a reply");
+		goto fail;
+	}
+	buf[len] = '\0';
+	if ((nl = strchr(buf, '\n')) == NULL ||
+	    strncmp(buf, CTL_VERSION " ", strlen(CTL_VERSION) + 1) != 0) {
+		fail_set(r, EXIT_FAIL, "unexpected reply from anycastd");
+		goto fail;
+	}
+	*nl = '\0';
+	sp = buf + strlen(CTL_VERSION) + 1;
+	r->code = atoi(sp);
+	if (r->code < 100 || r->code > 599) {
+		fail_set(r, EXIT_FAIL, "unexpected reply from anycastd");
+		r->code = 0;
+		goto fail;
+	}
+	while (*sp >= '0' && *sp <= '9')
+		sp++;
+	snprintf(r->text, sizeof(r->text), "%s", *sp == ' ' ? sp + 1 : sp);
+	memmove(buf, nl + 1, len - (size_t)(nl + 1 - buf) + 1);
+	r->body = buf;
+	return 0;
+timeout:
+	fail_set(r, EXIT_TIMEOUT, "no reply from anycastd within %ds "
+	    "(socket %s)", REQUEST_TIMEOUT_MS / 1000, sock);
+fail:
+	if (fd != -1)
+		close(fd);
+	free(buf);
+	return -1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: anycastctl [-s SOCKET] COMMAND\n"
+	    "  status [--json]              state, probes, drain and BIRD's view\n"
+	    "  drain [--reason TEXT] [--wait [--timeout T]]\n"
+	    "                               withdraw now and stay withdrawn\n"
+	    "  undrain [--if-reason TEXT]   back to health-driven operation\n"
+	    "options:\n"
+	    "  -s SOCKET   control socket (default " CTL_DEFAULT_SOCKET ")\n"
+	    "  -h, --help  this help;  --version  print the version\n"
+	    "T is a duration: 500ms, 30s, 2m or plain seconds (default 30s).\n"
+	    "exit: 0 ok, 1 failed, 2 usage, 3 not running, 4 permission "
+	    "denied, 5 timeout\n");
+}
+
+/* "500ms", "30s", "2m", "30": milliseconds, or -1. */
+static long long
+parse_duration(const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || v < 0 || v > 86400000)
+		return -1;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		return v * 1000;
+	if (strcmp(end, "ms") == 0)
+		return v;
+	if (strcmp(end, "m") == 0)
+		return v * 60000;
+	return -1;
+}
+
+/* Prints the server's error body as one line and returns the exit code. */
+static int
+report_error(const struct reply *r)
+{
+	size_t n;
+
+	if (r->code == 0) {
+		fprintf(stderr, "anycastctl: %s\n", r->err);
+		return r->exit;
+	}
+	n = strlen(r->body);
+	while (n > 0 && r->body[n - 1] == '\n')
+		r->body[--n] = '\0';
+	fprintf(stderr, "anycastctl: %s (%d %s)\n", n ? r->body : "failed",
+	    r->code, r->text);
+	return EXIT_FAIL;
+}
+
+static int
+simple(const char *sock, const char *line, FILE *to)
+{
+	struct reply r;
+	int rc;
+
+	if (request(sock, line, &r) == -1)
+		return report_error(&r);
+	if (r.code != CTL_OK) {
+		rc = report_error(&r);
+		free(r.body);
+		return rc;
+	}
+	fputs(r.body, to);
+	free(r.body);
+	return fflush(to) == EOF ? EXIT_FAIL : EXIT_OK;
+}
+
+/* Polls "withdrawn" until it says yes; a daemon restart in between is only
+ * a retry, since the drain is persistent. */
+static int
+wait_withdrawn(const char *sock, long long timeout_ms)
+{
+	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+	char last[512] = "no answer yet";
+	struct reply r;
+	size_t n;
+
+	for (;;) {
+		if (request(sock, CTL_VERSION " withdrawn\n", &r) == 0) {
+			if (r.code != CTL_OK) {
+				int rc = report_error(&r);
+
+				free(r.body);
+				return rc;
+			}
+			n = strlen(r.body);
+			while (n > 0 && r.body[n - 1] == '\n')
+				r.body[--n] = '\0';
+			/* "yes STATE DETAIL" or "no STATE DETAIL" */
+			if (strncmp(r.body, "yes ", 4) == 0) {
+				printf("withdrawn: %s\n", strchr(r.body + 4, ' ') ?
+				    strchr(r.body + 4, ' ') + 1 : r.body + 4);
+				free(r.body);
+				return EXIT_OK;
+			}
+			if (strncmp(r.body, "no drained ", 11) != 0 &&
+			    strncmp(r.body, "no ", 3) == 0) {
+				fprintf(stderr, "anycastctl: no longer drained "
+				    "while waiting: %s\n", r.body + 3);
+				free(r.body);
+				return EXIT_FAIL;
+			}
+			snprintf(last, sizeof(last), "%s", r.body +
+			    (strncmp(r.body, "no drained ", 11) == 0 ? 11 : 0));
+			free(r.body);
+		} else {
+			if (r.exit == EXIT_DENIED || r.exit == EXIT_USAGE)
+				return report_error(&r);
+			snprintf(last, sizeof(last), "%s", r.err);
+		}
+		if (now_ms() + WAIT_POLL_MS > deadline)
+			break;
+		usleep(WAIT_POLL_MS * 1000);
+	}
+	fprintf(stderr, "anycastctl: timed out after %.1fs waiting for the "
+	    "withdrawal: %s\n", (double)timeout_ms / 1000.0, last);
+	return EXIT_TIMEOUT;
+}
+
+static bool
+printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *sock = CTL_DEFAULT_SOCKET, *cmd, *reason = NULL;
+	char line[CTL_REQUEST_MAX + 64];
+	long long timeout_ms = 30000;
+	bool json = false, wait = false, timeout_set = false;
+	int i = 1, rc;
+
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return EXIT_OK;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("anycastctl %s (protocol %s)\n", ANYCASTD_VERSION,
+			    CTL_VERSION);
+			return EXIT_OK;
+		} else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
+			sock = argv[i + 1];
+			i += 2;
+		} else if (strncmp(argv[i], "-s", 2) == 0 && argv[i][2] != '\0') {
+			sock = argv[i] + 2;
+			i++;
+		} else {
+			fprintf(stderr, "anycastctl: unknown option %s\n", argv[i]);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[i++];
+	for (; i < argc; i++) {
+		if (strcmp(cmd, "status") == 0 && strcmp(argv[i], "--json") == 0)
+			json = true;
+		else if ((strcmp(cmd, "drain") == 0 &&
+		    strcmp(argv[i], "--reason") == 0) ||
+		    (strcmp(cmd, "undrain") == 0 &&
+		    strcmp(argv[i], "--if-reason") == 0)) {
+			if (++i >= argc)
+				goto missing;
+			reason = argv[i];
+		} else if (strcmp(cmd, "drain") == 0 &&
+		    strcmp(argv[i], "--wait") == 0)
+			wait = true;
+		else if (strcmp(cmd, "drain") == 0 &&
+		    strcmp(argv[i], "--timeout") == 0) {
+			if (++i >= argc)
+				goto missing;
+			if ((timeout_ms = parse_duration(argv[i])) < 0) {
+				fprintf(stderr, "anycastctl: bad --timeout "
+				    "%s\n", argv[i]);
+				return EXIT_USAGE;
+			}
+			timeout_set = true;
+		} else {
+			fprintf(stderr, "anycastctl: %s: unexpected argument "
+			    "%s\n", cmd, argv[i]);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (timeout_set && !wait) {
+		fprintf(stderr, "anycastctl: --timeout needs --wait\n");
+		return EXIT_USAGE;
+	}
+	if (reason != NULL && (!printable(reason) ||
+	    strlen(reason) > CTL_REQUEST_MAX - 64)) {
+		fprintf(stderr, "anycastctl: the reason must be one printable "
+		    "line of at most %d bytes\n", CTL_REQUEST_MAX - 64);
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd, "status") == 0) {
+		snprintf(line, sizeof(line), "%s status %s\n", CTL_VERSION,
+		    json ? "json" : "text");
+		return simple(sock, line, stdout);
+	}
+	if (strcmp(cmd, "drain") == 0) {
+		snprintf(line, sizeof(line), "%s drain%s%s\n", CTL_VERSION,
+		    reason ? " " : "", reason ? reason : "");
+		rc = simple(sock, line, stdout);
+		if (rc != EXIT_OK || !wait)
+			return rc;
+		return wait_withdrawn(sock, timeout_ms);
+	}
+	if (strcmp(cmd, "undrain") == 0) {
+		if (reason != NULL)
+			snprintf(line, sizeof(line), "%s undrain-if %s\n",
+			    CTL_VERSION, reason);
+		else
+			snprintf(line, sizeof(line), "%s undrain\n",
+			    CTL_VERSION);
+		return simple(sock, line, stdout);
+	}
+	fprintf(stderr, "anycastctl: unknown command %s\n", cmd);
+	usage(stderr);
+	return EXIT_USAGE;
+missing:
+	fprintf(stderr, "anycastctl: %s needs a value\n", argv[i - 1]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,288 @@
+/* The persistent drain flag.  The file is tiny and line-based ("key value"),
+ * so an operator can read it with cat and a broken one is easy to explain.
+ * Writing goes through a temporary file, fsync, rename and an fsync of the
+ * directory, so that after a crash the file is either the old or the new
+ * one, never half of each.  Loading never fails open: whatever cannot be
+ * understood is reported and treated as drained, since a node that stays dark
+ * by mistake loses nothing while one that announces by mistake may blackhole
+ * queries.  This module does not decide what draining does; the agent does. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "drain.h"
+
+#define DRAIN_FILE_MAX	4096	/* a valid file is far smaller */
+
+static void
+set_err(char *err, size_t errlen, const char *msg, int line)
+{
+	if (err == NULL || errlen == 0)
+		return;
+	if (line > 0)
+		snprintf(err, errlen, "line %d: %s", line, msg);
+	else
+		snprintf(err, errlen, "%s", msg);
+}
+
+static int
+parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (*s == '\0' || *s == ' ')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+drain_parse(const char *buf, size_t len, struct drain_info *d, char *err,
+    size_t errlen)
+{
+	enum { K_VERSION = 1, K_SINCE = 2, K_UID = 4, K_PID = 8, K_REASON = 16 };
+	char line[DRAIN_FILE_MAX + 1];
+	const char *p = buf, *end = buf + len, *nl, *val;
+	int seen = 0, bit, lineno = 0;
+	int64_t v;
+	size_t n, i;
+
+	memset(d, 0, sizeof(*d));
+	if (len > DRAIN_FILE_MAX) {
+		set_err(err, errlen, "file too large", 0);
+		return -1;
+	}
+	if (len == 0) {
+		set_err(err, errlen, "empty file", 0);
+		return -1;
+	}
+	while (p < end) {
+		lineno++;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
+			/* A missing final newline means a truncated write. */
+			set_err(err, errlen, "truncated (no newline at end)", lineno);
+			return -1;
+		}
+		n = (size_t)(nl - p);
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p = nl + 1;
+		for (i = 0; i < n; i++)
+			if ((unsigned char)line[i] < 0x20 && line[i] != '\t') {
+				set_err(err, errlen, "control character", lineno);
+				return -1;
+			}
+		if (n == 0 || line[0] == '#')
+			continue;
+		if ((val = strchr(line, ' ')) == NULL) {
+			if (strcmp(line, "reason") != 0) {
+				set_err(err, errlen, "expected \"key value\"", lineno);
+				return -1;
+			}
+			val = line + n;
+		} else
+			line[val++ - line] = '\0';
+		if (strcmp(line, "version") == 0)
+			bit = K_VERSION;
+		else if (strcmp(line, "since") == 0)
+			bit = K_SINCE;
+		else if (strcmp(line, "uid") == 0)
+			bit = K_UID;
+		else if (strcmp(line, "pid") == 0)
+			bit = K_PID;
+		else if (strcmp(line, "reason") == 0)
+			bit = K_REASON;
+		else {
+			set_err(err, errlen, "unknown key", lineno);
+			return -1;
+		}
+		if (seen & bit) {
+			set_err(err, errlen, "duplicate key", lineno);
+			return -1;
+		}
+		seen |= bit;
+		switch (bit) {
+		case K_VERSION:
+			if (strcmp(val, "1") != 0) {
+				set_err(err, errlen, "unsupported version", lineno);
+				return -1;
+			}
+			break;
+		case K_SINCE:
+			if (parse_int(val, 0, INT64_MAX, &v) == -1)
+				goto badnum;
+			d->since = v;
+			break;
+		case K_UID:
+			if (parse_int(val, 0, UINT32_MAX - 1, &v) == -1)
+				goto badnum;
+			d->uid = (uid_t)v;
+			break;
+		case K_PID:
+			if (parse_int(val, 0, INT32_MAX, &v) == -1)
+				goto badnum;
+			d->pid = (pid_t)v;
+			break;
+		case K_REASON:
+			if (strlen(val) >= sizeof(d->reason)) {
+				set_err(err, errlen, "reason too long", lineno);
+				return -1;
+			}
+			snprintf(d->reason, sizeof(d->reason), "%s", val);
+			break;
+		}
+	}
+	if ((seen & K_VERSION) == 0) {
+		set_err(err, errlen, "missing \"version\"", 0);
+		return -1;
+	}
+	if ((seen & (K_SINCE | K_UID | K_PID)) != (K_SINCE | K_UID | K_PID)) {
+		set_err(err, errlen, "missing \"since\", \"uid\" or \"pid\"", 0);
+		return -1;
+	}
+	d->drained = true;
+	return 0;
+badnum:
+	set_err(err, errlen, "bad number", lineno);
+	return -1;
+}
+
+void
+drain_print(const struct drain_info *d, FILE *f)
+{
+	const char *s;
+
+	fprintf(f, "# anycastd drain state: while this file exists the node stays\n"
+	    "# withdrawn.  Undo with \"anycastctl undrain\".\n");
+	fprintf(f, "version 1\nsince %" PRId64 "\nuid %u\npid %d\nreason ",
+	    d->since, (unsigned)d->uid, (int)d->pid);
+	/* The reason came from a client: keep it on one printable line. */
+	for (s = d->reason; *s != '\0'; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
+	fputc('\n', f);
+}
+
+static void
+path_join(char *out, size_t outlen, const char *dir, const char *file)
+{
+	snprintf(out, outlen, "%s/%s", dir, file);
+}
+
+int
+drain_load(const char *state_dir, struct drain_info *d, char *err,
+    size_t errlen)
+{
+	char path[PATH_MAX], buf[DRAIN_FILE_MAX + 1], why[192];
+	ssize_t n;
+	size_t len = 0;
+	int fd;
+
+	memset(d, 0, sizeof(*d));
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	path_join(path, sizeof(path), state_dir, DRAIN_FILE);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd == -1 && errno == ENOENT)
+		return 0;
+	if (fd == -1) {
+		snprintf(why, sizeof(why), "cannot open: %s", strerror(errno));
+		goto fail;
+	}
+	for (;;) {
+		n = read(fd, buf + len, sizeof(buf) - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(why, sizeof(why), "cannot read: %s",
+			    strerror(errno));
+			close(fd);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == sizeof(buf))
+			break;
+	}
+	close(fd);
+	if (drain_parse(buf, len, d, why, sizeof(why)) == 0)
+		return 0;
+fail:
+	memset(d, 0, sizeof(*d));
+	d->drained = true;
+	d->corrupt = true;
+	/* The path is in the log line; the reason stays short for status. */
+	snprintf(d->reason, sizeof(d->reason), "corrupt state file: %.*s",
+	    (int)(sizeof(d->reason) - 32), why);
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s: %s", path, why);
+	return -1;
+}
+
+static int
+fsync_dir(const char *dir)
+{
+	int fd, rc;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int
+drain_save(const char *state_dir, const struct drain_info *d)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	FILE *f = NULL;
+	int fd = -1, saved;
+
+	if (mkdir(state_dir, 0755) == -1 && errno != EEXIST)
+		return -1;
+	path_join(path, sizeof(path), state_dir, DRAIN_FILE);
+	if (!d->drained) {
+		if (unlink(path) == -1 && errno != ENOENT)
+			return -1;
+		return fsync_dir(state_dir);
+	}
+	path_join(tmp, sizeof(tmp), state_dir, DRAIN_FILE ".tmp");
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd == -1)
+		goto fail;
+	if ((f = fdopen(fd, "w")) == NULL)
+		goto fail;
+	fd = -1;
+	drain_print(d, f);
+	if (fflush(f) == EOF || ferror(f) || fsync(fileno(f)) == -1)
+		goto fail;
+	if (fclose(f) == EOF) {
+		f = NULL;
+		goto fail;
+	}
+	f = NULL;
+	if (rename(tmp, path) == -1)
+		goto fail;
+	return fsync_dir(state_dir);
+fail:
+	saved = errno;
+	if (f != NULL)
+		fclose(f);
+	if (fd != -1)
+		close(fd);
+	(void)unlink(tmp);
+	errno = saved;
+	return -1;
+}

@@ -1,0 +1,307 @@
+/* BIRD reply parsing on replies captured byte for byte from BIRD 2.0.12
+ * (bird-replies/README says how), plus the decision helpers. */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bird.h"
+
+static const char *dir;
+static int failures;
+
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s) failed\n", \
+	__FILE__, __LINE__, #c); failures++; } } while (0)
+
+static char *
+slurp(const char *name, size_t *len)
+{
+	char path[512];
+	FILE *f;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s.raw", dir, name);
+	if ((f = fopen(path, "rb")) == NULL) {
+		perror(path);
+		exit(1);
+	}
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n)
+		exit(1);
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void
+test_framing(void)
+{
+	static const char *names[] = { "greeting", "protocols",
+	    "protocols_isolong", "export_up", "export_idle", "export_nosuch",
+	    "export_prefix", "export_prefix6", "export_prefix_none",
+	    "export_count", "bad", "down_count", "down_export_prefix",
+	    "down_export_up", "down_protocols" };
+	size_t i, len, k;
+	char *r;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		r = slurp(names[i], &len);
+		/* Each capture is exactly one reply. */
+		CHECK(bird_reply_end(r, len) == (ssize_t)len);
+		/* Any prefix of it is incomplete, never a wrong "complete". */
+		for (k = 0; k < len; k++)
+			CHECK(bird_reply_end(r, k) == 0);
+		free(r);
+	}
+	CHECK(bird_reply_end("0000 \n", 6) == 6);
+	CHECK(bird_reply_end("0000\n", 5) == 5);
+	CHECK(bird_reply_end("1007-a\n 0000 x\n", 15) == 0);
+	CHECK(bird_reply_end("1007-a\n0000 \nextra", 19) == 13);
+	CHECK(bird_reply_end("hello\n", 6) == -1);
+	CHECK(bird_reply_end("12a4 x\n", 7) == -1);
+	CHECK(bird_reply_end("1234x\n", 6) == -1);
+}
+
+static void
+test_greeting_protocols(void)
+{
+	struct bird_view v;
+	char ver[32], err[160];
+	size_t len;
+	char *r;
+
+	r = slurp("greeting", &len);
+	CHECK(bird_parse_greeting(r, len, ver, sizeof(ver)) == 0);
+	CHECK(strcmp(ver, "2.0.12") == 0);
+	free(r);
+	CHECK(bird_parse_greeting("0000 \n", 6, ver, sizeof(ver)) == -1);
+
+	for (int iso = 0; iso < 2; iso++) {
+		memset(&v, 0, sizeof(v));
+		r = slurp(iso ? "protocols_isolong" : "protocols", &len);
+		CHECK(bird_parse_protocols(r, len, &v, err, sizeof(err)) == 0);
+		CHECK(v.nprotos == 2);
+		CHECK(strcmp(v.protos[0].name, "upstream") == 0);
+		CHECK(strcmp(v.protos[0].state, "up") == 0);
+		CHECK(strcmp(v.protos[0].info, "Established") == 0);
+		CHECK(v.protos[0].established);
+		CHECK(strcmp(v.protos[1].name, "upstream2") == 0);
+		CHECK(strcmp(v.protos[1].state, "start") == 0);
+		CHECK(strcmp(v.protos[1].info, "Idle") == 0);
+		CHECK(!v.protos[1].established);
+		free(r);
+	}
+	memset(&v, 0, sizeof(v));
+	r = slurp("bad", &len);
+	CHECK(bird_parse_protocols(r, len, &v, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "9001") != NULL && strstr(err, "syntax error"));
+	free(r);
+	/* A BGP line with an error text after the state. */
+	{
+		const char *x = "2002-Name Proto Table State Since Info\n"
+		    "1002-bgp1 BGP --- start 12:00:00.000 Active Socket: "
+		    "Connection refused\n0000 \n";
+
+		memset(&v, 0, sizeof(v));
+		CHECK(bird_parse_protocols(x, strlen(x), &v, err,
+		    sizeof(err)) == 0);
+		CHECK(v.nprotos == 1);
+		CHECK(strcmp(v.protos[0].info,
+		    "Active Socket: Connection refused") == 0);
+	}
+}
+
+static void
+test_export(void)
+{
+	static const struct {
+		const char	*name, *prefix;
+		int		 want;
+	} cases[] = {
+		{ "export_prefix", "198.51.100.0/24", 1 },
+		{ "export_prefix", "198.51.100.0/25", 0 },
+		{ "export_prefix6", "2001:db8:abcd::/48", 1 },
+		{ "export_prefix_none", "203.0.113.0/24", 0 },
+		{ "export_idle", "198.51.100.0/24", 0 },	/* No valid tables */
+		{ "export_up", "198.51.100.0/24", 1 },
+		{ "export_up", "2001:db8:abcd::/48", 1 },
+		{ "export_up", "192.0.2.0/24", 0 },
+		{ "down_export_prefix", "198.51.100.0/24", 0 },
+		{ "down_export_prefix6", "2001:db8:abcd::/48", 0 },
+		{ "down_export_up", "198.51.100.0/24", 0 },
+		{ "export_nosuch", "198.51.100.0/24", -1 },	/* syntax error */
+		{ "export_count", "198.51.100.0/24", 0 },	/* no route lines */
+	};
+	char err[160];
+	size_t i, len;
+	char *r;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = slurp(cases[i].name, &len);
+		err[0] = '\0';
+		if (bird_parse_export(r, len, cases[i].prefix, err,
+		    sizeof(err)) != cases[i].want) {
+			fprintf(stderr, "export %s %s: want %d (%s)\n",
+			    cases[i].name, cases[i].prefix, cases[i].want, err);
+			failures++;
+		}
+		free(r);
+	}
+	r = slurp("export_count", &len);
+	CHECK(bird_parse_count(r, len, err, sizeof(err)) == 2);
+	free(r);
+	r = slurp("down_count", &len);
+	CHECK(bird_parse_count(r, len, err, sizeof(err)) == 0);
+	free(r);
+	r = slurp("export_idle", &len);
+	CHECK(bird_parse_count(r, len, err, sizeof(err)) == 0);
+	free(r);
+	r = slurp("bad", &len);
+	CHECK(bird_parse_count(r, len, err, sizeof(err)) == -1);
+	free(r);
+}
+
+static void
+test_prefixes(void)
+{
+	struct bird_view v;
+	char out[BIRD_PREFIX_LEN], err[160];
+
+	CHECK(bird_prefix_normalize("198.51.100.1/24", out, sizeof(out)) == 0);
+	CHECK(strcmp(out, "198.51.100.0/24") == 0);
+	CHECK(bird_prefix_normalize("2001:db8:abcd::1/48", out, sizeof(out)) == 0);
+	CHECK(strcmp(out, "2001:db8:abcd::/48") == 0);
+	CHECK(bird_prefix_normalize("2001:DB8:ABCD:0:0::/47", out, sizeof(out)) == 0);
+	CHECK(strcmp(out, "2001:db8:abcc::/47") == 0);
+	CHECK(bird_prefix_normalize("10.1.2.3", out, sizeof(out)) == 0);
+	CHECK(strcmp(out, "10.1.2.3/32") == 0);
+	CHECK(bird_prefix_normalize("10.255.255.255/9", out, sizeof(out)) == 0);
+	CHECK(strcmp(out, "10.128.0.0/9") == 0);
+	CHECK(bird_prefix_normalize("0.0.0.0/0", out, sizeof(out)) == 0);
+	CHECK(bird_prefix_normalize("10.0.0.0/33", out, sizeof(out)) == -1);
+	CHECK(bird_prefix_normalize("10.0.0.0/", out, sizeof(out)) == -1);
+	CHECK(bird_prefix_normalize("10.0.0/8", out, sizeof(out)) == -1);
+	CHECK(bird_prefix_normalize("Table", out, sizeof(out)) == -1);
+	CHECK(bird_prefix_normalize("::/129", out, sizeof(out)) == -1);
+
+	memset(&v, 0, sizeof(v));
+	CHECK(bird_prefixes_parse(" 198.51.100.1/24  2001:db8:abcd::1/48 "
+	    "198.51.100.7/24", &v, err, sizeof(err)) == 0);
+	CHECK(v.nprefixes == 2);
+	CHECK(strcmp(v.prefixes[1], "2001:db8:abcd::/48") == 0);
+	CHECK(bird_prefixes_parse("198.51.100.0/24 bogus", &v, err,
+	    sizeof(err)) == -1);
+	CHECK(strstr(err, "bogus") != NULL);
+	CHECK(bird_prefixes_parse(NULL, &v, err, sizeof(err)) == 0 &&
+	    v.nprefixes == 0);
+}
+
+static struct bird_view
+view2(bool est0, uint64_t exp0, bool est1, uint64_t exp1)
+{
+	struct bird_view v;
+
+	memset(&v, 0, sizeof(v));
+	v.reachable = true;
+	v.polled_us = 1;
+	v.nprefixes = 2;
+	strcpy(v.prefixes[0], "198.51.100.0/24");
+	strcpy(v.prefixes[1], "2001:db8:abcd::/48");
+	v.nprotos = 2;
+	strcpy(v.protos[0].name, "a");
+	v.protos[0].established = est0;
+	v.protos[0].exported = exp0;
+	strcpy(v.protos[1].name, "b");
+	v.protos[1].established = est1;
+	v.protos[1].exported = exp1;
+	return v;
+}
+
+static void
+test_agrees(void)
+{
+	struct bird_view v;
+	struct bird_mismatch m;
+	char why[192];
+
+	v = view2(true, 3, false, 0);
+	CHECK(bird_view_agrees(&v, true, why, sizeof(why)));
+	CHECK(!bird_view_agrees(&v, false, why, sizeof(why)));
+	CHECK(strcmp(why, "BIRD exports 198.51.100.0/24 to a") == 0);
+	/* Split across two sessions still covers both prefixes. */
+	v = view2(true, 1, true, 2);
+	CHECK(bird_view_agrees(&v, true, why, sizeof(why)));
+	/* Link up, but the only session that exports is down. */
+	v = view2(false, 3, true, 0);
+	CHECK(!bird_view_agrees(&v, true, why, sizeof(why)));
+	CHECK(strstr(why, "198.51.100.0/24 to no established") != NULL);
+	/* IPv6 missing (e.g. flushed and not restored). */
+	v = view2(true, 1, false, 0);
+	CHECK(!bird_view_agrees(&v, true, why, sizeof(why)));
+	CHECK(strstr(why, "2001:db8:abcd::/48") != NULL);
+	v = view2(true, 0, true, 0);
+	CHECK(bird_view_agrees(&v, false, why, sizeof(why)));
+	/* Withdrawn but still exported through a session not Established
+	 * any more counts as exported: BIRD says so. */
+	v = view2(false, 0, false, 2);
+	CHECK(!bird_view_agrees(&v, false, why, sizeof(why)));
+	v.reachable = false;
+	strcpy(v.error, "connect: No such file or directory");
+	CHECK(!bird_view_agrees(&v, false, why, sizeof(why)));
+	CHECK(strstr(why, "unreachable") != NULL);
+	v.polled_us = 0;
+	CHECK(bird_view_agrees(&v, true, why, sizeof(why)));
+	/* No prefixes known: routes count. */
+	v = view2(true, 0, false, 0);
+	v.nprefixes = 0;
+	v.protos[0].routes = 2;
+	CHECK(bird_view_agrees(&v, true, why, sizeof(why)));
+	CHECK(!bird_view_agrees(&v, false, why, sizeof(why)));
+	v.nprotos = 0;
+	CHECK(!bird_view_agrees(&v, true, why, sizeof(why)));
+
+	/* Mismatch: raised once after grace, cleared once. */
+	memset(&m, 0, sizeof(m));
+	v = view2(false, 0, false, 0);
+	CHECK(bird_mismatch_step(&m, &v, true, 1000, 5000) == BIRD_MISMATCH_NONE);
+	CHECK(m.disagree && !m.flagged);
+	CHECK(bird_mismatch_step(&m, &v, true, 5999, 5000) == BIRD_MISMATCH_NONE);
+	CHECK(bird_mismatch_step(&m, &v, true, 6000, 5000) == BIRD_MISMATCH_RAISED);
+	CHECK(m.flagged);
+	CHECK(bird_mismatch_step(&m, &v, true, 9000, 5000) == BIRD_MISMATCH_NONE);
+	v = view2(true, 3, false, 0);
+	CHECK(bird_mismatch_step(&m, &v, true, 9500, 5000) == BIRD_MISMATCH_CLEARED);
+	CHECK(!m.flagged && !m.disagree);
+	CHECK(bird_mismatch_step(&m, &v, true, 9600, 5000) == BIRD_MISMATCH_NONE);
+	/* A change of intent restarts the clock. */
+	CHECK(bird_mismatch_step(&m, &v, false, 10000, 5000) == BIRD_MISMATCH_NONE);
+	CHECK(m.disagree && m.since_us == 10000);
+	CHECK(bird_mismatch_step(&m, &v, true, 12000, 5000) == BIRD_MISMATCH_NONE);
+	CHECK(!m.disagree);
+}
+
+int
+main(int argc, char *argv[])
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: test_bird REPLY-DIR\n");
+		return 2;
+	}
+	dir = argv[1];
+	test_framing();
+	test_greeting_protocols();
+	test_export();
+	test_prefixes();
+	test_agrees();
+	if (failures) {
+		fprintf(stderr, "%d check(s) failed\n", failures);
+		return 1;
+	}
+	printf("test_bird: all checks passed\n");
+	return 0;
+}

@@ -1,0 +1,442 @@
+/* The control socket server under abuse.  "test_ctl" forks a server (the
+ * real ctl module in the real loop, with a toy handler and a 10 ms ticker
+ * standing in for probing) and attacks it with malformed, oversized,
+ * half-open, slow and non-reading clients, then asks how late the ticker ever
+ * was.  "test_ctl serve PATH [GROUP]" only serves, for tests/ops/ctl.sh,
+ * which drives anycastctl against it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "loop.h"
+
+static int failures;
+
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s) failed\n", \
+	__FILE__, __LINE__, #c); failures++; } } while (0)
+
+/* ---- the server ---- */
+
+struct server {
+	struct loop		*loop;
+	struct loop_timer	*tick;
+	uint64_t		 due, maxlate, ticks;
+	int			 withdrawn_polls;	/* "no" answers left */
+	char			 drain_reason[256];
+	int			 drained;
+};
+
+static void
+tick(struct loop *l, void *arg)
+{
+	struct server *s = arg;
+	uint64_t now = loop_now_us();
+
+	(void)l;
+	if (s->due != 0 && now > s->due && now - s->due > s->maxlate)
+		s->maxlate = now - s->due;
+	s->ticks++;
+	s->due = now + 10000;
+	loop_timer_arm_at(s->tick, s->due);
+}
+
+static int
+handler(void *arg, const char *cmd, const char *args,
+    const struct ctl_peer *peer, FILE *out)
+{
+	struct server *s = arg;
+	int i;
+
+	if (strcmp(cmd, "status") == 0) {
+		if (strcmp(args, "big") == 0) {
+			for (i = 0; i < 200000; i++)
+				fputs("0123456789", out);
+			return CTL_OK;
+		}
+		fprintf(out, "status %s drained %d\n", args, s->drained);
+		return CTL_OK;
+	}
+	if (strcmp(cmd, "drain") == 0) {
+		if (s->drained) {
+			fprintf(out, "already drained: %s\n", s->drain_reason);
+			return CTL_OK;
+		}
+		s->drained = 1;
+		s->withdrawn_polls = strcmp(args, "never") == 0 ? 1 << 30 : 3;
+		snprintf(s->drain_reason, sizeof(s->drain_reason), "%s", args);
+		fprintf(out, "drained by uid %u pid %d: %s\n",
+		    (unsigned)peer->uid, (int)peer->pid, args);
+		return CTL_OK;
+	}
+	if (strcmp(cmd, "undrain") == 0 || strcmp(cmd, "undrain-if") == 0) {
+		if (strcmp(cmd, "undrain-if") == 0 && s->drained &&
+		    strcmp(args, s->drain_reason) != 0) {
+			fprintf(out, "drained for another reason (%s); left "
+			    "drained\n", s->drain_reason);
+			return CTL_CONFLICT;
+		}
+		fprintf(out, s->drained ? "undrained\n" : "not drained\n");
+		s->drained = 0;
+		return CTL_OK;
+	}
+	if (strcmp(cmd, "withdrawn") == 0) {
+		if (!s->drained)
+			fprintf(out, "no announced not drained\n");
+		else if (s->withdrawn_polls-- > 0)
+			fprintf(out, "no drained BIRD exports 198.51.100.0/24 "
+			    "to upstream\n");
+		else
+			fprintf(out, "yes drained anycast0 is down and BIRD "
+			    "exports no anycast prefix\n");
+		return CTL_OK;
+	}
+	if (strcmp(cmd, "set-polls") == 0) {	/* test knob */
+		s->withdrawn_polls = atoi(args);
+		return CTL_OK;
+	}
+	if (strcmp(cmd, "stats") == 0) {
+		fprintf(out, "maxlate_us %llu ticks %llu\n",
+		    (unsigned long long)s->maxlate,
+		    (unsigned long long)s->ticks);
+		return CTL_OK;
+	}
+	if (strcmp(cmd, "stop") == 0) {
+		loop_stop(s->loop);
+		return CTL_OK;
+	}
+	fprintf(out, "unknown command \"%s\"\n", cmd);
+	return CTL_NOT_FOUND;
+}
+
+static void
+on_signal(struct loop *l, int fd, void *arg, int mask)
+{
+	(void)fd;
+	(void)arg;
+	(void)mask;
+	loop_stop(l);
+}
+
+static int
+serve(const char *path, const char *group)
+{
+	struct server s = { 0 };
+	struct ctl *ctl;
+	sigset_t set;
+	int sfd;
+
+	log_init("test_ctl", 0);
+	alarm(300);	/* never outlive a broken test */
+	if ((s.loop = loop_new()) == NULL ||
+	    (s.tick = loop_timer_new(s.loop, tick, &s)) == NULL)
+		return 1;
+	if ((ctl = ctl_new(s.loop, path, group, handler, &s)) == NULL)
+		return 1;
+	/* SIGTERM stops the loop, so the socket is removed as at exit. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd == -1 || loop_add_fd(s.loop, sfd, LOOP_READ, on_signal, NULL) == -1)
+		return 1;
+	loop_timer_arm(s.tick, 0);
+	loop_run(s.loop);
+	ctl_free(ctl);
+	loop_del_fd(s.loop, sfd);
+	close(sfd);
+	loop_timer_free(s.tick);
+	loop_free(s.loop);
+	return 0;
+}
+
+/* ---- clients ---- */
+
+static const char *sock_path;
+
+static uint64_t
+now_ms(void)
+{
+	return loop_now_us() / 1000;
+}
+
+static int
+connect_to(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Reads until EOF or timeout; returns bytes read, -2 on timeout. */
+static ssize_t
+read_all(int fd, char *buf, size_t cap, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+	size_t len = 0;
+	ssize_t n;
+
+	for (;;) {
+		uint64_t now = now_ms();
+
+		if (now >= deadline || poll(&p, 1, (int)(deadline - now)) == 0)
+			return -2;
+		n = recv(fd, buf + len, cap - 1 - len, 0);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len == cap - 1)
+			break;
+	}
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+static char reply[4096];
+
+static const char *
+ask(const char *req, size_t len)
+{
+	int fd = connect_to(sock_path);
+
+	reply[0] = '\0';
+	if (fd == -1)
+		return "(connect failed)";
+	if (send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len) {
+		close(fd);
+		return "(send failed)";
+	}
+	if (read_all(fd, reply, sizeof(reply), 3000) < 0)
+		snprintf(reply, sizeof(reply), "(timeout)");
+	close(fd);
+	return reply;
+}
+
+#define ASK(s) ask(s, sizeof(s) - 1)
+
+static void
+expect(const char *got, const char *want, const char *what)
+{
+	if (strncmp(got, want, strlen(want)) != 0) {
+		fprintf(stderr, "%s: got \"%s\", want \"%s...\"\n", what, got,
+		    want);
+		failures++;
+	} else
+		printf("  ok  %-28s %.*s\n", what, (int)strcspn(got, "\n"), got);
+}
+
+static void
+run_clients(void)
+{
+	int half[CTL_MAX_CLIENTS], fd, i;
+	char big[CTL_REQUEST_MAX + 1000], buf[64];
+	uint64_t t0, t;
+	ssize_t n;
+
+	printf("well-formed and malformed requests:\n");
+	expect(ASK("anycastd/1 status text\n"),
+	    "anycastd/1 200 ok\nstatus text drained 0\n", "status");
+	expect(ASK("anycastd/1 drain kernel upgrade\n"),
+	    "anycastd/1 200 ok\ndrained by uid ", "drain with reason");
+	expect(ASK("anycastd/1 undrain-if other\n"),
+	    "anycastd/1 409 conflict\n", "undrain-if other reason");
+	expect(ASK("anycastd/1 undrain\n"), "anycastd/1 200 ok\nundrained\n",
+	    "undrain");
+	expect(ASK("hello\n"), "anycastd/1 400 bad request\n", "no version");
+	expect(ASK("anycastd/2 status\n"),
+	    "anycastd/1 505 version not supported\n", "future version");
+	expect(ASK("anycastd/1 Status\n"), "anycastd/1 400 bad request\n",
+	    "bad command");
+	expect(ASK("anycastd/1 \n"), "anycastd/1 400 bad request\n",
+	    "empty command");
+	expect(ASK("anycastd/1 nosuch\n"), "anycastd/1 404 unknown command\n",
+	    "unknown command");
+	expect(ASK("anycastd/1 drain a\x01" "b\n"),
+	    "anycastd/1 400 bad request\ncontrol character",
+	    "control character");
+	expect(ASK("anycastd/1 status\r\n"), "anycastd/1 400 bad request\n",
+	    "CRLF");
+	expect(ask("anycastd/1 status\0x\n", 20),
+	    "anycastd/1 400 bad request\n", "NUL byte");
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "anycastd/1 drain ", 17);
+	big[sizeof(big) - 1] = '\n';
+	expect(ask(big, sizeof(big)), "anycastd/1 413 request too large\n",
+	    "oversized request");
+	/* Exactly the limit is fine. */
+	big[CTL_REQUEST_MAX - 1] = '\n';
+	expect(ask(big, CTL_REQUEST_MAX), "anycastd/1 200 ok\n",
+	    "request of exactly 4096");
+	expect(ASK("anycastd/1 undrain\n"), "anycastd/1 200 ok\n", "undrain");
+
+	printf("half-open clients fill every slot:\n");
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		half[i] = connect_to(sock_path);
+	usleep(100000);
+	expect(ASK("anycastd/1 status text\n"), "anycastd/1 503 busy\n",
+	    "one more client");
+	t0 = now_ms();
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		n = read_all(half[i], buf, sizeof(buf), 5000);
+		CHECK(n == 0);		/* closed, no reply */
+		close(half[i]);
+	}
+	t = now_ms() - t0;
+	printf("  ok  %d half-open clients dropped after %llu ms (deadline "
+	    "%d ms)\n", CTL_MAX_CLIENTS, (unsigned long long)t,
+	    CTL_TIMEOUT_MS);
+	CHECK(t < CTL_TIMEOUT_MS + 1500);
+	expect(ASK("anycastd/1 status text\n"), "anycastd/1 200 ok\n",
+	    "slots free again");
+
+	printf("a slow client (one byte per 300 ms) is dropped:\n");
+	fd = connect_to(sock_path);
+	t0 = now_ms();
+	for (i = 0; i < 12; i++) {
+		if (send(fd, "a", 1, MSG_NOSIGNAL) != 1)
+			break;
+		usleep(300000);
+	}
+	t = now_ms() - t0;
+	n = read_all(fd, buf, sizeof(buf), 1000);
+	CHECK(i < 12 && n <= 0);
+	printf("  ok  dropped after %llu ms, %d bytes sent\n",
+	    (unsigned long long)t, i);
+	close(fd);
+
+	printf("a client that never reads its 2 MB reply is dropped:\n");
+	fd = connect_to(sock_path);
+	CHECK(send(fd, "anycastd/1 status big\n", 22, MSG_NOSIGNAL) == 22);
+	sleep(3);
+	n = 0;
+	{
+		char sink[65536];
+		ssize_t k;
+
+		/* What was queued arrives, then EOF well short of 2 MB. */
+		while ((k = read_all(fd, sink, sizeof(sink), 1000)) > 0)
+			n += k;
+	}
+	CHECK(n < 2000000);
+	printf("  ok  connection closed after %zd bytes\n", n);
+	close(fd);
+
+	printf("the loop kept its 10 ms ticker on time throughout:\n");
+	expect(ASK("anycastd/1 stats\n"), "anycastd/1 200 ok\nmaxlate_us ",
+	    "stats");
+	{
+		unsigned long long late = 0, ticks = 0;
+
+		sscanf(reply, "anycastd/1 200 ok\nmaxlate_us %llu ticks %llu",
+		    &late, &ticks);
+		printf("  figure: worst ticker lateness %.1f ms over %llu "
+		    "ticks\n", (double)late / 1000.0, ticks);
+		/* Robust bound only: a blocked loop would be late by the
+		 * client deadline (2 s) or more. */
+		CHECK(late < 500000 && ticks > 500);
+	}
+}
+
+static void
+test_socket_file(const char *dir)
+{
+	char path[100];
+	struct loop *l = loop_new();
+	struct ctl *a, *b;
+	struct stat st;
+	int fd;
+
+	printf("socket file handling:\n");
+	snprintf(path, sizeof(path), "%s/sub/x.sock", dir);
+	a = ctl_new(l, path, NULL, handler, NULL);
+	CHECK(a != NULL);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	/* A second daemon on a live socket must refuse. */
+	b = ctl_new(l, path, NULL, handler, NULL);
+	CHECK(b == NULL && errno == EADDRINUSE);
+	ctl_free(a);
+	CHECK(access(path, F_OK) == -1);
+	/* Stale: a socket nobody listens on is replaced. */
+	{
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		CHECK(bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
+		close(fd);
+	}
+	a = ctl_new(l, path, "0", handler, NULL);
+	CHECK(a != NULL);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0660 &&
+	    st.st_gid == 0);
+	ctl_free(a);
+	/* A regular file is never removed. */
+	fd = open(path, O_CREAT | O_WRONLY, 0644);
+	close(fd);
+	CHECK(ctl_new(l, path, NULL, handler, NULL) == NULL && errno == EEXIST);
+	CHECK(access(path, F_OK) == 0);
+	unlink(path);
+	CHECK(ctl_new(l, path, "no-such-group-ops5", handler, NULL) == NULL);
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	rmdir(path);
+	loop_free(l);
+	printf("  ok  mode 0600/0660, live refused, stale replaced, file kept\n");
+}
+
+int
+main(int argc, char *argv[])
+{
+	char dir[] = "/tmp/test_ctl.XXXXXX", path[64];
+	pid_t pid;
+	int status, i;
+
+	if (argc >= 3 && strcmp(argv[1], "serve") == 0)
+		return serve(argv[2], argc > 3 ? argv[3] : NULL);
+	signal(SIGPIPE, SIG_IGN);
+	log_init("test_ctl", 0);
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	test_socket_file(dir);
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
+	sock_path = path;
+	if ((pid = fork()) == 0)
+		_exit(serve(path, NULL));
+	for (i = 0; i < 100 && access(path, F_OK) == -1; i++)
+		usleep(20000);
+	run_clients();
+	ASK("anycastd/1 stop\n");
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "server did not exit cleanly\n");
+		failures++;
+	}
+	CHECK(access(path, F_OK) == -1);	/* socket removed at exit */
+	rmdir(dir);
+	if (failures) {
+		fprintf(stderr, "%d check(s) failed\n", failures);
+		return 1;
+	}
+	printf("test_ctl: all checks passed\n");
+	return 0;
+}

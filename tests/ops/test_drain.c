@@ -1,0 +1,151 @@
+/* The drain file: round trip, absence, removal, and every kind of corrupt
+ * or unreadable file counting as drained with a message that says why. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "drain.h"
+
+static int failures;
+
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s) failed\n", \
+	__FILE__, __LINE__, #c); failures++; } } while (0)
+
+static char dir[64];
+
+static void
+put(const char *content, size_t len)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/drain", dir);
+	f = fopen(path, "wb");
+	if (f == NULL || fwrite(content, 1, len, f) != len || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+static void
+corrupt(const char *what, const char *content, size_t len, const char *msg)
+{
+	struct drain_info d;
+	char err[512];
+
+	put(content, len);
+	CHECK(drain_load(dir, &d, err, sizeof(err)) == -1);
+	CHECK(d.drained && d.corrupt);
+	if (strstr(err, msg) == NULL || strstr(err, "/drain: ") == NULL) {
+		fprintf(stderr, "%s: error \"%s\" lacks \"%s\"\n", what, err, msg);
+		failures++;
+	}
+	CHECK(strstr(d.reason, "corrupt state file") != NULL);
+	printf("  %-18s -> %s\n", what, err);
+}
+
+int
+main(void)
+{
+	static const char ok[] = "version 1\nsince 1700000000\nuid 0\npid 42\n"
+	    "reason maintenance window\n";
+	struct drain_info d, e;
+	char err[512], path[128], big[5000];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "/tmp/test_drain.XXXXXX");
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	/* No file: not drained. */
+	CHECK(drain_load(dir, &d, err, sizeof(err)) == 0);
+	CHECK(!d.drained && !d.corrupt);
+
+	/* Round trip, including a reason that needs sanitizing. */
+	memset(&d, 0, sizeof(d));
+	d.drained = true;
+	d.uid = 1001;
+	d.pid = 4242;
+	d.since = 1763766000;
+	snprintf(d.reason, sizeof(d.reason), "kernel upgrade \"4.2\"\tby ops");
+	CHECK(drain_save(dir, &d) == 0);
+	CHECK(drain_load(dir, &e, err, sizeof(err)) == 0);
+	CHECK(e.drained && !e.corrupt && e.uid == 1001 && e.pid == 4242 &&
+	    e.since == 1763766000);
+	CHECK(strcmp(e.reason, "kernel upgrade \"4.2\" by ops") == 0);
+	snprintf(path, sizeof(path), "%s/drain", dir);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644);
+	snprintf(path, sizeof(path), "%s/drain.tmp", dir);
+	CHECK(access(path, F_OK) == -1);	/* no temporary left */
+
+	/* Undrain removes the file; a second undrain is fine. */
+	d.drained = false;
+	CHECK(drain_save(dir, &d) == 0);
+	CHECK(drain_save(dir, &d) == 0);
+	CHECK(drain_load(dir, &e, err, sizeof(err)) == 0 && !e.drained);
+
+	/* Hand-written valid file, comments and an empty reason. */
+	put(ok, sizeof(ok) - 1);
+	CHECK(drain_load(dir, &e, err, sizeof(err)) == 0 && e.drained &&
+	    e.pid == 42 && strcmp(e.reason, "maintenance window") == 0);
+	{
+		static const char c[] = "# c\n\nversion 1\nsince 1\nuid 2\n"
+		    "pid 3\nreason\n";
+
+		put(c, sizeof(c) - 1);
+	}
+	CHECK(drain_load(dir, &e, err, sizeof(err)) == 0 && e.drained &&
+	    e.reason[0] == '\0');
+
+	printf("corrupt files, each treated as drained:\n");
+	corrupt("empty", "", 0, "empty file");
+	corrupt("truncated", ok, sizeof(ok) - 5, "no newline at end");
+	corrupt("unknown key", "version 1\ncolour blue\n", 22, "line 2: unknown key");
+	corrupt("bad number", "version 1\nsince soon\nuid 0\npid 1\n", 33,
+	    "line 2: bad number");
+	corrupt("negative uid", "version 1\nsince 1\nuid -1\npid 1\n", 31,
+	    "line 3: bad number");
+	corrupt("duplicate", "version 1\nsince 1\nsince 2\n", 26,
+	    "line 3: duplicate key");
+	corrupt("no version", "since 1\nuid 0\npid 1\n", 20, "missing \"version\"");
+	corrupt("version 2", "version 2\n", 10, "unsupported version");
+	corrupt("missing pid", "version 1\nsince 1\nuid 0\n", 24, "missing");
+	corrupt("binary", "version 1\n\x01\x02\n", 13, "control character");
+	corrupt("no value", "version\n", 8, "expected \"key value\"");
+	memset(big, 'x', sizeof(big));
+	big[sizeof(big) - 1] = '\n';
+	corrupt("too large", big, sizeof(big), "too large");
+
+	/* Unreadable: a directory where the file should be. */
+	snprintf(path, sizeof(path), "%s/drain", dir);
+	unlink(path);
+	CHECK(mkdir(path, 0755) == 0);
+	CHECK(drain_load(dir, &e, err, sizeof(err)) == -1 && e.drained &&
+	    e.corrupt);
+	printf("  %-18s -> %s\n", "a directory", err);
+	CHECK(rmdir(path) == 0);
+
+	/* A state directory that does not exist yet is created on save. */
+	{
+		char sub[128];
+
+		snprintf(sub, sizeof(sub), "%s/new", dir);
+		d.drained = true;
+		CHECK(drain_save(sub, &d) == 0);
+		CHECK(drain_load(sub, &e, err, sizeof(err)) == 0 && e.drained);
+		d.drained = false;
+		CHECK(drain_save(sub, &d) == 0);
+		CHECK(rmdir(sub) == 0);
+	}
+	CHECK(rmdir(dir) == 0);
+	if (failures) {
+		fprintf(stderr, "%d check(s) failed\n", failures);
+		return 1;
+	}
+	printf("test_drain: all checks passed\n");
+	return 0;
+}
