@@ -781,7 +781,9 @@ add_prefix(struct parser *p, const struct key *k, const char *tok)
 		}
 	}
 	for (int i = 0; i < c->bird_nprefixes; i++)
-		if (memcmp(&c->bird_prefix[i], &pf, sizeof(pf)) == 0) {
+		if (c->bird_prefix[i].family == pf.family &&
+		    c->bird_prefix[i].len == pf.len &&
+		    memcmp(c->bird_prefix[i].addr, pf.addr, sizeof(pf.addr)) == 0) {
 			conf_error(p, p->lineno, "%s: %s is listed twice",
 			    k->name, norm);
 			return -1;
@@ -1084,12 +1086,11 @@ key_value(struct parser *p, const char *name, const char *value)
 	}
 	s->seen[i] = p->lineno;
 	p->last_key = k;
-	if (value == NULL)
-		s->bad[i] = true;
-	else if (*value == '\0' && k->type != K_PREFIXES) {
+	/* value NULL: the line was too long and is already reported. */
+	if (value != NULL && *value == '\0' && k->type != K_PREFIXES)
 		conf_error(p, p->lineno, "%s: empty value", name);
-		s->bad[i] = true;
-	} else if (parse_value(p, k, s->base, value) == -1)
+	if (value == NULL || (*value == '\0' && k->type != K_PREFIXES) ||
+	    parse_value(p, k, s->base, value) == -1)
 		s->bad[i] = true;
 }
 

