@@ -1,0 +1,975 @@
+# shellcheck shell=bash
+# The anycast lab: a library to source from bash.
+#
+# It builds, inside network namespaces that exist only for this run, the
+# topology an anycast DNS operator runs in production, with the real daemons:
+#
+#            client  (203.0.113.2, 2001:db8:0:ff::2)
+#               |
+#            upstream  BIRD2, AS 64496: eBGP to every node, installs the
+#               |      best route into its kernel table and forwards
+#        +------+------+------ ...
+#        |             |
+#      node a        node b        (node c, ...: LAB_NODES, default 2)
+#      BIRD2 AS 65010: device + direct on anycast0 + eBGP, exports only
+#                      198.51.100.0/24 and 2001:db8:abcd::/48
+#      named: example.test (a: primary; b, c: TSIG secondaries of a over
+#             the unicast link addresses, AXFR + NOTIFY) and its own
+#             whoami.example.test (TXT "node-X": who answered)
+#      anycastd: probes 127.0.0.1, sets anycast0 down/up
+#      anycast0: dummy, or ifb where the kernel has no dummy driver,
+#                198.51.100.1/24 and 2001:db8:abcd::1/48
+#
+# Addressing (documentation ranges, inside our namespaces only):
+#   node i (1-based) <-> upstream: 192.0.2.(4i)/30, upstream .4i+1, node .4i+2
+#                                   2001:db8:0:i::/64, upstream ::1, node ::2
+#   client <-> upstream:            203.0.113.0/24 (.1 upstream, .2 client)
+#                                   2001:db8:0:ff::/64 (::1, ::2)
+#
+# Which node does the client reach?  Every node announces the same prefix
+# with the same AS path, so BGP would fall back to router-id tie-breaking.
+# To make "the best path" deterministic and explainable, the upstream sets
+# LOCAL_PREF per peer on import: node a 300, b 200, c 100.  So a is
+# preferred, then b, then c -- like a primary site and backups.
+#
+# Why per-node `whoami` is its own zone: example.test is replicated by AXFR,
+# so every node serves byte-identical data; a record that differs per node
+# cannot live in it.  Each node therefore serves a small zone of its own,
+# whoami.example.test, delegated from example.test (NS ns.example.test), with
+# TXT "node-X" at its apex.  `dig whoami.example.test TXT` names the node
+# that answered, and the replicated example.test stays truly replicated (the
+# lab checks serials and a marker record on every node, and that a NOTIFY
+# moves a new serial to the secondaries).
+#
+# Usage (see scenario.sh and demo.sh):
+#   source tests/lab/lab.sh
+#   LAB_NODES=3 lab_up          # builds everything, waits for convergence
+#   lab_route_nodes 4           # -> "a b c": nodes the upstream has 198.51.100.0/24 from
+#   lab_whoami 6                # -> "a": who answers the client on 2001:db8:abcd::1
+#   lab_named_kill a KILL; lab_named_start a
+#   lab_down                    # also runs from the EXIT trap
+#
+# Everything a run starts lives under one run directory (printed at start):
+# per node a directory with bird.conf/.ctl/.log, named.conf/.log, zone files,
+# anycastd.conf/.log/.sock, and pids/NAME.pid for every process.
+#
+# Tunables (environment, read by lab_up):
+#   LAB_NODES (2)           number of nodes, 1..9 (a..i)
+#   ANYCASTD                path to the anycastd binary (default ./build/agent/anycastd)
+#   LAB_NO_ANYCASTD=1       do not run anycastd; the lab sets anycast0 up itself
+#   LAB_RISE (2) LAB_FALL (3) LAB_INTERVAL (200ms) LAB_FAST_INTERVAL (100ms)
+#   LAB_TIMEOUT (80ms) LAB_HOLD_DOWN (1s) LAB_ON_EXIT (keep)
+#   LAB_ANYCASTD_EXTRA      extra lines appended to the [agent] section
+#   LAB_ANYCASTD_CONF_HOOK  name of a function called as HOOK NODE CONFFILE
+#                           after the config is written (to add sections)
+#   LAB_KEEP_ADDR_ON_DOWN (0)  set net.ipv6.conf.anycast0.keep_addr_on_down
+#   LAB_KEEP=1              keep the run directory even on success
+#   LAB_QUIET=1             less chatter from lab_log
+#   LAB_TOOLS_DIR           where lab-dnsloop and lab-birdwatch were built
+
+LAB_SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+LAB_ZONE=example.test
+LAB_WHOAMI=whoami.example.test
+LAB_ANY4=198.51.100.1
+LAB_ANY6=2001:db8:abcd::1
+LAB_PFX4=198.51.100.0/24
+LAB_PFX6=2001:db8:abcd::/48
+LAB_UP_AS=64496
+LAB_NODE_AS=65010
+
+declare -gA LAB_PID=()		# name -> pid of every process we started
+declare -ga LAB_NS_LIST=()	# every namespace we created
+LAB_RUN=
+LAB_T0=
+LAB_ANYCAST_KIND=
+LAB_DOWN_DONE=0
+LAB_FAILED=0
+
+# ---------------------------------------------------------------- output
+
+lab_now_us() {
+	local t=${EPOCHREALTIME/./}
+	echo "$t"
+}
+
+lab_ts() {
+	local now=${EPOCHREALTIME/./}
+	local rel=$(( now - ${LAB_T0:-$now} ))
+	printf '%d.%03d' $((rel / 1000000)) $(((rel / 1000) % 1000))
+}
+
+lab_log() {
+	[ "${LAB_QUIET:-0}" = 1 ] && return 0
+	printf '[lab %8ss] %s\n' "$(lab_ts)" "$*"
+}
+
+lab_say() {
+	printf '[lab %8ss] %s\n' "$(lab_ts)" "$*"
+}
+
+lab_fail() {
+	LAB_FAILED=1
+	printf '[lab %8ss] FAIL: %s\n' "$(lab_ts)" "$*" >&2
+	exit 1
+}
+
+lab_skip() {
+	printf 'SKIP: %s\n' "$*"
+	exit 77
+}
+
+# ---------------------------------------------------------------- naming
+
+lab_node_names() {
+	local names=(a b c d e f g h i)
+	echo "${names[@]:0:$LAB_NODES}"
+}
+
+lab_node_index() {	# a -> 1
+	local c=$1
+	printf '%d' $(( $(printf '%d' "'$c") - 96 ))
+}
+
+lab_ns() {		# lab_ns up|cl|a|b|... -> namespace name
+	echo "${LAB_PREFIX}-$1"
+}
+
+lab_node_ip4() { echo "192.0.2.$(( 4 * $(lab_node_index "$1") + 2 ))"; }
+lab_up_ip4() { echo "192.0.2.$(( 4 * $(lab_node_index "$1") + 1 ))"; }
+lab_node_ip6() { echo "2001:db8:0:$(lab_node_index "$1")::2"; }
+lab_up_ip6() { echo "2001:db8:0:$(lab_node_index "$1")::1"; }
+lab_node_pref() { echo $(( 400 - 100 * $(lab_node_index "$1") )); }
+
+lab_any() {		# lab_any 4|6 -> anycast address
+	if [ "$1" = 6 ]; then echo "$LAB_ANY6"; else echo "$LAB_ANY4"; fi
+}
+
+lab_pfx() {
+	if [ "$1" = 6 ]; then echo "$LAB_PFX6"; else echo "$LAB_PFX4"; fi
+}
+
+lab_exec() {		# lab_exec NSROLE cmd...
+	local role=$1
+	shift
+	ip netns exec "$(lab_ns "$role")" "$@"
+}
+
+# ---------------------------------------------------------------- processes
+
+# lab_spawn NAME ROLE LOG cmd...: runs cmd in namespace ROLE in the
+# background, stdout+stderr to LOG, and records its exact PID.  `ip netns
+# exec` execs the command, so $! is the daemon itself, not a wrapper.
+lab_spawn() {
+	local name=$1 role=$2 log=$3
+	shift 3
+	ip netns exec "$(lab_ns "$role")" "$@" >>"$log" 2>&1 </dev/null &
+	LAB_PID[$name]=$!
+	echo "$!" >"$LAB_RUN/pids/$name.pid"
+}
+
+# lab_spawn_host NAME LOG cmd...: same, in the host namespace (our tools).
+lab_spawn_host() {
+	local name=$1 log=$2
+	shift 2
+	"$@" >"$log" 2>&1 </dev/null &
+	LAB_PID[$name]=$!
+	echo "$!" >"$LAB_RUN/pids/$name.pid"
+}
+
+lab_pid() {
+	echo "${LAB_PID[$1]:-}"
+}
+
+lab_alive() {		# lab_alive NAME: the tracked process exists (zombies count as dead)
+	local pid=${LAB_PID[$1]:-}
+	[ -n "$pid" ] || return 1
+	[ -e "/proc/$pid" ] || return 1
+	local st
+	st=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
+	[ "$st" != Z ]
+}
+
+# lab_stop NAME [SIGNAL] [TIMEOUT_S]: signals exactly the tracked PID and
+# waits for it to exit; escalates to KILL after the timeout.  Forgets it.
+lab_stop() {
+	local name=$1 sig=${2:-TERM} tmo=${3:-5}
+	local pid=${LAB_PID[$name]:-}
+	[ -n "$pid" ] || return 0
+	kill -s "$sig" "$pid" 2>/dev/null || true
+	# A stopped process does not act on TERM until continued.
+	[ "$sig" = KILL ] || kill -s CONT "$pid" 2>/dev/null || true
+	local deadline=$(( $(lab_now_us) + tmo * 1000000 ))
+	while lab_alive "$name"; do
+		if [ "$(lab_now_us)" -gt "$deadline" ]; then
+			lab_say "$name (pid $pid) ignored SIG$sig for ${tmo}s, sending KILL"
+			kill -s KILL "$pid" 2>/dev/null || true
+			deadline=$(( $(lab_now_us) + 5000000 ))
+		fi
+		sleep 0.01
+	done
+	wait "$pid" 2>/dev/null || true
+	unset 'LAB_PID[$name]'
+	rm -f "$LAB_RUN/pids/$name.pid"
+}
+
+# ---------------------------------------------------------------- waiting
+
+# lab_wait SECONDS DESCRIPTION cmd...: polls cmd every 20 ms until it
+# succeeds; returns 1 (after saying what it waited for) on timeout.
+lab_wait() {
+	local secs=$1 desc=$2
+	shift 2
+	local deadline=$(( $(lab_now_us) + ${secs%.*} * 1000000 ))
+	while :; do
+		if "$@"; then
+			return 0
+		fi
+		if [ "$(lab_now_us)" -gt "$deadline" ]; then
+			lab_say "timed out after ${secs}s waiting for: $desc"
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+lab_must() {		# lab_must SECONDS DESCRIPTION cmd...: lab_wait or fail
+	lab_wait "$@" || lab_fail "$2"
+}
+
+# ---------------------------------------------------------------- views
+
+# lab_bird_cmd ROLE COMMAND...: birdc against that namespace's BIRD socket.
+# birdc runs in the host namespace: the control socket is a file.
+lab_bird_cmd() {
+	local role=$1
+	shift
+	birdc -s "$LAB_RUN/$role/bird.ctl" "$@"
+}
+
+# lab_route_nodes 4|6: the nodes (sorted, space-separated) from which the
+# upstream currently has the anycast prefix, read from its BIRD.  birdc
+# exits 0 even when there is no route, so the output is parsed.
+lab_route_nodes() {
+	lab_bird_cmd up show route "$(lab_pfx "$1")" 2>/dev/null |
+	    sed -n 's/.*unicast \[n\([a-i]\)[46] .*/\1/p' | sort | tr '\n' ' ' |
+	    sed 's/ $//'
+}
+
+# lab_route_best 4|6: the node whose route the upstream prefers ("" if none).
+lab_route_best() {
+	lab_bird_cmd up show route "$(lab_pfx "$1")" 2>/dev/null |
+	    sed -n 's/.*unicast \[n\([a-i]\)[46] [^]]*\] \* .*/\1/p' | head -n1
+}
+
+# lab_route_lines 4|6: the upstream's `show route` lines, for humans.
+lab_route_lines() {
+	lab_bird_cmd up show route "$(lab_pfx "$1")" all 2>/dev/null |
+	    grep -v -e '^BIRD ' -e '^$'
+}
+
+# lab_fib_node 4|6: the node the upstream's kernel forwards the prefix to.
+lab_fib_node() {
+	local fam=$1 via n
+	via=$(ip -n "$(lab_ns up)" -"$fam" route get "$(lab_any "$fam")" 2>/dev/null |
+	    sed -n 's/.* via \([^ ]*\) .*/\1/p')
+	[ -n "$via" ] || return 0
+	for n in $(lab_node_names); do
+		if [ "$via" = "$(lab_node_ip"$fam" "$n")" ]; then
+			echo "$n"
+			return 0
+		fi
+	done
+}
+
+# lab_whoami 4|6 [TIMEOUT_S]: asks, from the client, whoami.example.test TXT
+# at the anycast address; prints the node letter, or nothing if no answer.
+lab_whoami() {
+	local fam=$1 tmo=${2:-1} out
+	out=$(lab_exec cl dig -"$fam" +short +tries=1 +time="$tmo" \
+	    @"$(lab_any "$fam")" "$LAB_WHOAMI" TXT 2>/dev/null)
+	case $out in
+	'"node-'?'"') echo "${out:6:1}" ;;
+	*) return 1 ;;
+	esac
+}
+
+# lab_node_dig NODE ARGS...: dig run inside a node (e.g. at 127.0.0.1).
+lab_node_dig() {
+	local n=$1
+	shift
+	lab_exec "$n" dig +tries=1 +time=1 "$@"
+}
+
+lab_serial() {		# lab_serial NODE: example.test serial seen at NODE's 127.0.0.1
+	lab_node_dig "$1" +short @127.0.0.1 "$LAB_ZONE" SOA 2>/dev/null |
+	    awk 'NF == 7 { print $3 }'
+}
+
+lab_link_state() {	# lab_link_state NODE -> UP / DOWN
+	if ip -n "$(lab_ns "$1")" link show anycast0 2>/dev/null |
+	    head -n1 | grep -q '<[^>]*\bUP\b'; then
+		echo UP
+	else
+		echo DOWN
+	fi
+}
+
+# Predicates for lab_wait.
+lab_routes_are() {	# lab_routes_are 4|6 "a b"
+	[ "$(lab_route_nodes "$1")" = "$2" ]
+}
+lab_whoami_is() {	# lab_whoami_is 4|6 a
+	[ "$(lab_whoami "$1" 1)" = "$2" ]
+}
+lab_no_answer() {	# the client gets no answer at all
+	! lab_whoami "$1" 1 >/dev/null
+}
+lab_serial_is() {
+	[ "$(lab_serial "$1")" = "$2" ]
+}
+lab_bgp_established() {	# every upstream session to every node is up
+	local n out
+	out=$(lab_bird_cmd up show protocols 2>/dev/null) || return 1
+	for n in $(lab_node_names); do
+		echo "$out" | grep -Eq "^n${n}4 .*Established" || return 1
+		echo "$out" | grep -Eq "^n${n}6 .*Established" || return 1
+	done
+}
+lab_named_answers() {	# lab_named_answers NODE: SOA at 127.0.0.1 answers NOERROR
+	lab_node_dig "$1" @127.0.0.1 "$LAB_ZONE" SOA 2>/dev/null |
+	    grep -q 'status: NOERROR'
+}
+
+# lab_log_wait NODE REGEX SECONDS: waits until anycastd's log on NODE has a
+# new line matching REGEX (after the mark set by lab_log_mark), prints it.
+lab_log_mark() {
+	LAB_LOG_MARK_LINES[$1]=$(wc -l <"$LAB_RUN/$1/anycastd.log")
+}
+declare -gA LAB_LOG_MARK_LINES=()
+lab_log_grep() {
+	local n=$1 re=$2 from=$(( ${LAB_LOG_MARK_LINES[$1]:-0} + 1 ))
+	tail -n +"$from" "$LAB_RUN/$n/anycastd.log" | grep -E -m1 "$re"
+}
+lab_log_has() {
+	lab_log_grep "$1" "$2" >/dev/null
+}
+lab_log_wait() {
+	local n=$1 re=$2 secs=$3
+	lab_wait "$secs" "anycastd log on $n to match /$re/" \
+	    lab_log_has "$n" "$re" || return 1
+	lab_log_grep "$n" "$re"
+}
+
+# ---------------------------------------------------------------- watchers
+
+# lab_watch_start 4|6 [INTERVAL_US]: lab-birdwatch on the upstream's control
+# socket, recording every change of its routes for the anycast prefix.
+lab_watch_start() {
+	local fam=$1 iv=${2:-1000}
+	LAB_WATCH_OUT=$LAB_RUN/birdwatch.$fam.out
+	lab_spawn_host "tool-birdwatch-$fam" "$LAB_WATCH_OUT" \
+	    "$LAB_BIRDWATCH" -s "$LAB_RUN/up/bird.ctl" -n "$(lab_pfx "$fam")" -i "$iv"
+	lab_must 5 "lab-birdwatch to read the upstream's routes" \
+	    grep -q '^change ' "$LAB_WATCH_OUT"
+}
+
+lab_watch_stop() {	# lab_watch_stop 4|6: stops it; its summary is in the file
+	lab_stop "tool-birdwatch-$1" TERM 5
+}
+
+# lab_watch_gone NODE 4|6 AFTER_US: time (us) of the first change after
+# AFTER_US at which the upstream had no route from NODE; empty if none.
+lab_watch_gone() {
+	local n=$1 fam=$2 after=$3
+	awk -v after="$after" -v p="n$n$fam" '
+	    $1 == "change" && $2 >= after {
+		found = 0
+		k = split($4, r, ",")
+		for (i = 1; i <= k; i++) {
+			split(r[i], f, "@"); sub(/\*$/, "", f[1])
+			if (f[1] == p) found = 1
+		}
+		if (!found) { print $2; exit }
+	    }' "$LAB_RUN/birdwatch.$fam.out"
+}
+
+# lab_watch_back NODE 4|6 AFTER_US: first change after AFTER_US with NODE.
+lab_watch_back() {
+	local n=$1 fam=$2 after=$3
+	awk -v after="$after" -v p="n$n$fam" '
+	    $1 == "change" && $2 >= after {
+		k = split($4, r, ",")
+		for (i = 1; i <= k; i++) {
+			split(r[i], f, "@"); sub(/\*$/, "", f[1])
+			if (f[1] == p) { print $2; exit }
+		}
+	    }' "$LAB_RUN/birdwatch.$fam.out"
+}
+
+# lab_client_start 4|6 [INTERVAL_US]: lab-dnsloop in the client namespace,
+# asking whoami.example.test TXT at the anycast address every 5 ms.
+lab_client_start() {
+	local fam=$1 iv=${2:-5000}
+	LAB_CLIENT_OUT=$LAB_RUN/dnsloop.$fam.out
+	lab_spawn "tool-dnsloop-$fam" cl "$LAB_CLIENT_OUT" \
+	    "$LAB_DNSLOOP" -s "$(lab_any "$fam")" -q "$LAB_WHOAMI" -i "$iv" \
+	    -w 1000 -l "$LAB_RUN/dnsloop.$fam.log"
+}
+
+lab_client_stop() {	# lab_client_stop 4|6: stops it and waits for its report
+	lab_stop "tool-dnsloop-$1" TERM 10
+	grep -q '^summary ' "$LAB_RUN/dnsloop.$1.out" ||
+	    lab_fail "lab-dnsloop wrote no summary"
+}
+
+# lab_kv FILE LINE-TYPE KEY [FILTER-REGEX]: a key=value from the tools'
+# report lines, e.g. lab_kv dnsloop.4.out summary lost.
+lab_kv() {
+	local file=$1 type=$2 key=$3 filt=${4:-.}
+	awk -v t="$type" -v k="$key" -v f="$filt" '
+	    $1 == t && $0 ~ f {
+		for (i = 2; i <= NF; i++) {
+			split($i, kv, "=")
+			if (kv[1] == k) { print substr($i, length(k) + 2); exit }
+		}
+	    }' "$file"
+}
+
+lab_ms() {		# lab_ms MICROSECONDS -> "123.4"
+	local us=$1
+	[ -n "$us" ] || { echo "?"; return; }
+	local sign=
+	if [ "$us" -lt 0 ]; then sign=-; us=$(( -us )); fi
+	printf '%s%d.%d' "$sign" $((us / 1000)) $(((us % 1000) / 100))
+}
+
+# ---------------------------------------------------------------- requirements
+
+lab_find_anycastd() {
+	if [ "${LAB_NO_ANYCASTD:-0}" = 1 ]; then
+		return 0
+	fi
+	: "${ANYCASTD:=./build/agent/anycastd}"
+	[ -x "$ANYCASTD" ] || lab_fail "anycastd binary not found at $ANYCASTD (build it, or set ANYCASTD=)"
+	ANYCASTD=$(readlink -f "$ANYCASTD")
+}
+
+# The helper tools, built by CMake next to this file's build dir; compiled
+# here with cc if this is a run without a build tree.
+lab_find_tools() {
+	local t
+	for t in dnsloop birdwatch; do
+		local var="LAB_${t^^}"
+		if [ -n "${LAB_TOOLS_DIR:-}" ] && [ -x "$LAB_TOOLS_DIR/lab-$t" ]; then
+			printf -v "$var" '%s' "$LAB_TOOLS_DIR/lab-$t"
+		elif [ -x "./build/tests/lab/lab-$t" ]; then
+			printf -v "$var" '%s' "$(readlink -f "./build/tests/lab/lab-$t")"
+		else
+			cc -std=c17 -O2 -Wall -Wextra -D_GNU_SOURCE -o "$LAB_RUN/lab-$t" \
+			    "$LAB_SRC_DIR/$t.c" || lab_fail "cannot compile $LAB_SRC_DIR/$t.c"
+			printf -v "$var" '%s' "$LAB_RUN/lab-$t"
+		fi
+	done
+}
+
+lab_require() {
+	[ "$(id -u)" = 0 ] || lab_skip "the lab needs root (network namespaces, CAP_NET_ADMIN)"
+	local c missing=
+	for c in ip bird birdc named dig tsig-keygen named-checkconf awk sed; do
+		command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
+	done
+	[ -z "$missing" ] || lab_fail "missing commands:$missing (apt-get install bird2 bind9 bind9-dnsutils iproute2)"
+	local probe="anycastd-lab-probe-$$"
+	ip netns add "$probe" 2>/dev/null ||
+	    lab_skip "this machine cannot create network namespaces (ip netns add failed)"
+	ip netns del "$probe"
+}
+
+# ---------------------------------------------------------------- config writers
+
+lab_write_upstream_bird() {
+	local f=$LAB_RUN/up/bird.conf n
+	{
+		cat <<-EOF
+		# upstream router, AS $LAB_UP_AS (generated by tests/lab/lab.sh)
+		router id 192.0.2.1;
+		log "$LAB_RUN/up/bird.log" all;
+		timeformat route iso long ms;
+		timeformat protocol iso long ms;
+		timeformat log iso long ms;
+
+		protocol device { }
+
+		# Install the best route for the anycast prefixes, so this router
+		# really forwards the client's packets to the chosen node.
+		protocol kernel kern4 { ipv4 { import none; export all; }; }
+		protocol kernel kern6 { ipv6 { import none; export all; }; }
+
+		# Short timers: the default hold time is 240 s, so a node whose BIRD
+		# dies or hangs would attract traffic for 4 minutes; 3 s (keepalive
+		# 1 s) makes that failure visible quickly in a lab.  They do not
+		# speed up anycastd's withdrawals, which are BGP UPDATEs sent at
+		# once.  The short connect delay and retry only make the lab come up
+		# fast: BIRD would otherwise wait 5 s before the first connect.
+		template bgp node {
+		  local as $LAB_UP_AS;
+		  hold time 3;
+		  keepalive time 1;
+		  connect delay time 1;
+		  connect retry time 1;
+		  error wait time 1, 5;
+		}
+		EOF
+		for n in $(lab_node_names); do
+			cat <<-EOF
+
+			# node $n: LOCAL_PREF $(lab_node_pref "$n") (a > b > c: a deterministic best path)
+			protocol bgp n${n}4 from node {
+			  local $(lab_up_ip4 "$n");
+			  neighbor $(lab_node_ip4 "$n") as $LAB_NODE_AS;
+			  ipv4 {
+			    import filter {
+			      if net = $LAB_PFX4 then { bgp_local_pref = $(lab_node_pref "$n"); accept; }
+			      reject;
+			    };
+			    export none;
+			  };
+			}
+			protocol bgp n${n}6 from node {
+			  local $(lab_up_ip6 "$n");
+			  neighbor $(lab_node_ip6 "$n") as $LAB_NODE_AS;
+			  ipv6 {
+			    import filter {
+			      if net = $LAB_PFX6 then { bgp_local_pref = $(lab_node_pref "$n"); accept; }
+			      reject;
+			    };
+			    export none;
+			  };
+			}
+			EOF
+		done
+	} >"$f"
+}
+
+lab_write_node_bird() {
+	local n=$1 f=$LAB_RUN/$1/bird.conf
+	cat >"$f" <<-EOF
+	# node $n, AS $LAB_NODE_AS (generated by tests/lab/lab.sh)
+	router id $(lab_node_ip4 "$n");
+	log "$LAB_RUN/$n/bird.log" all;
+	timeformat route iso long ms;
+	timeformat protocol iso long ms;
+	timeformat log iso long ms;
+
+	# Without this BIRD knows no interfaces and direct exports nothing.
+	protocol device { }
+
+	# The anycast prefixes come from anycast0's addresses: while the link
+	# is administratively up they exist, when anycastd sets it down they
+	# are withdrawn.  Only anycast0, so nothing else leaks.
+	protocol direct anycast {
+	  ipv4;
+	  ipv6;
+	  interface "anycast0";
+	}
+
+	# Same short timers as the upstream, for the same reason.
+	template bgp upstream {
+	  local as $LAB_NODE_AS;
+	  hold time 3;
+	  keepalive time 1;
+	  connect delay time 1;
+	  connect retry time 1;
+	  error wait time 1, 5;
+	}
+
+	# One session per family, over that family's link addresses, so each
+	# next hop is simply this node's address on the link.  Export only the
+	# anycast prefixes, and only as learned from anycast0 (not, say, the
+	# IPv6 link-local fe80::/64 that direct also sees there).
+	protocol bgp up4 from upstream {
+	  local $(lab_node_ip4 "$n");
+	  neighbor $(lab_up_ip4 "$n") as $LAB_UP_AS;
+	  ipv4 {
+	    import none;
+	    export where proto = "anycast" && net = $LAB_PFX4;
+	  };
+	}
+	protocol bgp up6 from upstream {
+	  local $(lab_node_ip6 "$n");
+	  neighbor $(lab_up_ip6 "$n") as $LAB_UP_AS;
+	  ipv6 {
+	    import none;
+	    export where proto = "anycast" && net = $LAB_PFX6;
+	  };
+	}
+	EOF
+}
+
+lab_write_zones() {
+	local n=$1 d=$LAB_RUN/$1
+	cat >"$d/whoami.zone" <<-EOF
+	; whoami.example.test on node $n only: never transferred.
+	\$TTL 0
+	@	SOA	ns.example.test. hostmaster.example.test. 1 3600 600 86400 0
+	@	NS	ns.example.test.
+	@	TXT	"node-$n"
+	EOF
+	if [ "$n" = a ]; then
+		lab_write_primary_zone 1
+	fi
+}
+
+# lab_write_primary_zone SERIAL: example.test on node a (the primary).
+lab_write_primary_zone() {
+	local serial=$1
+	cat >"$LAB_RUN/a/example.test.zone" <<-EOF
+	; example.test, primary on node a, replicated to the other nodes.
+	\$TTL 60
+	@	SOA	ns.example.test. hostmaster.example.test. $serial 3600 600 86400 60
+	@	NS	ns.example.test.
+	ns	A	$LAB_ANY4
+	ns	AAAA	$LAB_ANY6
+	; Each node serves its own whoami zone: delegate it.
+	whoami	NS	ns.example.test.
+	; Replication marker: a secondary answering this has the transfer.
+	serial	TXT	"serial $serial from node a"
+	www	A	198.51.100.80
+	www	AAAA	2001:db8:abcd::80
+	EOF
+}
+
+lab_write_named() {
+	local n=$1 d=$LAB_RUN/$1 m notify=
+	mkdir -p "$d/named"
+	for m in $(lab_node_names); do
+		[ "$m" = a ] || notify="$notify $(lab_node_ip4 "$m") key xfr;"
+	done
+	{
+		cat <<-EOF
+		// node $n (generated by tests/lab/lab.sh)
+		include "$LAB_RUN/xfr.key";
+		options {
+		  directory "$d/named";
+		  pid-file "$d/named.pid";
+		  session-keyfile "$d/named/session.key";
+		  managed-keys-directory "$d/named";
+		  listen-on port 53 { 127.0.0.1; $LAB_ANY4; $(lab_node_ip4 "$n"); };
+		  listen-on-v6 port 53 { ::1; $LAB_ANY6; $(lab_node_ip6 "$n"); };
+		  recursion no;
+		  dnssec-validation no;
+		  allow-transfer { none; };
+		  notify no;
+		  minimal-responses yes;
+		};
+		// No rndc: an empty controls block stops named reading /etc/bind/rndc.key.
+		controls { };
+		zone "$LAB_WHOAMI" { type primary; file "$d/whoami.zone"; };
+		EOF
+		if [ "$n" = a ]; then
+			cat <<-EOF
+			zone "$LAB_ZONE" {
+			  type primary;
+			  file "$d/example.test.zone";
+			  // Transfers only to holders of the TSIG key, and NOTIFY the
+			  // secondaries at their unicast addresses, signed.
+			  allow-transfer { key xfr; };
+			  notify explicit;
+			  also-notify {$notify };
+			  // BIND waits 5 s between two rounds of NOTIFY by default;
+			  // the lab changes serials right after start-up.
+			  notify-delay 0;
+			};
+			EOF
+		else
+			cat <<-EOF
+			zone "$LAB_ZONE" {
+			  type secondary;
+			  file "$d/named/example.test.db";
+			  masterfile-format text;
+			  primaries { $(lab_node_ip4 a) key xfr; };
+			  // A failed refresh is retried within seconds instead of
+			  // BIND's default 500 s, so a lab whose first transfer
+			  // lost a race still converges.  Refresh stays at the
+			  // SOA's 3600 s: new serials arrive by NOTIFY.
+			  min-retry-time 1;
+			  max-retry-time 2;
+			};
+			EOF
+		fi
+	} >"$d/named.conf"
+	named-checkconf "$d/named.conf" || lab_fail "named-checkconf $d/named.conf"
+}
+
+lab_write_anycastd() {
+	local n=$1 d=$LAB_RUN/$1
+	mkdir -p "$d/state"
+	{
+		cat <<-EOF
+		# anycastd on node $n (generated by tests/lab/lab.sh)
+		[agent]
+		interface     = anycast0
+		rise          = ${LAB_RISE:-2}
+		fall          = ${LAB_FALL:-3}
+		interval      = ${LAB_INTERVAL:-200ms}
+		fast_interval = ${LAB_FAST_INTERVAL:-100ms}
+		hold_down     = ${LAB_HOLD_DOWN:-1s}
+		on_exit       = ${LAB_ON_EXIT:-keep}
+		control_socket = $d/anycastd.sock
+		state_dir     = $d/state
+		EOF
+		[ -z "${LAB_ANYCASTD_EXTRA:-}" ] || printf '%s\n' "$LAB_ANYCASTD_EXTRA"
+		cat <<-EOF
+
+		[bird]
+		socket        = $d/bird.ctl
+		prefixes      = $LAB_PFX4 $LAB_PFX6
+
+		[probe soa]
+		server        = 127.0.0.1
+		name          = $LAB_ZONE.
+		type          = SOA
+		timeout       = ${LAB_TIMEOUT:-80ms}
+		EOF
+	} >"$d/anycastd.conf"
+	if [ -n "${LAB_ANYCASTD_CONF_HOOK:-}" ]; then
+		"$LAB_ANYCASTD_CONF_HOOK" "$n" "$d/anycastd.conf"
+	fi
+}
+
+# ---------------------------------------------------------------- daemons
+
+lab_bird_start() {	# lab_bird_start ROLE
+	local r=$1
+	rm -f "$LAB_RUN/$r/bird.ctl"
+	lab_spawn "bird-$r" "$r" "$LAB_RUN/$r/bird.out" \
+	    bird -f -c "$LAB_RUN/$r/bird.conf" -s "$LAB_RUN/$r/bird.ctl" \
+	    -P "$LAB_RUN/$r/bird.pid"
+	lab_must 10 "BIRD on $r to open its control socket" \
+	    test -S "$LAB_RUN/$r/bird.ctl"
+}
+
+lab_named_start() {	# lab_named_start NODE: starts named, waits until it answers
+	local n=$1
+	lab_spawn "named-$n" "$n" "$LAB_RUN/$n/named.log" \
+	    named -g -n 1 -c "$LAB_RUN/$n/named.conf"
+	lab_must 15 "named on $n to answer at 127.0.0.1" lab_named_up "$n"
+}
+
+lab_named_up() {	# any answer at all from named on 127.0.0.1 (zone may still be loading)
+	lab_node_dig "$1" @127.0.0.1 "$LAB_WHOAMI" TXT 2>/dev/null | grep -q 'status: NOERROR'
+}
+
+# lab_named_kill NODE [SIGNAL]: KILL/TERM forget the process; STOP/CONT keep it.
+lab_named_kill() {
+	local n=$1 sig=${2:-KILL} pid
+	pid=$(lab_pid "named-$n")
+	[ -n "$pid" ] || lab_fail "named on $n is not running"
+	case $sig in
+	STOP|CONT)
+		kill -s "$sig" "$pid"
+		;;
+	*)
+		lab_stop "named-$n" "$sig"
+		;;
+	esac
+}
+
+lab_anycastd_start() {	# lab_anycastd_start NODE [extra args]
+	local n=$1
+	shift
+	[ "${LAB_NO_ANYCASTD:-0}" = 1 ] && return 0
+	lab_spawn "anycastd-$n" "$n" "$LAB_RUN/$n/anycastd.log" \
+	    "$ANYCASTD" -c "$LAB_RUN/$n/anycastd.conf" "$@"
+}
+
+lab_anycastd_stop() {	# lab_anycastd_stop NODE [SIGNAL]
+	lab_stop "anycastd-$1" "${2:-TERM}"
+}
+
+# ---------------------------------------------------------------- topology
+
+lab_ns_add() {		# lab_ns_add ROLE
+	local ns
+	ns=$(lab_ns "$1")
+	ip netns add "$ns" || lab_fail "ip netns add $ns"
+	LAB_NS_LIST+=("$ns")
+	ip -n "$ns" link set lo up
+	# No duplicate address detection: addresses are usable at once, and
+	# nothing else shares these links.
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+	    net.ipv6.conf.default.accept_dad=0 >/dev/null
+}
+
+lab_topology() {
+	local n i up cl nsn
+	up=$(lab_ns up)
+	cl=$(lab_ns cl)
+	lab_ns_add up
+	lab_ns_add cl
+	ip netns exec "$up" sysctl -qw net.ipv4.ip_forward=1 \
+	    net.ipv6.conf.all.forwarding=1 >/dev/null
+
+	ip -n "$up" link add cl type veth peer name upstream netns "$cl"
+	ip -n "$up" addr add 203.0.113.1/24 dev cl
+	ip -n "$up" addr add 2001:db8:0:ff::1/64 dev cl nodad
+	ip -n "$cl" addr add 203.0.113.2/24 dev upstream
+	ip -n "$cl" addr add 2001:db8:0:ff::2/64 dev upstream nodad
+	ip -n "$up" link set dev cl up
+	ip -n "$cl" link set dev upstream up
+	ip -n "$cl" route add default via 203.0.113.1
+	ip -n "$cl" -6 route add default via 2001:db8:0:ff::1
+
+	for n in $(lab_node_names); do
+		i=$(lab_node_index "$n")
+		nsn=$(lab_ns "$n")
+		lab_ns_add "$n"
+		ip -n "$up" link add "n$n" type veth peer name upstream netns "$nsn"
+		ip -n "$up" addr add "$(lab_up_ip4 "$n")/30" dev "n$n"
+		ip -n "$up" addr add "$(lab_up_ip6 "$n")/64" dev "n$n" nodad
+		ip -n "$nsn" addr add "$(lab_node_ip4 "$n")/30" dev upstream
+		ip -n "$nsn" addr add "$(lab_node_ip6 "$n")/64" dev upstream nodad
+		ip -n "$up" link set dev "n$n" up
+		ip -n "$nsn" link set dev upstream up
+		# Replies to the client and zone transfers between nodes go
+		# through the upstream; BIRD on the nodes imports nothing.
+		ip -n "$nsn" route add default via "$(lab_up_ip4 "$n")"
+		ip -n "$nsn" -6 route add default via "$(lab_up_ip6 "$n")"
+
+		if ip -n "$nsn" link add anycast0 type dummy 2>/dev/null; then
+			LAB_ANYCAST_KIND=dummy
+		else
+			ip -n "$nsn" link add anycast0 type ifb ||
+			    lab_fail "cannot create anycast0 (neither dummy nor ifb)"
+			LAB_ANYCAST_KIND=ifb
+		fi
+		if [ "${LAB_KEEP_ADDR_ON_DOWN:-0}" = 1 ]; then
+			ip netns exec "$nsn" sysctl -qw \
+			    net.ipv6.conf.anycast0.keep_addr_on_down=1 >/dev/null
+		fi
+		ip -n "$nsn" addr add "$LAB_ANY4/24" dev anycast0
+		ip -n "$nsn" addr add "${LAB_ANY6}/48" dev anycast0 nodad
+		# anycast0 starts down: the node is dark until anycastd has
+		# seen named answer `rise` times, as after a real boot.
+		if [ "${LAB_NO_ANYCASTD:-0}" = 1 ]; then
+			ip -n "$nsn" link set dev anycast0 up
+		fi
+	done
+	lab_log "anycast0 is a '$LAB_ANYCAST_KIND' link$([ "$LAB_ANYCAST_KIND" = ifb ] && echo ' (this kernel has no dummy driver)')"
+}
+
+# ---------------------------------------------------------------- up / down
+
+lab_up() {
+	: "${LAB_NODES:=2}"
+	[ "$LAB_NODES" -ge 1 ] && [ "$LAB_NODES" -le 9 ] || lab_fail "LAB_NODES must be 1..9"
+	LAB_T0=${EPOCHREALTIME/./}
+	lab_require
+	lab_find_anycastd
+	LAB_PREFIX="alab$$"
+	LAB_RUN=$(mktemp -d "${TMPDIR:-/tmp}/anycastd-lab.$$.XXXX")
+	mkdir -p "$LAB_RUN/pids"
+	trap lab_down EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	lab_say "run directory: $LAB_RUN  (namespaces $LAB_PREFIX-*)"
+	lab_find_tools
+
+	local n
+	mkdir -p "$LAB_RUN/up"
+	for n in $(lab_node_names); do
+		mkdir -p "$LAB_RUN/$n"
+	done
+	tsig-keygen -a hmac-sha256 xfr >"$LAB_RUN/xfr.key"
+
+	lab_topology
+	lab_log "namespaces: $(printf '%s ' "${LAB_NS_LIST[@]}")"
+
+	lab_write_upstream_bird
+	lab_bird_start up
+	for n in $(lab_node_names); do
+		lab_write_node_bird "$n"
+		lab_write_zones "$n"
+		lab_write_named "$n"
+		lab_bird_start "$n"
+	done
+	lab_log "BIRD running on upstream and $LAB_NODES node(s)"
+
+	# The primary first, so the secondaries' first transfer succeeds.
+	for n in $(lab_node_names); do
+		lab_named_start "$n"
+	done
+	for n in $(lab_node_names); do
+		lab_must 15 "node $n to serve $LAB_ZONE serial 1" lab_serial_is "$n" 1
+	done
+	lab_log "named: example.test serial 1 on every node (a primary, others by AXFR)"
+
+	for n in $(lab_node_names); do
+		lab_write_anycastd "$n"
+		lab_anycastd_start "$n"
+	done
+	[ "${LAB_NO_ANYCASTD:-0}" = 1 ] || lab_log "anycastd started on every node ($ANYCASTD)"
+
+	lab_must 20 "BGP sessions upstream <-> every node Established" lab_bgp_established
+	local all
+	all=$(lab_node_names)
+	lab_must 20 "upstream to have $LAB_PFX4 from: $all" lab_routes_are 4 "$all"
+	lab_must 20 "upstream to have $LAB_PFX6 from: $all" lab_routes_are 6 "$all"
+	lab_must 10 "client answered over IPv4" lab_whoami_is 4 a
+	lab_must 10 "client answered over IPv6" lab_whoami_is 6 a
+	lab_say "lab up: $LAB_NODES nodes announce both prefixes; client answered by node a"
+}
+
+# Teardown: every process we started (exact PIDs), then anything left in our
+# namespaces (they are ours alone), then the namespaces.  Safe to call twice.
+lab_down() {
+	local rc=$? name pid ns
+	[ "$LAB_DOWN_DONE" = 1 ] && return 0
+	LAB_DOWN_DONE=1
+	trap - EXIT INT TERM
+	[ -n "$LAB_RUN" ] || return "$rc"
+	[ "$rc" = 0 ] || LAB_FAILED=1
+	if [ "$LAB_FAILED" = 1 ] && [ "${LAB_QUIET_FAIL:-0}" != 1 ]; then
+		lab_dump_logs >&2
+	fi
+	# Tools and anycastd first (so they see daemons go away last), then
+	# named and BIRD.
+	for name in "${!LAB_PID[@]}"; do
+		case $name in anycastd-*|tool-*) lab_stop "$name" TERM 3 ;; esac
+	done
+	for name in "${!LAB_PID[@]}"; do
+		lab_stop "$name" TERM 5
+	done
+	for ns in "${LAB_NS_LIST[@]}"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			lab_say "stray process in $ns: pid $pid ($(cat "/proc/$pid/comm" 2>/dev/null)); killing it"
+			kill -s KILL "$pid" 2>/dev/null || true
+		done
+	done
+	for ns in "${LAB_NS_LIST[@]}"; do
+		ip netns del "$ns" 2>/dev/null || lab_say "could not delete namespace $ns"
+	done
+	LAB_NS_LIST=()
+	if [ "$LAB_FAILED" = 1 ] || [ "${LAB_KEEP:-0}" = 1 ]; then
+		lab_say "torn down; logs kept in $LAB_RUN"
+	else
+		rm -rf "$LAB_RUN"
+		lab_log "torn down; run directory removed"
+	fi
+	return "$rc"
+}
+
+lab_dump_logs() {
+	local f
+	echo "----- last lines of the lab's logs ($LAB_RUN) -----"
+	for f in "$LAB_RUN"/*/anycastd.log "$LAB_RUN"/*/bird.log "$LAB_RUN"/*/named.log; do
+		[ -f "$f" ] || continue
+		echo "== $f"
+		tail -n 15 "$f"
+	done
+	echo "----- upstream view -----"
+	lab_route_lines 4 2>/dev/null
+	lab_route_lines 6 2>/dev/null
+	echo "-----"
+}
