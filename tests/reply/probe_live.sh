@@ -1,0 +1,320 @@
+#!/bin/bash
+# probe_live: the probe module, through probe_cli, against a real named, a
+# real knotd and a deliberately broken server (fake_dns), all inside a
+# network namespace that this test creates and always deletes.
+#
+#   named   127.0.0.1:53 and [::1]:53  example.com (authoritative),
+#           servfail.test (zone that fails to load: SERVFAIL),
+#           sub.example.com delegated away (referral: AA=0)
+#   knotd   127.0.0.2:53 and [::1]:5353  example.net
+#   fake    127.0.0.3:53, one broken behaviour at a time
+#
+# usage: probe_live.sh PROBE_CLI FAKE_DNS
+set -u
+
+cli=$1
+fake=$2
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+[ "$(id -u)" -eq 0 ] || skip "needs root to create a network namespace"
+for bin in ip named knotd setsid; do
+	command -v "$bin" >/dev/null || skip "$bin is not installed"
+done
+
+ns=anyprobe-$$-$RANDOM
+tmp=$(mktemp -d /tmp/anyprobe-live.XXXXXX)
+pids=()
+fails=0
+checks=0
+
+teardown() {
+	local p
+	for p in "${pids[@]}"; do
+		kill -CONT "$p" 2>/dev/null
+		kill "$p" 2>/dev/null
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	ip netns del "$ns" 2>/dev/null
+	rm -rf "$tmp"
+	echo "teardown: stopped PIDs [${pids[*]}], deleted netns $ns," \
+	    "removed $tmp"
+}
+trap teardown EXIT
+trap 'exit 1' INT TERM
+
+in_ns() {
+	ip netns exec "$ns" "$@"
+}
+
+# start LOG CMD...: runs CMD in the namespace in its own session.  In a
+# non-interactive shell the background child is no process-group leader, so
+# setsid(1) calls setsid() and execs without forking, and "ip netns exec"
+# execs too: $! is the daemon's own PID, which we check.
+start() {
+	local log=$1
+	shift
+	setsid ip netns exec "$ns" "$@" >"$log" 2>&1 &
+	started=$!
+	pids+=("$started")
+}
+
+check_pid() {
+	local pid=$1 name=$2 comm
+	comm=$(cat "/proc/$pid/comm" 2>/dev/null)
+	if [ "$comm" != "$name" ]; then
+		echo "FAIL: PID $pid is \"$comm\", not $name"
+		exit 1
+	fi
+}
+
+# wait_ok WHAT ARGS...: polls with probe_cli until the server answers.
+wait_ok() {
+	local what=$1
+	shift
+	for _ in $(seq 1 100); do
+		if in_ns "$cli" -T 200 "$@" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "FAIL: $what never answered $*"
+	exit 1
+}
+
+# check WHAT RC REGEX ARGS...: runs probe_cli ARGS in the namespace; passes
+# when it exits RC and some output line matches REGEX.
+check() {
+	local what=$1 want_rc=$2 want=$3 out rc line
+	shift 3
+	checks=$((checks + 1))
+	out=$(in_ns "$cli" "$@" 2>&1)
+	rc=$?
+	last_out=$out
+	if [ "$rc" -eq "$want_rc" ] && grep -Eq -- "$want" <<<"$out"; then
+		echo "ok   $what: $out"
+	else
+		echo "FAIL $what: probe_cli $* exited $rc with:"
+		while IFS= read -r line; do
+			echo "     $line"
+		done <<<"$out"
+		echo "     wanted exit $want_rc and a line matching /$want/"
+		fails=$((fails + 1))
+	fi
+}
+
+# check_latency MIN MAX: bounds on the latency_us of the last check.
+check_latency() {
+	local lat
+	checks=$((checks + 1))
+	lat=$(sed -n 's/.* latency_us=\([0-9]*\) .*/\1/p' <<<"$last_out" |
+	    head -1)
+	if [ -n "$lat" ] && [ "$lat" -ge "$1" ] && [ "$lat" -le "$2" ]; then
+		echo "ok   latency $lat us within [$1, $2]"
+	else
+		echo "FAIL latency \"$lat\" us not within [$1, $2]"
+		fails=$((fails + 1))
+	fi
+}
+
+ip netns add "$ns" || skip "cannot create a network namespace here"
+ip -n "$ns" link set lo up
+
+# ---- named ----
+mkdir -p "$tmp/named" "$tmp/knot"
+cat >"$tmp/named/named.conf" <<EOF
+options {
+	directory "$tmp/named";
+	pid-file "$tmp/named/named.pid";
+	session-keyfile "$tmp/named/session.key";
+	managed-keys-directory "$tmp/named";
+	listen-on port 53 { 127.0.0.1; };
+	listen-on-v6 port 53 { ::1; };
+	recursion no;
+	dnssec-validation no;
+	notify no;
+};
+controls { };	// no rndc key: FACTS.md
+zone "example.com" { type primary; file "$tmp/named/example.com.zone"; };
+// Fails to load, so named answers SERVFAIL for it.
+zone "servfail.test" { type primary; file "$tmp/named/broken.zone"; };
+EOF
+long=$(printf 'x%.0s' $(seq 1 200))
+cat >"$tmp/named/example.com.zone" <<EOF
+\$TTL 300
+@	IN SOA	ns1.example.com. hostmaster.example.com. 1 3600 600 86400 300
+	IN NS	ns1.example.com.
+ns1	IN A	127.0.0.1
+www	IN CNAME elsewhere.example.org.
+sub	IN NS	ns.elsewhere.example.org.
+; three 200-octet TXT records: over 512 octets, so TC=1 over UDP
+big	IN TXT	"1$long"
+big	IN TXT	"2$long"
+big	IN TXT	"3$long"
+EOF
+echo "this is not a zone file" >"$tmp/named/broken.zone"
+
+start "$tmp/named.log" named -g -c "$tmp/named/named.conf"
+named_pid=$started
+
+# ---- knotd ----
+cat >"$tmp/knot/knot.conf" <<EOF
+server:
+    rundir: "$tmp/knot"
+    listen: [ 127.0.0.2@53, ::1@5353 ]
+log:
+  - target: stderr
+    any: info
+database:
+    storage: "$tmp/knot"
+zone:
+  - domain: example.net
+    storage: "$tmp/knot"
+    file: "example.net.zone"
+EOF
+cat >"$tmp/knot/example.net.zone" <<EOF
+\$TTL 300
+@	IN SOA	ns1.example.net. hostmaster.example.net. 1 3600 600 86400 300
+	IN NS	ns1.example.net.
+ns1	IN A	127.0.0.2
+EOF
+start "$tmp/knot.log" knotd -c "$tmp/knot/knot.conf"
+knot_pid=$started
+
+wait_ok named 127.0.0.1 53 example.com. SOA
+wait_ok knotd 127.0.0.2 53 example.net. SOA
+check_pid "$named_pid" named
+check_pid "$knot_pid" knotd
+echo "set up: netns $ns (lo only), config in $tmp"
+echo "        named PID $named_pid on 127.0.0.1:53 [::1]:53"
+echo "        knotd PID $knot_pid on 127.0.0.2:53 [::1]:5353"
+
+n=127.0.0.1
+check "named udp" 0 '^result=ok rcode=NOERROR latency_us=[0-9]+ detail=$' \
+    "$n" 53 example.com. SOA
+check "named tcp" 0 '^result=ok rcode=NOERROR ' -t "$n" 53 example.com. SOA
+check "named udp over IPv6" 0 '^result=ok rcode=NOERROR ' \
+    ::1 53 example.com. SOA
+check "named tcp over IPv6, 3 probes in a row" 0 '^result=ok ' \
+    -n 3 -t ::1 53 example.com SOA
+check "name without final dot, any case" 0 '^result=ok ' \
+    "$n" 53 ExAmPle.CoM SOA
+check "SERVFAIL" 1 '^result=rcode rcode=SERVFAIL .* detail=rcode SERVFAIL$' \
+    "$n" 53 servfail.test. SOA
+check "REFUSED (zone not served)" 1 \
+    '^result=rcode rcode=REFUSED .* detail=rcode REFUSED$' \
+    "$n" 53 other.test. SOA
+check "not authoritative (referral)" 1 \
+    '^result=not authoritative rcode=NOERROR .* detail=not authoritative$' \
+    "$n" 53 sub.example.com. SOA
+check "referral accepted with authoritative=no answer=no" 0 '^result=ok ' \
+    -a no -A no "$n" 53 sub.example.com. SOA
+check "no answer (type absent)" 1 \
+    '^result=no answer rcode=NOERROR .* detail=no answer$' \
+    "$n" 53 example.com. TXT
+check "no answer (CNAME out of zone)" 1 \
+    'detail=no answer: only CNAME \(1 RR\), no A$' "$n" 53 www.example.com. A
+check "NXDOMAIN expected" 0 '^result=ok rcode=NXDOMAIN ' \
+    -r NXDOMAIN -A no "$n" 53 nope.example.com. A
+check "NXDOMAIN not expected" 1 \
+    '^result=rcode rcode=NXDOMAIN .* detail=rcode NXDOMAIN$' \
+    "$n" 53 nope.example.com. A
+check "TC over UDP" 1 '^result=truncated rcode=NOERROR .* detail=truncated$' \
+    "$n" 53 big.example.com. TXT
+check "same over TCP" 0 '^result=ok ' -t "$n" 53 big.example.com. TXT
+check "refused, udp" 1 '^result=refused rcode=- .* detail=refused$' \
+    127.0.0.1 54 example.com. SOA
+check "refused, tcp" 1 '^result=refused rcode=- .* detail=refused$' \
+    -t 127.0.0.1 54 example.com. SOA
+check "refused, udp over IPv6" 1 '^result=refused ' ::1 54 example.com. SOA
+# 198.51.100.1 (TEST-NET-2): the namespace has no route, nothing leaves it.
+check "no route, udp" 1 \
+    '^result=socket error .* detail=socket error: Network is unreachable$' \
+    198.51.100.1 53 example.com. SOA
+check "no route, tcp" 1 \
+    'detail=socket error: Network is unreachable$' \
+    -t 198.51.100.1 53 example.com. SOA
+check "EMFILE inside ares_send, reported later" 1 \
+    'detail=socket error: Too many open files$' -M "$n" 53 example.com. SOA
+
+kill -STOP "$named_pid"
+echo "named PID $named_pid stopped (SIGSTOP)"
+check "named stopped, udp" 1 \
+    '^result=timeout rcode=- .* detail=timeout after 300ms$' \
+    -T 300 "$n" 53 example.com. SOA
+check_latency 300000 5000000
+# FACTS.md: the kernel still completes the TCP handshake for a stopped
+# named, so only the query times out.
+check "named stopped, tcp" 1 'detail=timeout after 300ms$' \
+    -t -T 300 "$n" 53 example.com. SOA
+check_latency 300000 5000000
+check "probe_free with a udp query in flight" 0 \
+    '^free in flight: no callback$' -F -T 300 "$n" 53 example.com. SOA
+check "probe_free with a tcp query in flight" 0 \
+    '^free in flight: no callback$' -F -t -T 300 "$n" 53 example.com. SOA
+kill -CONT "$named_pid"
+echo "named PID $named_pid continued (SIGCONT)"
+check "named continued" 0 '^result=ok ' "$n" 53 example.com. SOA
+
+check "knotd udp" 0 '^result=ok rcode=NOERROR ' 127.0.0.2 53 example.net. SOA
+check "knotd tcp" 0 '^result=ok rcode=NOERROR ' -t 127.0.0.2 53 example.net. SOA
+check "knotd over IPv6, port 5353" 0 '^result=ok ' ::1 5353 example.net. SOA
+check "knotd REFUSED" 1 'detail=rcode REFUSED$' 127.0.0.2 53 example.com. SOA
+
+# ---- broken server: what c-ares filters and what reaches dns_eval ----
+f=127.0.0.3
+fake_mode() {
+	local mode=$1 p keep=()
+	if [ -n "${fake_pid:-}" ]; then
+		kill "$fake_pid"
+		wait "$fake_pid" 2>/dev/null
+		# Forget it, so that teardown never signals a reused PID.
+		for p in "${pids[@]}"; do
+			[ "$p" = "$fake_pid" ] || keep+=("$p")
+		done
+		pids=("${keep[@]}")
+	fi
+	start "$tmp/fake.log" "$fake" 127.0.0.3 53 "$mode"
+	fake_pid=$started
+	for _ in $(seq 1 50); do
+		grep -q '^ready' "$tmp/fake.log" && break
+		sleep 0.1
+	done
+	check_pid "$fake_pid" fake_dns
+	echo "fake_dns PID $fake_pid on 127.0.0.3:53, mode $mode"
+}
+fake_mode wrongid
+check "wrong ID: c-ares drops it" 1 'detail=timeout after 300ms$' \
+    -T 300 "$f" 53 example.com. SOA
+fake_mode wrongq
+check "wrong question: c-ares drops it" 1 'detail=timeout after 300ms$' \
+    -T 300 "$f" 53 example.com. SOA
+fake_mode qr0
+check "QR=0 echo, udp" 1 '^result=malformed .* detail=malformed: QR=0$' \
+    "$f" 53 example.com. SOA
+check "QR=0 echo, tcp" 1 'detail=malformed: QR=0$' -t "$f" 53 example.com. SOA
+fake_mode tc
+check "TC=1, udp" 1 '^result=truncated .* detail=truncated$' \
+    "$f" 53 example.com. SOA
+check "TC=1 ignored over tcp" 0 '^result=ok ' -t -A no "$f" 53 example.com. SOA
+fake_mode garbage
+check "cut RR" 1 \
+    '^result=malformed .* detail=malformed: answer RR 1: RR overruns reply$' \
+    "$f" 53 example.com. SOA
+fake_mode big
+check "741-octet UDP reply" 1 \
+    'detail=malformed: 741-octet UDP reply, limit 512 without EDNS$' \
+    "$f" 53 example.com. TXT
+check "same over tcp" 0 '^result=ok ' -t "$f" 53 example.com. TXT
+fake_mode close
+check "server closes the TCP connection" 1 \
+    '^result=socket error .*: connection closed by server$' \
+    -t "$f" 53 example.com. SOA
+
+echo "$((checks - fails)) of $checks checks passed"
+[ "$fails" -eq 0 ]
