@@ -8,25 +8,44 @@
  * watchdog timer.  The watchdog is fed only while cycles complete, so a stuck
  * loop or a stuck probe lets systemd restart us.
  *
+ * Operations hang off the same loop: the control socket (ctl.c) whose
+ * commands are defined here (status, drain, undrain, withdrawn), the
+ * persistent drain (drain.c), BIRD's own view (bird.c) with the warning when
+ * it disagrees with us for longer than the grace period, the status snapshot
+ * (status.c) and the metrics file (metrics.c).  None of these may stop the
+ * agent once it runs: their failures are logged and survived.
+ *
  * It does not talk DNS, netlink or sd_notify itself: probe/, netlink/ and
  * systemd/ do, and report back through callbacks. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
+#include "bird.h"
 #include "conf.h"
+#include "ctl.h"
+#include "drain.h"
 #include "link.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "notify.h"
 #include "probe.h"
 #include "state.h"
+#include "status.h"
+
+/* BIRD is polled on its own clock: fast enough for "drain --wait" and the
+ * status, slow enough to cost BIRD nothing. */
+#define BIRD_POLL_US		1000000u
+#define BIRD_TIMEOUT_US		2000000u
 
 struct agent;
 
@@ -64,11 +83,18 @@ struct agent {
 	enum nl_state		 seen_link;	/* last state we logged */
 	bool			 absent_logged;
 	int			 exit_code;
+
+	struct status		 st;		/* what status and metrics show */
+	struct drain_info	 drain;		/* as persisted in state_dir */
+	struct ctl		*ctl;		/* NULL if it could not be set up */
+	struct bird		*bird;		/* NULL: [bird] socket unset */
+	bool			 metrics_failed; /* logged; quiet until it works */
 };
 
 static void	 cycle_start(struct loop *, void *);
 static void	 enforce(struct agent *, const char *why);
 static void	 update_status(struct agent *);
+static void	 metrics_update(struct agent *);
 
 static uint64_t
 ms_to_us(uint32_t ms)
@@ -108,7 +134,7 @@ cycle_done(struct agent *a)
 	uint64_t now = loop_now_us(), next;
 	enum health_state before = h->state;
 	uint64_t since = h->since;
-	char reason[512], dur[32];
+	char reason[512], dur[32], text[600];
 	enum verdict v;
 	bool good = true;
 	size_t off = 0;
@@ -132,14 +158,24 @@ cycle_done(struct agent *a)
 	}
 
 	v = health_step(h, good, now);
+	status_cycle_done(&a->st, good, a->cycle_start_us, now);
 	fmt_duration(dur, sizeof(dur), now - since);
-	if (v == VERDICT_WITHDRAW)
+	if (v == VERDICT_WITHDRAW) {
 		log_notice("withdrawn: %d failed cycles%s (was %s for %s)",
 		    h->bad, reason, health_state_str(before), dur);
-	else if (v == VERDICT_ANNOUNCE)
+		snprintf(text, sizeof(text), "%d failed cycles%s", h->bad,
+		    reason);
+		status_transition(&a->st, STATUS_WITHDRAWN, STATUS_REASON_FALL,
+		    text, now);
+	} else if (v == VERDICT_ANNOUNCE) {
 		log_notice("announced: %d good cycles, %d probe%s ok "
 		    "(was %s for %s)", h->good, a->nslots,
 		    a->nslots == 1 ? "" : "s", health_state_str(before), dur);
+		snprintf(text, sizeof(text), "%d good cycles, %d probe%s ok",
+		    h->good, a->nslots, a->nslots == 1 ? "" : "s");
+		status_transition(&a->st, STATUS_ANNOUNCED, STATUS_REASON_RISE,
+		    text, now);
+	}
 	if (v != VERDICT_NONE)
 		enforce(a, "state change");
 	else if (nl_link_state(a->link) != NL_ABSENT &&
@@ -149,6 +185,9 @@ cycle_done(struct agent *a)
 
 	a->wd_starving = false;
 	update_status(a);
+	if (v != VERDICT_NONE && a->bird != NULL)
+		bird_poll_now(a->bird);
+	metrics_update(a);
 
 	next = a->cycle_start_us + health_next_interval(h);
 	(void)loop_timer_arm_at(a->cycle_timer, next > now ? next : now);
@@ -163,6 +202,8 @@ probe_done(void *arg, struct probe *p, const struct probe_report *r)
 	(void)p;
 	s->last = *r;
 	s->have = true;
+	status_probe_record(&a->st, (int)(s - a->slots), r->result,
+	    r->latency_us, r->detail, loop_now_us());
 	if (s->done || !a->in_cycle)
 		return;
 	s->done = true;
@@ -199,6 +240,8 @@ cycle_start(struct loop *l, void *arg)
 		s->last.rcode = -1;
 		snprintf(s->last.detail, sizeof(s->last.detail),
 		    "could not start the query");
+		status_probe_record(&a->st, i, s->last.result, 0,
+		    s->last.detail, a->cycle_start_us);
 		s->have = true;
 		s->done = true;
 		if (--a->outstanding == 0)
@@ -216,6 +259,26 @@ probes_free(struct agent *a)
 	memset(a->slots, 0, sizeof(a->slots));
 	a->nslots = 0;
 	a->in_cycle = false;
+}
+
+/* Names the probes in the status; a probe kept across a reload keeps its
+ * counters. */
+static void
+probes_to_status(struct agent *a)
+{
+	const struct conf *c = a->conf;
+	char target[160], qt[CONF_FMT_MAX];
+	int i;
+
+	for (i = 0; i < c->nprobes && i < STATUS_MAX_PROBES; i++) {
+		const struct conf_probe *cp = &c->probes[i];
+
+		snprintf(target, sizeof(target), "%s port %u %s %s %s",
+		    cp->server_str, (unsigned)cp->port, cp->tcp ? "tcp" : "udp",
+		    conf_qtype_fmt(cp->qtype, qt, sizeof(qt)), cp->qname);
+		status_set_probe(&a->st, i, cp->name, target);
+	}
+	status_set_nprobes(&a->st, c->nprobes);
 }
 
 static int
@@ -250,6 +313,7 @@ probes_new(struct agent *a)
 		}
 		a->nslots = i + 1;
 	}
+	probes_to_status(a);
 	return 0;
 }
 
@@ -280,6 +344,25 @@ enforce(struct agent *a, const char *why)
 	    why);
 }
 
+/* The anycast prefixes BIRD's export is checked for: [bird] prefixes, or
+ * else the networks of the interface's addresses (including IPv6 ones the
+ * kernel flushed while the link is down, which netlink/ restores).  An empty
+ * list (interface absent) keeps the previous one. */
+static void
+bird_prefixes_update(struct agent *a)
+{
+	char buf[2048], err[160];
+
+	if (a->bird == NULL)
+		return;
+	if (a->conf->bird_prefixes != NULL)
+		snprintf(buf, sizeof(buf), "%s", a->conf->bird_prefixes);
+	else if (nl_link_prefixes(a->link, buf, sizeof(buf)) <= 0)
+		return;
+	if (bird_set_prefixes(a->bird, buf, err, sizeof(err)) == -1)
+		log_warnx("BIRD: anycast prefixes: %s", err);
+}
+
 static void
 link_changed(void *arg, enum nl_state st, int ifindex, unsigned flags)
 {
@@ -298,8 +381,10 @@ link_changed(void *arg, enum nl_state st, int ifindex, unsigned flags)
 	if (st == NL_ABSENT) {
 		a->absent_logged = true;	/* said just now */
 		update_status(a);
+		metrics_update(a);
 		return;
 	}
+	bird_prefixes_update(a);
 	a->absent_logged = false;
 	if ((st == NL_UP) != want) {
 		log_warnx("%s: link was set %s behind our back while %s; "
@@ -308,6 +393,9 @@ link_changed(void *arg, enum nl_state st, int ifindex, unsigned flags)
 		enforce(a, "re-assert");
 	}
 	update_status(a);
+	if (a->bird != NULL)
+		bird_poll_now(a->bird);
+	metrics_update(a);
 }
 
 /* --- systemd ----------------------------------------------------------- */
@@ -328,6 +416,299 @@ update_status(struct agent *a)
 	    a->health.drained ? " (drained)" : "", ok, a->nslots,
 	    a->conf->interface, nl_state_str(nl_link_state(a->link)),
 	    a->cycles ? dur : "pending");
+}
+
+/* --- operations: status, metrics, BIRD, drain, control socket ---------- */
+
+static enum status_state
+current_state(const struct agent *a)
+{
+	if (a->health.drained)
+		return STATUS_DRAINED;
+	return a->health.state == HEALTH_ANNOUNCED ? STATUS_ANNOUNCED :
+	    STATUS_WITHDRAWN;
+}
+
+/* Copies in what is cheaper to read than to track: link, streaks, timers. */
+static void
+status_refresh(struct agent *a, struct status_clock *c)
+{
+	struct status *st = &a->st;
+	const struct conf *cf = a->conf;
+	struct timespec ts;
+
+	c->mono_us = loop_now_us();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	c->wall_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	st->state = current_state(a);
+	snprintf(st->ifname, sizeof(st->ifname), "%s", cf->interface);
+	st->link = (int)nl_link_state(a->link);
+	st->ifindex = nl_link_index(a->link);
+	st->ifflags = nl_link_flags(a->link);
+	if (nl_link_addrs(a->link, st->addrs, sizeof(st->addrs)) < 0)
+		st->addrs[0] = '\0';
+	st->rise = cf->rise;
+	st->fall = cf->fall;
+	st->good = a->health.good;
+	st->bad = a->health.bad;
+	st->pending = health_pending(&a->health);
+	st->interval_us = ms_to_us(cf->interval_ms);
+	st->fast_interval_us = ms_to_us(cf->fast_interval_ms);
+	st->hold_down_us = ms_to_us(cf->hold_down_ms);
+	st->hold_remaining_us = health_hold_remaining(&a->health, c->mono_us);
+	st->drain = a->drain;
+	st->bird_socket = a->bird != NULL ? bird_path(a->bird) : NULL;
+	st->bird = a->bird != NULL ? bird_view(a->bird) : NULL;
+	st->bird_grace_us = ms_to_us(cf->bird_grace_ms);
+}
+
+static void
+metrics_update(struct agent *a)
+{
+	struct status_clock c;
+
+	if (a->conf->metrics_file == NULL)
+		return;
+	status_refresh(a, &c);
+	if (metrics_write(a->conf->metrics_file, &a->st, &c) == -1) {
+		if (!a->metrics_failed)
+			log_warn("metrics file %s: cannot write (will keep "
+			    "trying, quietly)", a->conf->metrics_file);
+		a->metrics_failed = true;
+	} else if (a->metrics_failed) {
+		log_info("metrics file %s: written again",
+		    a->conf->metrics_file);
+		a->metrics_failed = false;
+	}
+}
+
+static void
+bird_polled(void *arg, const struct bird_view *v)
+{
+	struct agent *a = arg;
+	bool want = a->health.state == HEALTH_ANNOUNCED;
+	struct bird_mismatch *m = &a->st.bird_mismatch;
+
+	switch (bird_mismatch_step(m, v, want, loop_now_us(),
+	    ms_to_us(a->conf->bird_grace_ms))) {
+	case BIRD_MISMATCH_RAISED:
+		log_warnx("BIRD disagrees with anycastd (intended: %s) for "
+		    "more than %u ms: %s", current_state(a) == STATUS_DRAINED ?
+		    "drained" : health_state_str(a->health.state),
+		    a->conf->bird_grace_ms, m->why);
+		break;
+	case BIRD_MISMATCH_CLEARED:
+		log_info("BIRD agrees with anycastd again (%s)",
+		    health_state_str(a->health.state));
+		break;
+	case BIRD_MISMATCH_NONE:
+		break;
+	}
+}
+
+static void
+bird_setup(struct agent *a)
+{
+	if (a->conf->bird_socket == NULL)
+		return;
+	a->bird = bird_new(a->loop, a->conf->bird_socket, BIRD_POLL_US,
+	    BIRD_TIMEOUT_US, bird_polled, a);
+	if (a->bird == NULL) {
+		log_warn("BIRD %s: cannot set up the client",
+		    a->conf->bird_socket);
+		return;
+	}
+	bird_prefixes_update(a);
+}
+
+static const char *
+who(const struct ctl_peer *p, char *buf, size_t len)
+{
+	snprintf(buf, len, "uid %u pid %d", (unsigned)p->uid, (int)p->pid);
+	return buf;
+}
+
+static int
+cmd_drain(struct agent *a, const char *reason, const struct ctl_peer *p,
+    FILE *out)
+{
+	uint64_t now = loop_now_us();
+	enum health_state before = a->health.state;
+	char by[64], text[DRAIN_REASON_MAX + 96];
+	struct drain_info d;
+	bool saved = true;
+
+	if (a->health.drained) {
+		fprintf(out, "already drained (%s)\n", a->drain.reason[0] ?
+		    a->drain.reason : "no reason given");
+		return CTL_OK;
+	}
+	memset(&d, 0, sizeof(d));
+	d.drained = true;
+	snprintf(d.reason, sizeof(d.reason), "%s", reason);
+	d.uid = p->uid;
+	d.pid = p->pid;
+	d.since = (int64_t)time(NULL);
+	/* Withdrawing is the safe side: drain now even if the file cannot
+	 * be written, and say that it will not survive a restart. */
+	if (drain_save(a->conf->state_dir, &d) == -1) {
+		log_warn("%s/%s: cannot save the drain; it will not survive a "
+		    "restart", a->conf->state_dir, DRAIN_FILE);
+		saved = false;
+	}
+	a->drain = d;
+	if (health_drain(&a->health, true, now) == VERDICT_WITHDRAW)
+		enforce(a, "drain");
+	log_notice("drained by %s: %s (was %s)", who(p, by, sizeof(by)),
+	    reason[0] ? reason : "no reason given", health_state_str(before));
+	snprintf(text, sizeof(text), "drained by %s: %s", by,
+	    reason[0] ? reason : "no reason given");
+	status_transition(&a->st, STATUS_DRAINED, STATUS_REASON_DRAIN, text, now);
+	fprintf(out, "drained: %s is %s%s\n", a->conf->interface,
+	    nl_state_str(nl_link_state(a->link)), saved ? "" :
+	    " (WARNING: not saved, will not survive a restart)");
+	update_status(a);
+	if (a->bird != NULL)
+		bird_poll_now(a->bird);
+	metrics_update(a);
+	return CTL_OK;
+}
+
+static int
+cmd_undrain(struct agent *a, const char *if_reason, const struct ctl_peer *p,
+    FILE *out)
+{
+	uint64_t now = loop_now_us();
+	struct drain_info d;
+	char by[64], text[128];
+
+	if (!a->health.drained) {
+		fprintf(out, "not drained\n");
+		return CTL_OK;
+	}
+	if (if_reason != NULL && (a->drain.corrupt ||
+	    strcmp(if_reason, a->drain.reason) != 0)) {
+		fprintf(out, "drained for another reason (%s); left drained\n",
+		    a->drain.reason[0] ? a->drain.reason : "no reason given");
+		return CTL_CONFLICT;
+	}
+	memset(&d, 0, sizeof(d));
+	/* Keep the drain if its file cannot be removed: a restart would
+	 * bring it back anyway, and the operator must know. */
+	if (drain_save(a->conf->state_dir, &d) == -1) {
+		log_warn("%s/%s: cannot remove; still drained",
+		    a->conf->state_dir, DRAIN_FILE);
+		fprintf(out, "cannot remove %s/%s: %s; still drained\n",
+		    a->conf->state_dir, DRAIN_FILE, strerror(errno));
+		return CTL_FAILED;
+	}
+	a->drain = d;
+	(void)health_drain(&a->health, false, now);
+	log_notice("undrained by %s: announcing after %d good cycles",
+	    who(p, by, sizeof(by)), a->conf->rise);
+	snprintf(text, sizeof(text), "undrained by %s; announcing after %d "
+	    "good cycles", by, a->conf->rise);
+	status_transition(&a->st, current_state(a), STATUS_REASON_UNDRAIN,
+	    text, now);
+	fprintf(out, "undrained: announcing after %d good cycles\n",
+	    a->conf->rise);
+	/* Start counting `rise` now rather than at the next slow cycle. */
+	if (!a->in_cycle)
+		(void)loop_timer_arm(a->cycle_timer, 0);
+	update_status(a);
+	metrics_update(a);
+	return CTL_OK;
+}
+
+/* The control commands; the protocol is in ctl.h and anycastctl(8). */
+static int
+ctl_command(void *arg, const char *cmd, const char *args,
+    const struct ctl_peer *p, FILE *out)
+{
+	struct agent *a = arg;
+	struct status_clock c;
+	char why[256];
+	bool done;
+
+	if (strcmp(cmd, "status") == 0) {
+		status_refresh(a, &c);
+		if (args[0] == '\0' || strcmp(args, "text") == 0)
+			return status_render_text(&a->st, &c, out) == 0 ?
+			    CTL_OK : CTL_FAILED;
+		if (strcmp(args, "json") == 0)
+			return status_render_json(&a->st, &c, out) == 0 ?
+			    CTL_OK : CTL_FAILED;
+		fprintf(out, "status takes \"text\" or \"json\"\n");
+		return CTL_BAD_REQUEST;
+	}
+	if (strcmp(cmd, "drain") == 0)
+		return cmd_drain(a, args, p, out);
+	if (strcmp(cmd, "undrain") == 0) {
+		if (args[0] != '\0') {
+			fprintf(out, "undrain takes no argument\n");
+			return CTL_BAD_REQUEST;
+		}
+		return cmd_undrain(a, NULL, p, out);
+	}
+	if (strcmp(cmd, "undrain-if") == 0)
+		return cmd_undrain(a, args, p, out);
+	if (strcmp(cmd, "withdrawn") == 0) {
+		status_refresh(a, &c);
+		done = status_withdrawn(&a->st, why, sizeof(why));
+		fprintf(out, "%s %s %s\n", done ? "yes" : "no",
+		    status_state_str(a->st.state), why);
+		return CTL_OK;
+	}
+	fprintf(out, "unknown command \"%s\"\n", cmd);
+	return CTL_NOT_FOUND;
+}
+
+/* 0, or -1 if another anycastd already answers on the socket. */
+static int
+ctl_setup(struct agent *a)
+{
+	a->ctl = ctl_new(a->loop, a->conf->control_socket,
+	    a->conf->control_group, ctl_command, a);
+	if (a->ctl == NULL && errno == EADDRINUSE)
+		return -1;
+	if (a->ctl == NULL)
+		log_warnx("running without a control socket; fix it and "
+		    "reload (SIGHUP)");
+	return 0;
+}
+
+static bool
+str_differs(const char *x, const char *y)
+{
+	if (x == NULL || y == NULL)
+		return x != y;
+	return strcmp(x, y) != 0;
+}
+
+/* After a reload: re-create what the new configuration changed. */
+static void
+ops_reload(struct agent *a, const struct conf *old)
+{
+	const struct conf *nc = a->conf;
+
+	if (a->ctl == NULL || str_differs(old->control_socket,
+	    nc->control_socket) || str_differs(old->control_group,
+	    nc->control_group)) {
+		ctl_free(a->ctl);
+		a->ctl = NULL;
+		(void)ctl_setup(a);
+	}
+	if (str_differs(old->bird_socket, nc->bird_socket)) {
+		bird_free(a->bird);
+		a->bird = NULL;
+		memset(&a->st.bird_mismatch, 0, sizeof(a->st.bird_mismatch));
+		bird_setup(a);
+	} else
+		bird_prefixes_update(a);
+	if (str_differs(old->state_dir, nc->state_dir) && a->health.drained &&
+	    drain_save(nc->state_dir, &a->drain) == -1)
+		log_warn("%s/%s: cannot save the drain", nc->state_dir,
+		    DRAIN_FILE);
 }
 
 static uint64_t
@@ -433,6 +814,7 @@ reload(struct agent *a)
 		a->seen_link = nl_link_state(nl);
 		a->absent_logged = false;
 	}
+	ops_reload(a, old);
 	conf_free(old);
 	health_params_from(a->conf, &p);
 	health_set_params(&a->health, &p);
@@ -445,6 +827,7 @@ reload(struct agent *a)
 done:
 	notify_ready(a->notify);
 	update_status(a);
+	metrics_update(a);
 }
 
 static void
@@ -490,6 +873,38 @@ signal_read(struct loop *l, int fd, void *arg, int mask)
 
 /* --- life cycle -------------------------------------------------------- */
 
+/* A drain survives restarts: load it before the first enforce, and take an
+ * up link down at once (the one case where start-up withdraws without
+ * `fall` bad cycles).  A file that cannot be understood counts as drained. */
+static int
+drain_start(struct agent *a)
+{
+	char err[PATH_MAX + 256], when[32];
+	struct tm tm;
+	time_t t;
+
+	if (drain_load(a->conf->state_dir, &a->drain, err, sizeof(err)) == -1)
+		log_warnx("%s; treating the node as drained, since that is the "
+		    "safe side (\"anycastctl undrain\" removes it)", err);
+	if (!a->drain.drained)
+		return 0;
+	t = (time_t)a->drain.since;
+	if (a->drain.corrupt || localtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(when, sizeof(when), "unknown time");
+	if (!a->drain.corrupt)
+		log_notice("drained since %s by uid %u (%s): staying withdrawn "
+		    "until \"anycastctl undrain\"", when,
+		    (unsigned)a->drain.uid, a->drain.reason[0] ?
+		    a->drain.reason : "no reason given");
+	if (health_drain(&a->health, true, loop_now_us()) == VERDICT_WITHDRAW)
+		enforce(a, "drained at start");
+	a->st.state = STATUS_DRAINED;
+	snprintf(a->st.reason, sizeof(a->st.reason), "drained at start: %s",
+	    a->drain.reason[0] ? a->drain.reason : "no reason given");
+	return 0;
+}
+
 struct agent *
 agent_new(struct conf *conf)
 {
@@ -505,6 +920,7 @@ agent_new(struct conf *conf)
 	}
 	a->conf = conf;
 	a->sigfd = -1;
+	status_init(&a->st, ANYCASTD_VERSION, getpid(), loop_now_us());
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
@@ -558,6 +974,11 @@ agent_new(struct conf *conf)
 		    nl_state_str(st), st == NL_UP ?
 		    "staying announced unless probes fail" :
 		    "staying withdrawn until probes pass");
+	snprintf(a->st.reason, sizeof(a->st.reason), "started with %s %s",
+	    conf->interface, nl_state_str(st));
+	if (drain_start(a) == -1 || ctl_setup(a) == -1)
+		goto fail;
+	bird_setup(a);
 	return a;
 fail:
 	agent_free(a);
@@ -569,6 +990,8 @@ agent_free(struct agent *a)
 {
 	if (a == NULL)
 		return;
+	ctl_free(a->ctl);
+	bird_free(a->bird);
 	probes_free(a);
 	nl_link_free(a->link);
 	loop_timer_free(a->cycle_timer);
@@ -598,6 +1021,7 @@ agent_run(struct agent *a)
 	    a->conf->interval_ms, a->conf->fast_interval_ms,
 	    a->conf->hold_down_ms);
 	update_status(a);
+	metrics_update(a);
 	notify_ready(a->notify);
 	if ((wd = notify_watchdog_usec(a->notify)) != 0) {
 		notify_watchdog(a->notify);

@@ -61,7 +61,7 @@ struct status {
 
 	enum status_state state;
 	uint64_t	 since_us;	/* monotonic */
-	char		 reason[256];	/* of the last change, for humans */
+	char		 reason[640];	/* of the last change, for humans */
 	uint64_t	 transitions[STATUS_REASON_MAX];
 
 	char		 ifname[IF_NAMESIZE];
