@@ -1,0 +1,62 @@
+#!/bin/bash
+# Measures failover as a client sees it: runs lab scenario 2 (kill -9 named
+# on the node the client reaches, client querying every 5 ms) RUNS times per
+# address family and prints the median of each figure, with the probe
+# settings used.  Not a ctest: it asserts nothing beyond scenario 2's own
+# bounds, it reports.
+#
+#   sudo bash tests/lab/measure.sh [RUNS]        (default 5)
+#
+# Environment: ANYCASTD (default ./build/agent/anycastd), LAB_TOOLS_DIR, and
+# lab.sh's probe tunables (LAB_RISE, LAB_FALL, LAB_INTERVAL,
+# LAB_FAST_INTERVAL, LAB_TIMEOUT, LAB_HOLD_DOWN) to measure other settings.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+runs=${1:-5}
+[ "$runs" -ge 1 ] 2>/dev/null || { echo "usage: $0 [RUNS]" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "measure.sh needs root (network namespaces)" >&2; exit 77; }
+: "${ANYCASTD:=./build/agent/anycastd}"
+export ANYCASTD
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+for fam in 4 6; do
+	for i in $(seq 1 "$runs"); do
+		if ! LAB_QUIET=1 bash "$here/scenario.sh" 2 "$fam" >"$out.run" 2>&1; then
+			echo "run $i IPv$fam FAILED:" >&2
+			cat "$out.run" >&2
+			rm -f "$out.run"
+			exit 1
+		fi
+		grep '^RESULT ' "$out.run" | tee -a "$out"
+		rm -f "$out.run"
+	done
+done
+
+# median FAMILY KEY
+median() {
+	grep " family=$1 " "$out" | tr ' ' '\n' | sed -n "s/^$2=//p" | sort -n |
+	    awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "?"; exit }
+		if (NR % 2) print v[(NR + 1) / 2]
+		else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+range() {
+	grep " family=$1 " "$out" | tr ' ' '\n' | sed -n "s/^$2=//p" | sort -n |
+	    awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s..%s", lo, hi }'
+}
+
+settings=$(head -n1 "$out" | grep -o 'rise=.*')
+echo
+echo "Scenario 2 (kill -9 named on the node the client reaches), $runs runs per family"
+echo "anycastd settings: $settings"
+echo "client: one whoami query every 5 ms over UDP, from the client namespace"
+printf '%-7s %-28s %-26s %-28s %s\n' family "client outage ms (median, range)" \
+    "lost queries (median, range)" "kill->withdrawn at upstream ms" "kill->answer from b ms"
+for fam in 4 6; do
+	printf '%-7s %-28s %-26s %-28s %s\n' "IPv$fam" \
+	    "$(median "$fam" outage_ms) ($(range "$fam" outage_ms))" \
+	    "$(median "$fam" lost) ($(range "$fam" lost))" \
+	    "$(median "$fam" kill_to_withdraw_ms) ($(range "$fam" kill_to_withdraw_ms))" \
+	    "$(median "$fam" kill_to_answer_ms)"
+done
