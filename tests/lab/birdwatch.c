@@ -74,7 +74,7 @@ bird_connect(const char *path)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	strcpy(sun.sun_path, path);
+	memcpy(sun.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
@@ -172,12 +172,25 @@ summarize(const char *reply, char *out, size_t cap)
 static long
 stamp_ms(const char *s, size_t len)
 {
-	int h, m, sec, ms;
+	static const char shape[] = "dd:dd:dd.ddd";
+	long v[4] = { 0, 0, 0, 0 };
+	int field = 0;
 
-	if (len < 12 || sscanf(s + len - 12, "%2d:%2d:%2d.%3d", &h, &m, &sec,
-	    &ms) != 4)
+	if (len < 12)
 		return -1;
-	return ((h * 60L + m) * 60L + sec) * 1000L + ms;
+	s += len - 12;
+	for (int i = 0; i < 12; i++) {
+		if (shape[i] != 'd') {
+			if (s[i] != shape[i])
+				return -1;
+			field++;
+			continue;
+		}
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v[field] = v[field] * 10 + (s[i] - '0');
+	}
+	return ((v[0] * 60 + v[1]) * 60 + v[2]) * 1000 + v[3];
 }
 
 /*

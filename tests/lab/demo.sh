@@ -12,6 +12,8 @@
 # Nothing touches the host's network: all addresses live in the lab's
 # namespaces.  Environment: DEMO_BUILD_DIR (default ./build); DEMO_KEEP=1
 # keeps the lab up at the end, until Enter, to explore it with birdc and dig.
+# 'A && B || fail' is meant: fail unless both hold.
+# shellcheck disable=SC2015
 set -u
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,7 +29,7 @@ fi
 if [ -t 1 ]; then
 	B=$'\e[1m' D=$'\e[2m' G=$'\e[32m' R=$'\e[31m' N=$'\e[0m'
 else
-	B= D= G= R= N=
+	B='' D='' G='' R='' N=''
 fi
 
 say() { printf '%s\n' "$*"; }

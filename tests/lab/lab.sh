@@ -803,7 +803,7 @@ lab_ns_add() {		# lab_ns_add ROLE
 }
 
 lab_topology() {
-	local n i up cl nsn
+	local n up cl nsn
 	up=$(lab_ns up)
 	cl=$(lab_ns cl)
 	lab_ns_add up
@@ -822,7 +822,6 @@ lab_topology() {
 	ip -n "$cl" -6 route add default via 2001:db8:0:ff::1
 
 	for n in $(lab_node_names); do
-		i=$(lab_node_index "$n")
 		nsn=$(lab_ns "$n")
 		lab_ns_add "$n"
 		ip -n "$up" link add "n$n" type veth peer name upstream netns "$nsn"
@@ -863,7 +862,9 @@ lab_topology() {
 
 lab_up() {
 	: "${LAB_NODES:=2}"
-	[ "$LAB_NODES" -ge 1 ] && [ "$LAB_NODES" -le 9 ] || lab_fail "LAB_NODES must be 1..9"
+	if [ "$LAB_NODES" -lt 1 ] || [ "$LAB_NODES" -gt 9 ]; then
+		lab_fail "LAB_NODES must be 1..9"
+	fi
 	LAB_T0=${EPOCHREALTIME/./}
 	lab_require
 	lab_find_anycastd
@@ -873,6 +874,7 @@ lab_up() {
 	trap lab_down EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+	lab_reap_stale
 	lab_say "run directory: $LAB_RUN  (namespaces $LAB_PREFIX-*)"
 	lab_find_tools
 
@@ -924,12 +926,25 @@ lab_up() {
 # Teardown: every process we started (exact PIDs), then anything left in our
 # namespaces (they are ours alone), then the namespaces.  Safe to call twice.
 lab_down() {
-	local rc=$? name pid ns
+	local rc=$? name pid ns f bad=0
 	[ "$LAB_DOWN_DONE" = 1 ] && return 0
 	LAB_DOWN_DONE=1
 	trap - EXIT INT TERM
 	[ -n "$LAB_RUN" ] || return "$rc"
 	[ "$rc" = 0 ] || LAB_FAILED=1
+	# A daemon we did not stop on purpose must still be running: a crash
+	# of anycastd (or of named, or BIRD) fails the run even if every
+	# assertion passed.
+	for name in "${!LAB_PID[@]}"; do
+		case $name in tool-*) continue ;; esac
+		if ! lab_alive "$name"; then
+			wait "${LAB_PID[$name]}" 2>/dev/null
+			lab_say "FAIL: $name (pid ${LAB_PID[$name]}) died on its own (status $?)"
+			unset 'LAB_PID[$name]'
+			bad=1
+		fi
+	done
+	[ "$bad" = 0 ] || LAB_FAILED=1
 	if [ "$LAB_FAILED" = 1 ] && [ "${LAB_QUIET_FAIL:-0}" != 1 ]; then
 		lab_dump_logs >&2
 	fi
@@ -951,13 +966,46 @@ lab_down() {
 		ip netns del "$ns" 2>/dev/null || lab_say "could not delete namespace $ns"
 	done
 	LAB_NS_LIST=()
+	# With a sanitizer build (-DSANITIZE=ON), anycastd reports at exit.
+	for f in "$LAB_RUN"/*/anycastd.log; do
+		[ -f "$f" ] || continue
+		if grep -q -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$f"; then
+			lab_say "FAIL: sanitizer report in $f:"
+			grep -E -A5 'AddressSanitizer|LeakSanitizer|runtime error:' "$f" | head -n 30
+			LAB_FAILED=1
+			bad=1
+		fi
+	done
 	if [ "$LAB_FAILED" = 1 ] || [ "${LAB_KEEP:-0}" = 1 ]; then
 		lab_say "torn down; logs kept in $LAB_RUN"
 	else
 		rm -rf "$LAB_RUN"
 		lab_log "torn down; run directory removed"
 	fi
+	# From the EXIT trap only `exit` changes the script's status.
+	if [ "$bad" = 1 ] && [ "$rc" = 0 ]; then
+		exit 1
+	fi
 	return "$rc"
+}
+
+# lab_reap_stale: namespaces named alab<PID>-* whose lab process is gone
+# were left by a run killed with SIGKILL (a ctest timeout, for one), which no
+# trap survives.  They hold only that run's daemons: kill those, delete them.
+lab_reap_stale() {
+	local ns owner p
+	for ns in $(ip netns list 2>/dev/null | awk '$1 ~ /^alab[0-9]+-/ { print $1 }'); do
+		owner=${ns#alab}
+		owner=${owner%%-*}
+		if [ "$owner" != "$$" ] && kill -0 "$owner" 2>/dev/null; then
+			continue	# a lab running right now
+		fi
+		lab_say "removing stale namespace $ns (left by lab run $owner, which is gone)"
+		for p in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -s KILL "$p" 2>/dev/null || true
+		done
+		ip netns del "$ns" 2>/dev/null || true
+	done
 }
 
 lab_dump_logs() {

@@ -51,10 +51,10 @@ echo
 echo "Scenario 2 (kill -9 named on the node the client reaches), $runs runs per family"
 echo "anycastd settings: $settings"
 echo "client: one whoami query every 5 ms over UDP, from the client namespace"
-printf '%-7s %-28s %-26s %-28s %s\n' family "client outage ms (median, range)" \
-    "lost queries (median, range)" "kill->withdrawn at upstream ms" "kill->answer from b ms"
+printf '%-7s %-34s %-30s %-34s %s\n' family "client outage ms: median (range)" \
+    "lost queries: median (range)" "kill->withdrawn at upstream, ms" "kill->answer from b, ms"
 for fam in 4 6; do
-	printf '%-7s %-28s %-26s %-28s %s\n' "IPv$fam" \
+	printf '%-7s %-34s %-30s %-34s %s\n' "IPv$fam" \
 	    "$(median "$fam" outage_ms) ($(range "$fam" outage_ms))" \
 	    "$(median "$fam" lost) ($(range "$fam" lost))" \
 	    "$(median "$fam" kill_to_withdraw_ms) ($(range "$fam" kill_to_withdraw_ms))" \

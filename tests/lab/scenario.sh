@@ -16,6 +16,8 @@
 # bounds.  Environment: ANYCASTD (the binary), LAB_TOOLS_DIR (the lab's C
 # tools), and lab.sh's tunables.  Exit 0 pass, 1 fail, 77 skip (not root or
 # no network namespaces).
+# 'A && B || lab_fail' is meant: fail unless both hold.
+# shellcheck disable=SC2015
 set -u
 LAB_HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/lab/lab.sh
