@@ -7,6 +7,7 @@
 #   /lib/systemd/system/anycastd.service             (bookworm: not /usr/lib)
 #   /lib/systemd/system/anycastd-withdraw.service    (the fail-safe)
 #   /usr/lib/sysusers.d/anycastd.conf                (user anycastd, group anycast-ops)
+#   /usr/lib/sysctl.d/anycastd.conf                  (anycast0 keeps IPv6 addresses when down)
 #   /etc/anycastd/anycastd.conf                      (example config, conffile)
 #   /etc/sudoers.d/anycastd  0440                    (sudoers/CMakeLists.txt)
 #   /usr/share/man/man5, man8                        (docs/CMakeLists.txt)
@@ -22,6 +23,9 @@ set(ANYCASTD_SYSTEMD_UNITDIR "/lib/systemd/system" CACHE PATH
 set(ANYCASTD_SYSUSERSDIR "lib/sysusers.d" CACHE PATH
   "sysusers.d directory, relative to the prefix (Debian: /usr/lib/sysusers.d)")
 
+set(ANYCASTD_SYSCTLDIR "lib/sysctl.d" CACHE PATH
+  "sysctl.d directory, relative to the prefix (Debian: /usr/lib/sysctl.d)")
+
 if(NOT CMAKE_INSTALL_PREFIX STREQUAL "/usr")
   # The unit runs /usr/sbin/anycastd and the daemon reads /etc/anycastd by
   # default: other prefixes are for staging, not for running.
@@ -36,6 +40,9 @@ install(FILES ${_acd_sd}/anycastd.service ${_acd_sd}/anycastd-withdraw.service
   PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 install(FILES ${_acd_sd}/anycastd.sysusers
   DESTINATION ${ANYCASTD_SYSUSERSDIR} RENAME anycastd.conf
+  PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+install(FILES ${_acd_sd}/anycastd.sysctl
+  DESTINATION ${ANYCASTD_SYSCTLDIR} RENAME anycastd.conf
   PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 install(FILES ${_acd_sd}/50-anycast0.netdev ${_acd_sd}/50-anycast0.network
   DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples
@@ -118,9 +125,10 @@ set(CPACK_DEBIAN_PACKAGE_SECTION "net")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
 # Library dependencies (libc6, libmnl0, libc-ares2, libsystemd0, libinih1)
 # come from dpkg-shlibdeps; these are the programs the scripts and units run:
-# systemd-sysusers (postinst), ip (anycastd-withdraw.service), usermod.
+# systemd-sysusers (postinst), ip (anycastd-withdraw.service), kill (the
+# unit's ExecReload=; procps is not in a minimal Debian), usermod.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd, iproute2, passwd")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd, iproute2, procps, passwd")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "bird2, bind9 | knot | nsd")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "sudo, prometheus-node-exporter")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA

@@ -4,9 +4,7 @@
 #  - conffiles: /etc/anycastd/anycastd.conf and /etc/sudoers.d/anycastd;
 #  - the Debian layout and modes (unit in /lib/systemd/system, sudoers 0440,
 #    gzipped man pages, copyright and changelog.Debian.gz);
-#  - lintian: every tag is either absent or listed with its justification in
-#    lintian-allowed next to this script; anything else fails.
-# Leaves OUT_DIR/anycastd_*.deb for the nspawn test (ctest fixture).
+# Leaves OUT_DIR/anycastd_*.deb for lintian.sh and nspawn.sh (ctest fixture).
 #
 # Usage: deb.sh BUILD_DIR OUT_DIR
 set -euo pipefail
@@ -42,7 +40,7 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 echo "== control"
 dpkg-deb -f "$deb" Package Version Architecture Depends Recommends Installed-Size
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in libmnl0 libc-ares2 libsystemd0 libinih1 libc6 systemd iproute2; do
+for lib in libmnl0 libc-ares2 libsystemd0 libinih1 libc6 systemd iproute2 procps; do
 	grep -Eq "(^|, )$lib( |,|$)" <<<"$depends" || fail "Depends lacks $lib"
 done
 
@@ -71,6 +69,7 @@ want=(
 	"-rw-r--r-- ./lib/systemd/system/anycastd.service"
 	"-rw-r--r-- ./lib/systemd/system/anycastd-withdraw.service"
 	"-rw-r--r-- ./usr/lib/sysusers.d/anycastd.conf"
+	"-rw-r--r-- ./usr/lib/sysctl.d/anycastd.conf"
 	"-rw-r--r-- ./etc/anycastd/anycastd.conf"
 	"-r--r----- ./etc/sudoers.d/anycastd"
 	"-rw-r--r-- ./usr/share/man/man8/anycastd.8.gz"
@@ -93,32 +92,6 @@ fi
 dpkg-deb -c "$deb" | awk '$2 != "root/root" {print "FAIL: owner " $2 ": " $6; bad=1} END {exit bad}' ||
 	fail "files not owned by root"
 sed 's/^/   /' "$tmp/contents"
-
-if command -v lintian >/dev/null; then
-	echo "== lintian --pedantic --info"
-	lintian --pedantic --info --display-info --no-tag-display-limit "$deb" \
-		>"$tmp/lintian" 2>&1 || true
-	grep -E '^[EWIPX]: ' "$tmp/lintian" | sort -u >"$tmp/tags" || true
-	if [[ ! -s $tmp/tags ]]; then
-		echo "   no tags at all"
-	fi
-	while read -r line; do
-		tag=$(awk '{print $3}' <<<"$line")
-		why=$(sed -n "s/^$tag[[:space:]]\{1,\}//p" "$here/lintian-allowed" | head -n1)
-		if [[ -n $why ]]; then
-			echo "   allowed: $line"
-			echo "            because $why"
-		else
-			fail "lintian: $line"
-		fi
-	done <"$tmp/tags"
-	if grep -Eq '^(internal error|.*[Ee]rror:.*lintian)' "$tmp/lintian"; then
-		cat "$tmp/lintian"
-		fail "lintian itself failed"
-	fi
-else
-	echo "== lintian not installed: skipped (CI installs it)"
-fi
 
 if ((fails)); then
 	echo "$fails failure(s)"

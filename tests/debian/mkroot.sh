@@ -10,7 +10,7 @@
 set -euo pipefail
 
 out=${1:?usage: mkroot.sh TARBALL}
-PACKAGES=systemd,systemd-sysv,dbus,iproute2,bird2,bind9,libmnl0,libc-ares2,libinih1
+PACKAGES=systemd,systemd-sysv,dbus,iproute2,procps,bird2,bind9,libmnl0,libc-ares2,libinih1
 
 if [[ -s $out ]]; then
 	echo "mkroot: using cached $out"

@@ -81,7 +81,10 @@ has 'Restart=on-failure'
 has 'ExecStartPre=/usr/sbin/anycastd -n'
 has 'ExecReload=/bin/kill -HUP \$MAINPID'
 has 'Wants=bird.service named.service'
-has 'After=.*bird.service.*named.service.*'
+has 'After=.*bird.service.*'
+# Before, not After, named: the drain drop-in orders named after anycastd.
+has 'Before=named.service'
+hasnt 'After=.*named.service'
 has 'User=anycastd'
 has 'AmbientCapabilities=CAP_NET_ADMIN'
 has 'CapabilityBoundingSet=CAP_NET_ADMIN'
@@ -114,6 +117,7 @@ fi
 sysusers=$stage/usr/lib/sysusers.d/anycastd.conf
 grep -Eq '^u anycastd ' "$sysusers" || fail "sysusers.d does not create user anycastd"
 grep -Eq '^g anycast-ops ' "$sysusers" || fail "sysusers.d does not create group anycast-ops"
+grep -Eq "^m anycastd anycast-ops" "$sysusers" || fail "sysusers.d does not put anycastd into anycast-ops"
 perm=$(stat -c %a "$stage/etc/sudoers.d/anycastd")
 [[ $perm == 440 ]] || fail "/etc/sudoers.d/anycastd has mode $perm, not 0440"
 
