@@ -21,7 +21,10 @@
 #      systemd restarts, then the unit fails and anycastd-withdraw.service
 #      sets anycast0 down; after reset-failed + start it is announced again;
 #   H. a broken config never starts (ExecStartPre), and after the start
-#      limit the fail-safe withdraws.
+#      limit the fail-safe withdraws;
+#   I. systemd-networkd with the shipped 50-anycast0.network
+#      (ActivationPolicy=manual) leaves a drained anycast0 down, while the
+#      control with ActivationPolicy=up does bring it up.
 # BIRD exports to two kernel protocols writing table 100 of the container's
 # own network namespace (--private-network): no BGP peer is needed, and
 # nothing leaves the container.
@@ -452,6 +455,39 @@ c systemctl reset-failed anycastd
 c systemctl start anycastd
 expect "fixed config: announced again" wait_for 15 announced
 [[ $pid_before != 0 ]] || fail "anycastd was not running before H"
+
+echo "== I. systemd-networkd with the shipped example: ActivationPolicy=manual"
+# networkd owns anycast0's configuration but never its up/down state.  The
+# negative control (ActivationPolicy=up) shows that the check can fail:
+# networkd then brings the drained link up and anycastd has to fight it.
+behind() { journal -u anycastd | grep -c 'behind our back' || true; }
+c install -m 0644 /usr/share/doc/anycastd/examples/50-anycast0.network /etc/systemd/network/
+c systemctl start systemd-networkd.service
+wait_for 10 bash -c "nsenter -t $pid1 -a -- networkctl list anycast0 --no-legend | grep -Eq 'configured|configuring|unmanaged'" || true
+c networkctl list --no-pager 2>&1 | sed 's/^/   | /'
+c anycastctl drain --reason networkd-test --wait --timeout 10s >/dev/null
+expect "drained: withdrawn" withdrawn
+b0=$(behind)
+c networkctl reload
+c networkctl reconfigure anycast0
+sleep 2
+expect "manual: networkd left the drained link down (no fight: $b0 -> $(behind) re-asserts)" \
+	bash -c "[ $b0 = \$(nsenter -t $pid1 -a -- journalctl -u anycastd -o cat --no-pager | grep -c 'behind our back') ] && ! nsenter -t $pid1 -a -- ip -o link show anycast0 | grep -q '[<,]UP[,>]'"
+c sed -i 's/^ActivationPolicy=manual/ActivationPolicy=up/' /etc/systemd/network/50-anycast0.network
+c networkctl reload
+c networkctl reconfigure anycast0
+sleep 2
+b1=$(behind)
+if ((b1 > b0)); then
+	ok "control: with ActivationPolicy=up networkd set the link up behind anycastd's back ($b1 re-asserts)"
+else
+	fail "control: ActivationPolicy=up did not provoke networkd (the manual check proves nothing)"
+fi
+expect "anycastd kept the drained node withdrawn anyway" withdrawn
+c sed -i 's/^ActivationPolicy=up/ActivationPolicy=manual/' /etc/systemd/network/50-anycast0.network
+c networkctl reload
+c anycastctl undrain >/dev/null
+expect "undrained: announced again" wait_for 15 announced
 
 echo "== figures"
 echo "   systemctl start -> active (READY): ${t_started:-?} ms"
