@@ -66,6 +66,8 @@
 #   LAB_KEEP=1              keep the run directory even on success
 #   LAB_QUIET=1             less chatter from lab_log
 #   LAB_TOOLS_DIR           where lab-dnsloop and lab-birdwatch were built
+#   LAB_RUN_BASE            parent of the run directory (default: /tmp, or
+#                           /var/cache/bind where AppArmor confines named)
 
 LAB_SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -869,13 +871,16 @@ lab_up() {
 	lab_require
 	lab_find_anycastd
 	LAB_PREFIX="alab$$"
-	LAB_RUN=$(mktemp -d "${TMPDIR:-/tmp}/anycastd-lab.$$.XXXX")
+	LAB_RUN=$(mktemp -d "$(lab_run_base)/anycastd-lab.$$.XXXX")
 	mkdir -p "$LAB_RUN/pids"
 	trap lab_down EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	lab_reap_stale
 	lab_say "run directory: $LAB_RUN  (namespaces $LAB_PREFIX-*)"
+	case $LAB_RUN in
+	/var/cache/bind/*) lab_say "(under /var/cache/bind: AppArmor confines named to it here)" ;;
+	esac
 	lab_find_tools
 
 	local n
@@ -987,6 +992,23 @@ lab_down() {
 		exit 1
 	fi
 	return "$rc"
+}
+
+# lab_run_base: where the run directory goes.  Normally $TMPDIR or /tmp.
+# But Debian's bind9 ships an AppArmor profile for /usr/sbin/named, enforced
+# wherever AppArmor is on (a default Debian 12 install): it lets named read
+# and write under /var/cache/bind, not /tmp, and it would even cut named off
+# from a log file it inherits there.  Under that profile the whole run
+# directory goes to /var/cache/bind, so every file named touches is allowed.
+lab_run_base() {
+	if [ -n "${LAB_RUN_BASE:-}" ]; then
+		echo "$LAB_RUN_BASE"
+	elif grep -qs '^named (enforce)' /sys/kernel/security/apparmor/profiles &&
+	    [ -d /var/cache/bind ]; then
+		echo /var/cache/bind
+	else
+		echo "${TMPDIR:-/tmp}"
+	fi
 }
 
 # lab_reap_stale: namespaces named alab<PID>-* whose lab process is gone
