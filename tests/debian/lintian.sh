@@ -26,7 +26,7 @@ if [[ ! -s $tmp/tags ]]; then
 fi
 while read -r line; do
 	tag=$(awk '{print $3}' <<<"$line")
-	why=$(sed -n "s/^$tag[[:space:]]\{1,\}//p" "$here/lintian-allowed" | head -n1)
+	why=$(sed -n "s/^${tag}[[:space:]]\{1,\}//p" "$here/lintian-allowed" | head -n1)
 	if [[ -n $why ]]; then
 		echo "   allowed: $line"
 		echo "            because $why"

@@ -91,6 +91,7 @@ cleanup() {
 			pids=$(find "$h/$cgname" -name cgroup.procs -exec cat {} + 2>/dev/null)
 			[[ -z $pids ]] && break
 			echo "   killing leftover container processes: $pids"
+			# shellcheck disable=SC2086 # one PID per word
 			kill -KILL $pids 2>/dev/null
 			sleep 0.2
 		done
@@ -276,7 +277,7 @@ expect "systemctl status shows the STATUS= line" grep -Eq 'Status: "announced; 2
 procstatus=$(c cat "/proc/$mainpid/status")
 grep -E '^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' <<<"$procstatus" | sed 's/^/   | /'
 uid=$(c id -u anycastd)
-expect "runs as user anycastd (uid $uid)" grep -Eq "^Uid:[[:space:]]+$uid[[:space:]]+$uid[[:space:]]+$uid[[:space:]]+$uid\$" <<<"$procstatus"
+expect "runs as user anycastd (uid $uid)" grep -Eq "^Uid:[[:space:]]+${uid}[[:space:]]+${uid}[[:space:]]+${uid}[[:space:]]+${uid}\$" <<<"$procstatus"
 for cap in CapPrm CapEff CapBnd CapAmb; do
 	# CAP_NET_ADMIN is bit 12.
 	expect "$cap = CAP_NET_ADMIN only" grep -Eq "^$cap:[[:space:]]+0000000000001000\$" <<<"$procstatus"
@@ -327,7 +328,7 @@ fi
 expect "same anycastd process throughout C" test "$(prop anycastd MainPID)" = "$mainpid"
 echo "   anycastctl status (root):"
 if out=$(c anycastctl status 2>&1); then
-	sed 's/^/   | /' <<<"$out"
+	echo "${out//$'\n'/$'\n'   | }" | sed '1s/^/   | /'
 else
 	fail "anycastctl status: $out"
 	journal -u anycastd | grep -i 'control' | sed 's/^/   | /'
@@ -366,8 +367,11 @@ expect "NRestarts $nr0 -> $nr1" test "$nr1" -gt "$nr0"
 expect "journal: Watchdog timeout" bash -c "nsenter -t $pid1 -a -- journalctl -u anycastd -o cat --no-pager | grep -q 'Watchdog timeout'"
 expect "the link never went down during the stall and the restart" test "$flapped" = 0
 expect "announced afterwards (the new agent adopted the up link)" announced
-wait_for 5 bash -c "nsenter -t $pid1 -a -- systemctl status anycastd --no-pager | grep -q 'Status: \"announced; 2/2'" &&
-	ok "status says announced; 2/2 probes ok" || fail "status after the restart"
+if wait_for 5 bash -c "nsenter -t $pid1 -a -- systemctl status anycastd --no-pager | grep -q 'Status: \"announced; 2/2'"; then
+	ok "status says announced; 2/2 probes ok"
+else
+	fail "status after the restart"
+fi
 
 echo "== E. reload with a broken config"
 mainpid=$(prop anycastd MainPID)

@@ -2,9 +2,9 @@
 # The sudoers drop-in grants group anycast-ops exactly the listed commands.
 #
 # 1. visudo -cf accepts the file.
-# 2. In a private mount namespace (nothing on the host changes) we bind-mount
-#    over /etc/passwd, /etc/group, /etc/sudoers, /etc/sudoers.d and /run/bird
-#    a world with two test users: one in anycast-ops, one not.  Then:
+# 2. In a private mount namespace (nothing on the host changes), with an
+#    overlay over /etc and a tmpfs on /run/bird, we make a world with two
+#    test users: one in anycast-ops, one not.  Then:
 #    - `sudo -l -U member` lists exactly the expected commands, nothing more;
 #    - `sudo -l -U member CMD` allows each wanted command and refuses each
 #      dangerous variant (birdc configure, interactive birdc, extra arguments,
@@ -45,21 +45,26 @@ outsider=acd-sudo-outsider
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-# passwd/group with two fresh users; real ones stay so that root still works.
-cp /etc/passwd "$tmp/passwd"
-cp /etc/group "$tmp/group"
-grep -q '^anycast-ops:' "$tmp/group" || echo "anycast-ops:x:64990:" >>"$tmp/group"
-sed -i "s/^\(anycast-ops:[^:]*:[^:]*:\)\(.*\)$/\1\2,$member/; s/^\(anycast-ops:[^:]*:[^:]*:\),/\1/" "$tmp/group"
-echo "$member:x:64991:64991::/nonexistent:/bin/sh" >>"$tmp/passwd"
-echo "$outsider:x:64992:64992::/nonexistent:/bin/sh" >>"$tmp/passwd"
-echo "$member:x:64991:" >>"$tmp/group"
-echo "$outsider:x:64992:" >>"$tmp/group"
-cp /etc/shadow "$tmp/shadow"
-echo "$member:*:19000:0:99999:7:::" >>"$tmp/shadow"
-echo "$outsider:*:19000:0:99999:7:::" >>"$tmp/shadow"
-mount --bind "$tmp/passwd" /etc/passwd
-mount --bind "$tmp/group" /etc/group
-mount --bind "$tmp/shadow" /etc/shadow
+# A private overlay over /etc: passwd, group, shadow and sudoers are
+# changed in its upper layer only.  (Bind mounts over single files are not
+# enough: a useradd elsewhere on the host renames a new /etc/passwd into
+# place, and Linux then detaches mounts on the old file in every namespace.)
+mkdir -p "$tmp/etc-up" "$tmp/etc-work"
+mount -t overlay anycastd-sudoers-test \
+	-o "lowerdir=/etc,upperdir=$tmp/etc-up,workdir=$tmp/etc-work" /etc
+if [[ $(findmnt -n -o FSTYPE /etc) != overlay ]]; then
+	echo "FAIL: could not overlay /etc in the private namespace"
+	exit 1
+fi
+# Two fresh users; the real ones stay so that root still works.
+grep -q '^anycast-ops:' /etc/group || echo "anycast-ops:x:64990:" >>/etc/group
+sed -i "s/^\(anycast-ops:[^:]*:[^:]*:\)\(.*\)$/\1\2,$member/; s/^\(anycast-ops:[^:]*:[^:]*:\),/\1/" /etc/group
+echo "$member:x:64991:64991::/nonexistent:/bin/sh" >>/etc/passwd
+echo "$outsider:x:64992:64992::/nonexistent:/bin/sh" >>/etc/passwd
+echo "$member:x:64991:" >>/etc/group
+echo "$outsider:x:64992:" >>/etc/group
+echo "$member:*:19000:0:99999:7:::" >>/etc/shadow
+echo "$outsider:*:19000:0:99999:7:::" >>/etc/shadow
 
 # sudo -l CMD resolves CMD on disk: until anycastctl is installed here, an
 # overlay over /usr/sbin (private to this namespace) provides a stub.
@@ -72,18 +77,16 @@ if [[ ! -x /usr/sbin/anycastctl ]]; then
 fi
 
 # A sudoers like Debian's default, with only our drop-in included.
-mkdir -m 0755 "$tmp/sudoers.d"
-install -m 0440 "$file" "$tmp/sudoers.d/anycastd"
-cat >"$tmp/sudoers" <<'EOF'
+rm -f /etc/sudoers.d/*
+install -m 0440 "$file" /etc/sudoers.d/anycastd
+cat >/etc/sudoers <<'EOF'
 Defaults	env_reset
 Defaults	secure_path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 Defaults	use_pty
 root	ALL=(ALL:ALL) ALL
 @includedir /etc/sudoers.d
 EOF
-chmod 0440 "$tmp/sudoers"
-mount --bind "$tmp/sudoers" /etc/sudoers
-mount --bind "$tmp/sudoers.d" /etc/sudoers.d
+chmod 0440 /etc/sudoers
 visudo -c >/dev/null || fail "visudo -c with the drop-in included"
 id "$member"
 
@@ -175,6 +178,10 @@ refused=(
 	"/usr/sbin/anycastctl drain --reason x --socket /tmp/x"
 	"/usr/sbin/anycastctl drain --reason x${nl}undrain"
 	"/usr/sbin/anycastctl undrain --socket /tmp/x"
+	"/usr/sbin/anycastctl -s /tmp/x status"
+	"/usr/sbin/anycastctl -s /tmp/x drain"
+	"/usr/sbin/anycastctl undrain --if-reason named.service"
+	"/usr/sbin/anycastctl drain --wait --timeout 30s --reason x"
 	"/usr/sbin/anycastd"
 	"/usr/sbin/ip link set anycast0 down"
 	"/bin/sh"
@@ -215,7 +222,7 @@ if command -v bird >/dev/null && command -v birdc >/dev/null; then
 	trap 'kill "$birdpid" 2>/dev/null || true' EXIT
 	out=$(runuser -u "$member" -- sudo -n /usr/sbin/birdc show status 2>&1) ||
 		fail "sudo birdc show status failed: $out"
-	echo "$out" | sed 's/^/   /'
+	echo "   ${out//$'\n'/$'\n'   }"
 	grep -q 'Router ID is 192.0.2.9' <<<"$out" || fail "birdc show status did not reach BIRD"
 	if out=$(runuser -u "$member" -- sudo -n /usr/sbin/birdc configure 2>&1); then
 		fail "sudo birdc configure ran: $out"

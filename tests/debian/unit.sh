@@ -79,6 +79,7 @@ has 'NotifyAccess=main'
 has 'WatchdogSec=[0-9]+s'
 has 'Restart=on-failure'
 has 'ExecStartPre=/usr/sbin/anycastd -n'
+# shellcheck disable=SC2016 # a literal $MAINPID, matched as text
 has 'ExecReload=/bin/kill -HUP \$MAINPID'
 has 'Wants=bird.service named.service'
 has 'After=.*bird.service.*'
