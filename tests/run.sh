@@ -44,10 +44,10 @@ echo "== tests"
 echo "== build with ASan + UBSan"
 cmake -S . -B build-san -DWERROR=ON -DSANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 cmake --build build-san -j"$jobs"
-echo "== tests under ASan + UBSan (unit and daemon integration)"
+echo "== tests under ASan + UBSan (unit, daemon integration, lab)"
 (cd build-san && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	ctest --output-on-failure --timeout 900 -L 'unit|integration')
+	ctest --output-on-failure --timeout 900 -L 'unit|integration|lab')
 
 echo "== static analysis"
 bash tests/lint.sh build

@@ -31,7 +31,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "usage: notify_sink PATH\n");
 		return 2;
 	}
-	strcpy(sun.sun_path, argv[1]);
+	memcpy(sun.sun_path, argv[1], strlen(argv[1]) + 1);
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		perror(argv[1]);

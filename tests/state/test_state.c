@@ -2,12 +2,13 @@
  * Each case starts the machine from a link state and feeds it a sequence of
  * events at given times; every step states the verdict, the resulting state
  * and the delay to the next cycle that it must produce. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "state.h"
 
-#define MS 1000u
+#define MS UINT64_C(1000)
 
 enum op { GOOD, BAD, DRAIN, UNDRAIN, END };
 
