@@ -564,9 +564,8 @@ cmd_drain(struct agent *a, const char *reason, const struct ctl_peer *p,
 	snprintf(text, sizeof(text), "drained by %s: %s", by,
 	    reason[0] ? reason : "no reason given");
 	status_transition(&a->st, STATUS_DRAINED, STATUS_REASON_DRAIN, text, now);
-	fprintf(out, "drained: %s is %s%s\n", a->conf->interface,
-	    nl_state_str(nl_link_state(a->link)), saved ? "" :
-	    " (WARNING: not saved, will not survive a restart)");
+	fprintf(out, "drained (was %s)%s\n", health_state_str(before),
+	    saved ? "" : "; WARNING: not saved, will not survive a restart");
 	update_status(a);
 	if (a->bird != NULL)
 		bird_poll_now(a->bird);
@@ -897,8 +896,11 @@ drain_start(struct agent *a)
 		    "until \"anycastctl undrain\"", when,
 		    (unsigned)a->drain.uid, a->drain.reason[0] ?
 		    a->drain.reason : "no reason given");
-	if (health_drain(&a->health, true, loop_now_us()) == VERDICT_WITHDRAW)
+	if (health_drain(&a->health, true, loop_now_us()) == VERDICT_WITHDRAW) {
+		log_notice("%s: link is up but the node is drained: setting it "
+		    "down now", a->conf->interface);
 		enforce(a, "drained at start");
+	}
 	a->st.state = STATUS_DRAINED;
 	snprintf(a->st.reason, sizeof(a->st.reason), "drained at start: %s",
 	    a->drain.reason[0] ? a->drain.reason : "no reason given");

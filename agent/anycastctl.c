@@ -131,6 +131,10 @@ request(const char *sock, const char *line, struct reply *r)
 		n = send(fd, line + off, llen - off, MSG_NOSIGNAL);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			continue;
+		/* A daemon that refuses at once ("busy") may have closed
+		 * already; its one-line reply is still there to read. */
+		if (n == -1 && (errno == EPIPE || errno == ECONNRESET))
+			break;
 		if (n == -1) {
 			fail_set(r, EXIT_FAIL, "send: %s", strerror(errno));
 			goto fail;
@@ -281,6 +285,7 @@ wait_withdrawn(const char *sock, long long timeout_ms)
 	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
 	char last[512] = "no answer yet";
 	struct reply r;
+	uint64_t now;
 	size_t n;
 
 	for (;;) {
@@ -316,9 +321,12 @@ wait_withdrawn(const char *sock, long long timeout_ms)
 				return report_error(&r);
 			snprintf(last, sizeof(last), "%s", r.err);
 		}
-		if (now_ms() + WAIT_POLL_MS > deadline)
+		now = now_ms();
+		if (now >= deadline)
 			break;
-		usleep(WAIT_POLL_MS * 1000);
+		/* The last look is at the deadline itself. */
+		usleep((useconds_t)((deadline - now < WAIT_POLL_MS ?
+		    deadline - now : WAIT_POLL_MS) * 1000));
 	}
 	fprintf(stderr, "anycastctl: timed out after %.1fs waiting for the "
 	    "withdrawal: %s\n", (double)timeout_ms / 1000.0, last);

@@ -1,7 +1,8 @@
 /* Status rendering: a populated snapshot rendered as text and JSON (the JSON
  * checked by a strict RFC 8259 syntax checker and for its documented keys),
  * the "drain --wait" condition, and, with "metrics FILE", the metrics file
- * that tests/ops/metrics.sh hands to promtool. */
+ * that tests/ops/metrics.sh hands to promtool.  "json-check" validates
+ * stdin, for the lab tests. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -384,6 +385,18 @@ main(int argc, char *argv[])
 	struct status s;
 	struct status_clock c;
 
+	if (argc == 2 && strcmp(argv[1], "json-check") == 0) {
+		/* For the lab tests: is stdin one valid JSON document? */
+		static char in[1 << 20];
+		size_t n = fread(in, 1, sizeof(in) - 1, stdin);
+
+		in[n] = '\0';
+		if (!json_valid(in)) {
+			fprintf(stderr, "invalid JSON near: %.40s\n", jp);
+			return 1;
+		}
+		return 0;
+	}
 	if (argc == 3 && strcmp(argv[1], "metrics") == 0) {
 		populate(&s, &c);
 		/* After a withdraw/announce cycle, BIRD exporting v4 only. */
