@@ -24,7 +24,9 @@
 #      limit the fail-safe withdraws;
 #   I. systemd-networkd with the shipped 50-anycast0.network
 #      (ActivationPolicy=manual) leaves a drained anycast0 down, while the
-#      control with ActivationPolicy=up does bring it up.
+#      control with ActivationPolicy=up does bring it up;
+#   J. an upgrade (apt install --reinstall) restarts a running agent without
+#      a flap and keeps the operator's config.
 # BIRD exports to two kernel protocols writing table 100 of the container's
 # own network namespace (--private-network): no BGP peer is needed, and
 # nothing leaves the container.
@@ -497,6 +499,22 @@ c sed -i 's/^ActivationPolicy=up/ActivationPolicy=manual/' /etc/systemd/network/
 c networkctl reload
 c anycastctl undrain >/dev/null
 expect "undrained: announced again" wait_for 15 announced
+
+echo "== J. package upgrade (apt reinstall): restarted, no flap, config kept"
+old=$(prop anycastd MainPID)
+flapped=0
+c env DEBIAN_FRONTEND=noninteractive sh -c "cd /var/tmp && apt install -y --reinstall ./$debname" >"$work/reinstall.log" 2>&1 &
+apt_pid=$!
+while kill -0 "$apt_pid" 2>/dev/null; do
+	link_up || flapped=1
+	sleep 0.02
+done
+if wait "$apt_pid"; then ok "apt install --reinstall"; else fail "apt reinstall"; cat "$work/reinstall.log"; fi
+new=$(prop anycastd MainPID)
+expect "postinst restarted the running agent (MainPID $old -> $new)" test "$new" != "$old" -a "$new" != 0
+expect "the link never went down during the upgrade" test "$flapped" = 0
+expect "the operator's config was kept (conffile)" c grep -q '^interval      = 500ms' /etc/anycastd/anycastd.conf
+expect "still announced" wait_for 5 announced
 
 echo "== figures"
 echo "   systemctl start -> active (READY): ${t_started:-?} ms"
