@@ -217,9 +217,15 @@ if command -v bird >/dev/null && command -v birdc >/dev/null; then
 	mkdir -p /run/bird
 	mount -t tmpfs -o mode=0755 anycastd-sudoers-test /run/bird
 	printf 'router id 192.0.2.9;\nprotocol device {}\n' >"$tmp/bird.conf"
-	bird -c "$tmp/bird.conf" -s /run/bird/bird.ctl -P "$tmp/bird.pid"
-	birdpid=$(cat "$tmp/bird.pid")
+	# In the foreground, so that $! is BIRD itself and the trap always
+	# finds it (a daemonized BIRD writes its pid file a moment later).
+	bird -f -c "$tmp/bird.conf" -s /run/bird/bird.ctl &
+	birdpid=$!
 	trap 'kill "$birdpid" 2>/dev/null || true' EXIT
+	for _ in $(seq 1 50); do
+		[[ -S /run/bird/bird.ctl ]] && break
+		sleep 0.1
+	done
 	out=$(runuser -u "$member" -- sudo -n /usr/sbin/birdc show status 2>&1) ||
 		fail "sudo birdc show status failed: $out"
 	echo "   ${out//$'\n'/$'\n'   }"
@@ -230,6 +236,7 @@ if command -v bird >/dev/null && command -v birdc >/dev/null; then
 		echo "   refused as expected: $(head -n1 <<<"$out")"
 	fi
 	kill "$birdpid"
+	wait "$birdpid" 2>/dev/null || true
 else
 	echo "== end to end skipped: bird2 not installed"
 fi
