@@ -34,7 +34,7 @@
 
 #define REQUEST_TIMEOUT_MS	5000
 #define WAIT_POLL_MS		200
-#define REPLY_MAX		(1024 * 1024)
+#define REPLY_MAX		((size_t)1024 * 1024)
 
 struct reply {
 	int	 code;		/* ctl_code, or 0 if none came */
@@ -182,7 +182,7 @@ request(const char *sock, const char *line, struct reply *r)
 	}
 	*nl = '\0';
 	sp = buf + strlen(CTL_VERSION) + 1;
-	r->code = atoi(sp);
+	r->code = (int)strtol(sp, NULL, 10);
 	if (r->code < 100 || r->code > 599) {
 		fail_set(r, EXIT_FAIL, "unexpected reply from anycastd");
 		r->code = 0;

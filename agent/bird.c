@@ -26,7 +26,7 @@
 #include "log.h"
 #include "loop.h"
 
-#define BIRD_REPLY_MAX	(1024 * 1024)	/* "show protocols" of a big config */
+#define BIRD_REPLY_MAX	((size_t)1024 * 1024)	/* "show protocols" of a big config */
 #define BIRD_LINE_MAX	512
 
 enum bird_step {
@@ -319,7 +319,7 @@ long
 bird_parse_count(const char *reply, size_t len, char *err, size_t errlen)
 {
 	const char *p = reply, *end = reply + len;
-	char text[BIRD_LINE_MAX];
+	char text[BIRD_LINE_MAX], *num_end;
 	struct bird_line l;
 	int code = 0, rc;
 	long n;
@@ -333,8 +333,13 @@ bird_parse_count(const char *reply, size_t len, char *err, size_t errlen)
 			return -1;
 		}
 		/* "0014 Total: 2 of 2 routes for 2 networks in 2 tables" */
-		if (l.code == 14 && sscanf(text, "Total: %ld of", &n) == 1)
-			return n;
+		if (l.code == 14 && strncmp(text, "Total: ", 7) == 0) {
+			n = strtol(text + 7, &num_end, 10);
+			if (num_end != text + 7 &&
+			    strncmp(num_end, " of", 3) == 0 &&
+			    n >= 0)
+				return n;
+		}
 		if (l.last)
 			break;
 	}
@@ -351,8 +356,8 @@ bird_prefix_normalize(const char *in, char *out, size_t outlen)
 	char addr[INET6_ADDRSTRLEN], txt[INET6_ADDRSTRLEN];
 	const char *slash;
 	char *end;
-	long plen;
-	int af, max, i;
+	long plen, max, i;
+	int af;
 	size_t n;
 
 	slash = strchr(in, '/');

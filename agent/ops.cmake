@@ -13,8 +13,9 @@ install(TARGETS anycastctl RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
 
 # The named.service drop-in: drain --wait before named stops, undrain after
 # it started.  Installed where systemd merges it into named.service.
-if(NOT DEFINED ANYCASTD_SYSTEMD_UNITDIR)
-  set(ANYCASTD_SYSTEMD_UNITDIR lib/systemd/system)
-endif()
+# Same cache entry (and default) as systemd/install.cmake, which is read
+# later: whichever comes first defines it.
+set(ANYCASTD_SYSTEMD_UNITDIR "/lib/systemd/system" CACHE PATH
+  "Where systemd system units go (Debian 12: /lib/systemd/system)")
 install(FILES ${PROJECT_SOURCE_DIR}/systemd/named.service.d/anycastd-drain.conf
   DESTINATION ${ANYCASTD_SYSTEMD_UNITDIR}/named.service.d)

@@ -520,7 +520,9 @@ json_words(FILE *f, const char *list)
 	int first = 1;
 
 	fputc('[', f);
-	while (p != NULL && *p != '\0') {
+	if (p == NULL)
+		p = "";
+	while (*p != '\0') {
 		while (*p == ' ')
 			p++;
 		if (*p == '\0')
