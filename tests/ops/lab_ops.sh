@@ -349,6 +349,29 @@ s_perm() {
 	line=$(lab_log_wait a "undrained by uid $(id -u "$OPS_IN") pid [0-9]+" 5) ||
 	    lab_fail "the undrain was not logged with the caller's uid"
 	ok "log: $line"
+
+	# A control socket that cannot be set up (no such group) is logged and
+	# survived; a reload with the group fixed brings it back.
+	local conf=$LAB_RUN/a/anycastd.conf
+	lab_anycastd_stop a
+	sed -i "s/^control_group = .*/control_group = ops5lab-nosuch/" "$conf"
+	lab_log_mark a
+	lab_anycastd_start a
+	line=$(lab_log_wait a 'running without a control socket' 5) ||
+	    lab_fail "no warning about the missing control socket"
+	ok "log: $(lab_log_grep a 'group ops5lab-nosuch does not exist')"
+	sleep 0.5
+	lab_alive anycastd-a || lab_fail "anycastd died without its control socket"
+	run 3 "anycastd is not running" "$ANYCASTCTL" -s "$(sock a)" status
+	[ "$(lab_route_nodes 4)" = "a b" ] || lab_fail "a was withdrawn"
+	ok "anycastd runs on without a control socket; a stays announced"
+	sed -i "s/^control_group = .*/control_group = $OPS_GROUP/" "$conf"
+	lab_log_mark a
+	kill -HUP "$(lab_pid anycastd-a)"
+	lab_log_wait a 'reloaded' 5 >/dev/null || lab_fail "no reload"
+	lab_must 5 "the control socket back after the reload" test -S "$(sock a)"
+	run 0 "State:       announced" as "$OPS_IN" "$ANYCASTCTL" -s "$(sock a)" status
+	ok "after the reload the socket is back, mode $(stat -c '%a %G' "$(sock a)")"
 }
 
 # ---------------------------------------------------------------- abuse
