@@ -40,6 +40,7 @@
 #include "notify.h"
 #include "probe.h"
 #include "state.h"
+#include "statefile.h"
 #include "status.h"
 
 /* BIRD is polled on its own clock: fast enough for "drain --wait" and the
@@ -81,6 +82,13 @@ struct agent {
 	bool			 wd_starving;	/* logged that pings stopped */
 
 	enum nl_state		 seen_link;	/* last state we logged */
+	uint64_t		 fight_start;	/* re-asserts in this 1 s window */
+	int			 fight_n;
+	uint64_t		 fight_logged;	/* last "keeps setting" line */
+	int			 fight_quiet;	/* changes not logged since */
+	uint64_t		 status_sent;	/* last STATUS= from a cycle */
+	char			 addr6[1024];	/* IPv6 addresses as saved */
+	bool			 addr6_failed;	/* logged; quiet until it works */
 	bool			 absent_logged;
 	int			 exit_code;
 
@@ -95,6 +103,7 @@ static void	 cycle_start(struct loop *, void *);
 static void	 enforce(struct agent *, const char *why);
 static void	 update_status(struct agent *);
 static void	 metrics_update(struct agent *);
+static void	 addr6_save(struct agent *);
 
 static uint64_t
 ms_to_us(uint32_t ms)
@@ -184,7 +193,13 @@ cycle_done(struct agent *a)
 		enforce(a, "retry");
 
 	a->wd_starving = false;
-	update_status(a);
+	/* STATUS= goes to PID 1: on every change, but the per-cycle figures
+	 * only once a second. */
+	if (v != VERDICT_NONE || now - a->status_sent >= 1000000u) {
+		update_status(a);
+		a->status_sent = now;
+	}
+	addr6_save(a);
 	if (v != VERDICT_NONE && a->bird != NULL)
 		bird_poll_now(a->bird);
 	metrics_update(a);
@@ -344,6 +359,96 @@ enforce(struct agent *a, const char *why)
 	    why);
 }
 
+/* --- IPv6 addresses across restarts -------------------------------------
+ *
+ * Linux flushes IPv6 addresses when a link goes down; netlink/ remembers
+ * them and puts them back when the link comes up.  That memory dies with the
+ * process, so an agent restarted while withdrawn (upgrade, crash, watchdog)
+ * would announce IPv4 only.  The permanent IPv6 addresses are therefore kept
+ * in STATE_DIR/ADDR6_FILE, one "addr/len" per line, and handed back to
+ * netlink/ at start when the link is down.  When the link is up at start the
+ * kernel's own list is the truth and the file is rewritten from it. */
+#define ADDR6_FILE	"ipv6-addresses"
+
+static void
+addr6_list(struct agent *a, char *out, size_t len)
+{
+	char buf[2048], *tok, *save = NULL;
+	size_t off = 0;
+
+	out[0] = '\0';
+	if (nl_link_addrs(a->link, buf, sizeof(buf)) <= 0)
+		return;
+	for (tok = strtok_r(buf, " ", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ", &save)) {
+		int n;
+
+		if (strchr(tok, ':') == NULL)
+			continue;
+		n = snprintf(out + off, len - off, "%s\n", tok);
+		if (n < 0 || (size_t)n >= len - off)
+			break;
+		off += (size_t)n;
+	}
+}
+
+static void
+addr6_save(struct agent *a)
+{
+	char now[sizeof(a->addr6)];
+	int rc;
+
+	/* An absent interface says nothing about the addresses it had. */
+	if (nl_link_state(a->link) == NL_ABSENT)
+		return;
+	addr6_list(a, now, sizeof(now));
+	if (strcmp(now, a->addr6) == 0)
+		return;
+	rc = now[0] == '\0' ? statefile_remove(a->conf->state_dir, ADDR6_FILE) :
+	    statefile_write(a->conf->state_dir, ADDR6_FILE, now, strlen(now));
+	if (rc == -1) {
+		if (!a->addr6_failed)
+			log_warn("%s/%s: cannot save the IPv6 addresses",
+			    a->conf->state_dir, ADDR6_FILE);
+		a->addr6_failed = true;
+		return;
+	}
+	a->addr6_failed = false;
+	memcpy(a->addr6, now, sizeof(now));
+}
+
+static void
+addr6_recall(struct agent *a)
+{
+	char buf[sizeof(a->addr6)], *tok, *save = NULL;
+	size_t len;
+	int n = 0;
+
+	if (statefile_read(a->conf->state_dir, ADDR6_FILE, buf, sizeof(buf),
+	    &len) == -1) {
+		if (errno != ENOENT)
+			log_warn("%s/%s: cannot read the IPv6 addresses",
+			    a->conf->state_dir, ADDR6_FILE);
+		return;
+	}
+	memcpy(a->addr6, buf, len + 1);
+	if (nl_link_state(a->link) != NL_DOWN)
+		return;
+	for (tok = strtok_r(buf, "\n", &save); tok != NULL;
+	    tok = strtok_r(NULL, "\n", &save)) {
+		if (nl_link_expect_addr6(a->link, tok) == -1)
+			log_warnx("%s/%s: ignoring '%s': not an IPv6 "
+			    "address/length", a->conf->state_dir, ADDR6_FILE,
+			    tok);
+		else
+			n++;
+	}
+	if (n > 0)
+		log_info("%s: link is down; %d IPv6 address%s from the last "
+		    "run will be restored when it comes up", a->conf->interface,
+		    n, n == 1 ? "" : "es");
+}
+
 /* The anycast prefixes BIRD's export is checked for: [bird] prefixes, or
  * else the networks of the interface's addresses (including IPv6 ones the
  * kernel flushed while the link is down, which netlink/ restores).  An empty
@@ -363,11 +468,46 @@ bird_prefixes_update(struct agent *a)
 		log_warnx("BIRD: anycast prefixes: %s", err);
 }
 
+/* Someone else changed the link.  Put it back at once, but if something
+ * keeps fighting (systemd-networkd without ActivationPolicy=manual), do not
+ * fight flat out: after FIGHT_MAX changes within a second, leave the retry
+ * to the next cycle, and log one line per 10 s with a count. */
+#define FIGHT_MAX	5
+static void
+reassert(struct agent *a, enum nl_state st)
+{
+	bool want = a->health.state == HEALTH_ANNOUNCED;
+	uint64_t now = loop_now_us();
+
+	if (now - a->fight_start >= 1000000u) {
+		a->fight_start = now;
+		a->fight_n = 0;
+	}
+	if (++a->fight_n <= FIGHT_MAX) {
+		log_warnx("%s: link was set %s behind our back while %s; "
+		    "setting it %s again", a->conf->interface, nl_state_str(st),
+		    health_state_str(a->health.state), want ? "up" : "down");
+		enforce(a, "re-assert");
+		return;
+	}
+	/* A fight: the next cycle puts the link back; say so now and then. */
+	a->fight_quiet++;
+	if (now - a->fight_logged >= 10000000u) {
+		log_warnx("%s: something keeps setting the link %s (more "
+		    "than %d times a second; %d changes since the last such "
+		    "line); putting it back once per cycle; is "
+		    "systemd-networkd's ActivationPolicy=manual set?",
+		    a->conf->interface, nl_state_str(st), FIGHT_MAX,
+		    a->fight_quiet);
+		a->fight_logged = now;
+		a->fight_quiet = 0;
+	}
+}
+
 static void
 link_changed(void *arg, enum nl_state st, int ifindex, unsigned flags)
 {
 	struct agent *a = arg;
-	bool want = a->health.state == HEALTH_ANNOUNCED;
 
 	(void)flags;
 	if (st != a->seen_link) {
@@ -386,12 +526,9 @@ link_changed(void *arg, enum nl_state st, int ifindex, unsigned flags)
 	}
 	bird_prefixes_update(a);
 	a->absent_logged = false;
-	if ((st == NL_UP) != want) {
-		log_warnx("%s: link was set %s behind our back while %s; "
-		    "setting it %s again", a->conf->interface, nl_state_str(st),
-		    health_state_str(a->health.state), want ? "up" : "down");
-		enforce(a, "re-assert");
-	}
+	if ((st == NL_UP) != (a->health.state == HEALTH_ANNOUNCED))
+		reassert(a, st);
+	addr6_save(a);
 	update_status(a);
 	if (a->bird != NULL)
 		bird_poll_now(a->bird);
@@ -538,6 +675,11 @@ cmd_drain(struct agent *a, const char *reason, const struct ctl_peer *p,
 	struct drain_info d;
 	bool saved = true;
 
+	if (strlen(reason) >= sizeof(d.reason)) {
+		fprintf(out, "reason too long (at most %zu bytes)\n",
+		    sizeof(d.reason) - 1);
+		return CTL_BAD_REQUEST;
+	}
 	if (a->health.drained) {
 		fprintf(out, "already drained (%s)\n", a->drain.reason[0] ?
 		    a->drain.reason : "no reason given");
@@ -802,6 +944,10 @@ reload(struct agent *a)
 		conf_free(nc);
 		if (probes_new(a) == -1)
 			fatalx("cannot recreate probes after a failed reload");
+		log_warnx("%s: reload failed, still running the previous "
+		    "configuration", old->path);
+		/* probes_free() aborted the cycle in flight. */
+		(void)loop_timer_arm(a->cycle_timer, 0);
 		goto done;
 	}
 	if (nl != NULL) {
@@ -963,6 +1109,7 @@ agent_new(struct conf *conf)
 
 	/* Adopt the link as it is: an up link stays announced through an
 	 * agent restart, a down or missing one waits for `rise` good cycles. */
+	addr6_recall(a);
 	st = nl_link_state(a->link);
 	a->seen_link = st;
 	health_params_from(conf, &p);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "drain.h"
+#include "statefile.h"
 
 #define DRAIN_FILE_MAX	4096	/* a valid file is far smaller */
 
@@ -172,49 +173,29 @@ drain_print(const struct drain_info *d, FILE *f)
 	fputc('\n', f);
 }
 
-static void
-path_join(char *out, size_t outlen, const char *dir, const char *file)
-{
-	snprintf(out, outlen, "%s/%s", dir, file);
-}
-
 int
 drain_load(const char *state_dir, struct drain_info *d, char *err,
     size_t errlen)
 {
-	char path[PATH_MAX], buf[DRAIN_FILE_MAX + 1], why[192];
-	ssize_t n;
+	/* One byte more than a valid file may have, so that an oversized one
+	 * reaches drain_parse and is reported as such. */
+	char buf[DRAIN_FILE_MAX + 2], why[192];
 	size_t len = 0;
-	int fd;
 
 	memset(d, 0, sizeof(*d));
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	path_join(path, sizeof(path), state_dir, DRAIN_FILE);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd == -1 && errno == ENOENT)
-		return 0;
-	if (fd == -1) {
-		snprintf(why, sizeof(why), "cannot open: %s", strerror(errno));
-		goto fail;
-	}
-	for (;;) {
-		n = read(fd, buf + len, sizeof(buf) - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
+	if (statefile_read(state_dir, DRAIN_FILE, buf, sizeof(buf), &len) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == EFBIG)
+			len = sizeof(buf) - 1;	/* too big: let parse say so */
+		else {
 			snprintf(why, sizeof(why), "cannot read: %s",
 			    strerror(errno));
-			close(fd);
 			goto fail;
 		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == sizeof(buf))
-			break;
 	}
-	close(fd);
 	if (drain_parse(buf, len, d, why, sizeof(why)) == 0)
 		return 0;
 fail:
@@ -225,64 +206,26 @@ fail:
 	snprintf(d->reason, sizeof(d->reason), "corrupt state file: %.*s",
 	    (int)(sizeof(d->reason) - 32), why);
 	if (err != NULL && errlen > 0)
-		snprintf(err, errlen, "%s: %s", path, why);
+		snprintf(err, errlen, "%s/%s: %s", state_dir, DRAIN_FILE, why);
 	return -1;
-}
-
-static int
-fsync_dir(const char *dir)
-{
-	int fd, rc;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
 }
 
 int
 drain_save(const char *state_dir, const struct drain_info *d)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
-	FILE *f = NULL;
-	int fd = -1, saved;
+	char buf[DRAIN_FILE_MAX + DRAIN_REASON_MAX];
+	FILE *f;
+	long len;
 
-	if (mkdir(state_dir, 0755) == -1 && errno != EEXIST)
+	if (!d->drained)
+		return statefile_remove(state_dir, DRAIN_FILE);
+	if ((f = fmemopen(buf, sizeof(buf), "w")) == NULL)
 		return -1;
-	path_join(path, sizeof(path), state_dir, DRAIN_FILE);
-	if (!d->drained) {
-		if (unlink(path) == -1 && errno != ENOENT)
-			return -1;
-		return fsync_dir(state_dir);
-	}
-	path_join(tmp, sizeof(tmp), state_dir, DRAIN_FILE ".tmp");
-	(void)unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
-	if (fd == -1)
-		goto fail;
-	if ((f = fdopen(fd, "w")) == NULL)
-		goto fail;
-	fd = -1;
 	drain_print(d, f);
-	if (fflush(f) == EOF || ferror(f) || fsync(fileno(f)) == -1)
-		goto fail;
-	if (fclose(f) == EOF) {
-		f = NULL;
-		goto fail;
+	len = ftell(f);
+	if (fclose(f) == EOF || len <= 0 || (size_t)len >= sizeof(buf)) {
+		errno = ENOSPC;
+		return -1;
 	}
-	f = NULL;
-	if (rename(tmp, path) == -1)
-		goto fail;
-	return fsync_dir(state_dir);
-fail:
-	saved = errno;
-	if (f != NULL)
-		fclose(f);
-	if (fd != -1)
-		close(fd);
-	(void)unlink(tmp);
-	errno = saved;
-	return -1;
+	return statefile_write(state_dir, DRAIN_FILE, buf, (size_t)len);
 }

@@ -451,6 +451,47 @@ nl_addrs_restore(struct nl_addrs *a, struct nl_req *r, int ifindex, bool all)
 }
 
 int
+nl_addrs_expect(struct nl_addrs *a, const char *text)
+{
+	char host[INET6_ADDRSTRLEN], *end;
+	const char *slash = strchr(text, '/');
+	struct nl_addr k, *e, *nv;
+	unsigned long len;
+
+	memset(&k, 0, sizeof(k));
+	if (slash == NULL || (size_t)(slash - text) >= sizeof(host))
+		goto bad;
+	memcpy(host, text, (size_t)(slash - text));
+	host[slash - text] = '\0';
+	errno = 0;
+	len = strtoul(slash + 1, &end, 10);
+	if (errno != 0 || end == slash + 1 || *end != '\0' || len > 128 ||
+	    inet_pton(AF_INET6, host, k.local) != 1)
+		goto bad;
+	k.family = AF_INET6;
+	k.prefixlen = (unsigned char)len;
+	k.scope = RT_SCOPE_UNIVERSE;
+	k.flags = IFA_F_PERMANENT;
+	k.restore = true;
+	if (find(a, &k) != NULL)
+		return 0;
+	if (a->n == a->cap) {
+		size_t ncap = a->cap ? a->cap * 2 : 4;
+
+		if ((nv = reallocarray(a->v, ncap, sizeof(*nv))) == NULL)
+			return -1;
+		a->v = nv;
+		a->cap = ncap;
+	}
+	e = &a->v[a->n++];
+	*e = k;		/* not present: restored when the link comes up */
+	return 0;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+int
 nl_addrs_print(const struct nl_addrs *a, char *buf, size_t len, bool prefixes)
 {
 	char s[INET6_ADDRSTRLEN + 4];

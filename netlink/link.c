@@ -553,6 +553,12 @@ nl_link_addrs(const struct nl_link *l, char *buf, size_t len)
 }
 
 int
+nl_link_expect_addr6(struct nl_link *l, const char *text)
+{
+	return nl_addrs_expect(l->addrs, text);
+}
+
+int
 nl_link_prefixes(const struct nl_link *l, char *buf, size_t len)
 {
 	return nl_addrs_print(l->addrs, buf, len, true);

@@ -47,6 +47,11 @@ int		 nl_link_set_up(struct nl_link *, bool up);
  * is too small. */
 int		 nl_link_addrs(const struct nl_link *, char *buf, size_t len);
 int		 nl_link_prefixes(const struct nl_link *, char *buf, size_t len);
+/* Remember an IPv6 "addr/len" that an earlier run saw on the interface and
+ * the kernel flushed when the link went down while nobody was watching; it
+ * is restored, like any flushed address, when the link comes up.  0, or -1
+ * with errno. */
+int		 nl_link_expect_addr6(struct nl_link *, const char *text);
 /* Tests only: shrink the event socket's receive buffer (SO_RCVBUF) so that a
  * burst of events overflows it and exercises the ENOBUFS resync. */
 int		 nl_link_set_rcvbuf(struct nl_link *, int bytes);

@@ -54,6 +54,10 @@ int		 nl_addrs_dump(struct nl_addrs *, struct nl_req *, int ifindex);
  * all.  0, or -1 with errno of the last failure (each one is logged). */
 int		 nl_addrs_restore(struct nl_addrs *, struct nl_req *, int ifindex,
 		    bool all);
+/* Remember an IPv6 "addr/len" the kernel flushed before we started (learned
+ * from an earlier run), to restore it like one flushed under our eyes.  0, or
+ * -1 with errno (EINVAL for bad text). */
+int		 nl_addrs_expect(struct nl_addrs *, const char *text);
 /* Space-separated "addr/len" (or the prefixes, host bits cleared).  Returns
  * the count, or -1 with ENOSPC when buf is too small. */
 int		 nl_addrs_print(const struct nl_addrs *, char *buf, size_t len,

@@ -488,6 +488,42 @@ sc_tcp_probe() {
 	log "PASS: TCP probe passes, and detects a hung named whose TCP connect still succeeds"
 }
 
+sc_fight() {
+	announced_start hold=0
+	kill_named
+	wait_for 5 is_down || fail "not withdrawn"
+	local end=$(( $(date +%s) + 2 )) n=0
+	while [ "$(date +%s)" -lt "$end" ]; do
+		inns ip link set anycast0 up
+		n=$((n + 1))
+	done
+	log "set the link up $n times in 2 s behind the agent's back"
+	wait_for 5 is_down || fail "link left up after the fight"
+	local warned
+	warned=$(grep -c 'behind our back' "$agent_log")
+	log "'behind our back' lines: $warned"
+	[ "$warned" -le 20 ] || fail "log flooded: $warned lines for $n changes"
+	expect_log "something keeps setting the link up"
+	kill -0 "$agent_pid" || fail "anycastd died"
+	log "PASS: a tool fighting the agent gets a bounded log and the link ends as the agent wants"
+}
+
+sc_ipv6_restart() {
+	announced_start hold=0
+	kill_named
+	wait_for 5 is_down || fail "not withdrawn"
+	wait_for 5 eval '! inns ip -6 addr show dev anycast0 scope global | grep -q 2001:db8:abcd::1' ||
+		fail "kernel did not flush the IPv6 address (test premise)"
+	stop_agent
+	start_agent
+	expect_log "1 IPv6 address from the last run will be restored"
+	start_named
+	wait_for 5 link_is_up || fail "not announced"
+	wait_for 5 eval 'inns ip -6 addr show dev anycast0 | grep -q 2001:db8:abcd::1/48' ||
+		fail "IPv6 address not restored after a restart while withdrawn"
+	log "PASS: an agent restarted while withdrawn still restores the flushed IPv6 address"
+}
+
 # Not a ctest: a benchmark that prints figures (BENCH_SECONDS, default 600).
 # anycastd with 100 ms cycles against a dig-based shell check doing the same
 # work (one dig per 100 ms), both measured in the same run: RSS over time and
