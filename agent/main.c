@@ -25,18 +25,6 @@ usage(FILE *f)
 	    "  -h         this help\n");
 }
 
-/* Configuration errors go to stderr exactly as FILE:LINE: message, the form
- * editors and the golden tests understand, without the log prefix. */
-static void
-print_conf_error(void *arg, const char *file, int line, const char *msg)
-{
-	(void)arg;
-	if (line > 0)
-		fprintf(stderr, "%s:%d: %s\n", file, line, msg);
-	else
-		fprintf(stderr, "%s: %s\n", file, msg);
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -81,7 +69,9 @@ main(int argc, char *argv[])
 	}
 	log_init("anycastd", debug);
 
-	if ((conf = conf_load(path, print_conf_error, NULL)) == NULL) {
+	/* Errors go to stderr as FILE:LINE: message, without the log prefix:
+	 * the form editors and the golden tests understand. */
+	if ((conf = conf_load(path, conf_err_print, NULL)) == NULL) {
 		if (!check)
 			log_warnx("%s: configuration invalid, not starting", path);
 		return 1;
