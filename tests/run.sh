@@ -3,7 +3,7 @@
 # builds with warnings as errors, runs the whole ctest suite, then rebuilds
 # with AddressSanitizer + UndefinedBehaviorSanitizer and runs the suite that
 # exercises the daemon's code again, then the static analysers.
-# Usage: sudo bash tests/run.sh        (from the top of the source tree)
+# Usage, as root, from the top of the source tree: bash tests/run.sh
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
