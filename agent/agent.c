@@ -104,6 +104,7 @@ static void	 enforce(struct agent *, const char *why);
 static void	 update_status(struct agent *);
 static void	 metrics_update(struct agent *);
 static void	 addr6_save(struct agent *);
+static void	 hold_save(struct agent *);
 
 static uint64_t
 ms_to_us(uint32_t ms)
@@ -176,6 +177,7 @@ cycle_done(struct agent *a)
 		    reason);
 		status_transition(&a->st, STATUS_WITHDRAWN, STATUS_REASON_FALL,
 		    text, now);
+		hold_save(a);
 	} else if (v == VERDICT_ANNOUNCE) {
 		log_notice("announced: %d good cycles, %d probe%s ok "
 		    "(was %s for %s)", h->good, a->nslots,
@@ -447,6 +449,72 @@ addr6_recall(struct agent *a)
 		log_info("%s: link is down; %d IPv6 address%s from the last "
 		    "run will be restored when it comes up", a->conf->interface,
 		    n, n == 1 ? "" : "es");
+}
+
+/* --- hold-down across restarts ------------------------------------------
+ *
+ * A withdrawal's hold-down must not end because the agent restarted (a crash
+ * loop, a watchdog kill while named flaps).  Every health withdrawal records
+ * its wall-clock time in STATE_DIR/HOLD_FILE; a start with the link down
+ * honours what is left of it.  Wall clock, because the monotonic clock
+ * starts again at boot; a clock step only shortens or lengthens one hold. */
+#define HOLD_FILE	"withdrawn-at"
+
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void
+hold_save(struct agent *a)
+{
+	char buf[32];
+	int n;
+
+	if (a->conf->hold_down_ms == 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)wall_ms());
+	if (statefile_write(a->conf->state_dir, HOLD_FILE, buf, (size_t)n) == -1)
+		log_warn("%s/%s: cannot record the withdrawal; a restart would "
+		    "cut its hold-down short", a->conf->state_dir, HOLD_FILE);
+}
+
+static void
+hold_recall(struct agent *a)
+{
+	char buf[32], *end, left[32];
+	unsigned long long then;
+	uint64_t now = wall_ms(), ago;
+	size_t len;
+
+	if (a->health.state != HEALTH_WITHDRAWN || a->conf->hold_down_ms == 0)
+		return;
+	if (statefile_read(a->conf->state_dir, HOLD_FILE, buf, sizeof(buf),
+	    &len) == -1) {
+		if (errno != ENOENT)
+			log_warn("%s/%s: cannot read", a->conf->state_dir,
+			    HOLD_FILE);
+		return;
+	}
+	errno = 0;
+	then = strtoull(buf, &end, 10);
+	if (errno != 0 || end == buf || (*end != '\n' && *end != '\0')) {
+		log_warnx("%s/%s: not a time in ms; ignored",
+		    a->conf->state_dir, HOLD_FILE);
+		return;
+	}
+	if (then > now || now - then >= a->conf->hold_down_ms)
+		return;
+	ago = now - then;
+	health_restore_hold(&a->health, loop_now_us() - ago * 1000u);
+	fmt_duration(left, sizeof(left),
+	    health_hold_remaining(&a->health, loop_now_us()));
+	log_info("%s: withdrawn %llu ms ago by the previous run; hold-down "
+	    "has %s left", a->conf->interface, (unsigned long long)ago, left);
 }
 
 /* The anycast prefixes BIRD's export is checked for: [bird] prefixes, or
@@ -1123,6 +1191,7 @@ agent_new(struct conf *conf)
 		    nl_state_str(st), st == NL_UP ?
 		    "staying announced unless probes fail" :
 		    "staying withdrawn until probes pass");
+	hold_recall(a);
 	snprintf(a->st.reason, sizeof(a->st.reason), "started with %s %s",
 	    conf->interface, nl_state_str(st));
 	if (drain_start(a) == -1 || ctl_setup(a) == -1)

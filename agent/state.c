@@ -33,6 +33,16 @@ health_init(struct health *h, const struct health_params *p, bool link_up,
 }
 
 void
+health_restore_hold(struct health *h, uint64_t withdrawn_at)
+{
+	if (h->state != HEALTH_WITHDRAWN)
+		return;
+	h->held = true;
+	h->withdrawn_at = withdrawn_at;
+	h->since = withdrawn_at;
+}
+
+void
 health_set_params(struct health *h, const struct health_params *p)
 {
 	h->p = *p;

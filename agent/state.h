@@ -40,6 +40,11 @@ struct health {
  * until `fall` bad cycles; a down (or absent) link needs `rise` good ones. */
 void		 health_init(struct health *, const struct health_params *,
 		    bool link_up, uint64_t now_us);
+/* Start-up after an earlier run withdrew at withdrawn_at (on this machine's
+ * monotonic scale, possibly before the process started): the hold-down of
+ * that withdrawal still applies, so a crash loop cannot shorten it.  Only
+ * meaningful when the link is down at start. */
+void		 health_restore_hold(struct health *, uint64_t withdrawn_at_us);
 /* Feed one completed cycle. */
 enum verdict	 health_step(struct health *, bool good, uint64_t now_us);
 /* Operator drain: forces withdrawal now, and holds it until undrained. */

@@ -524,6 +524,26 @@ sc_ipv6_restart() {
 	log "PASS: an agent restarted while withdrawn still restores the flushed IPv6 address"
 }
 
+sc_hold_restart() {
+	announced_start hold=3s
+	kill_named
+	wait_for 5 is_down || fail "not withdrawn"
+	local t_down
+	t_down=$(now_ms)
+	# A restart of the agent (crash, watchdog) must not cut the hold short.
+	stop_agent
+	start_agent
+	expect_log "by the previous run; hold-down has"
+	start_named
+	wait_for 10 link_is_up || fail "never announced"
+	local held
+	held=$(grep -o 'announced: .*(was withdrawn for [0-9.]*' "$agent_log" | tail -n 1 |
+		sed 's/.*withdrawn for \([0-9]*\).*/\1/')
+	log "FIGURE withdrawn for ${held} ms across an agent restart (hold_down 3s); test saw $(( $(now_ms) - t_down )) ms"
+	[ -n "$held" ] && [ "$held" -ge 3000 ] || fail "announced after ${held:-?} ms, before hold_down (3s)"
+	log "PASS: the hold-down of a withdrawal survives an agent restart"
+}
+
 # Not a ctest: a benchmark that prints figures (BENCH_SECONDS, default 600).
 # anycastd with 100 ms cycles against a dig-based shell check doing the same
 # work (one dig per 100 ms), both measured in the same run: RSS over time and
