@@ -576,16 +576,12 @@ static void
 link_changed(void *arg, enum nl_state st, int ifindex, unsigned flags)
 {
 	struct agent *a = arg;
+	bool appeared;
 
 	(void)flags;
-	if (st != a->seen_link) {
-		if (st == NL_ABSENT)
-			log_warnx("%s: interface deleted", a->conf->interface);
-		else if (a->seen_link == NL_ABSENT)
-			log_info("%s: interface appeared (index %d), link %s",
-			    a->conf->interface, ifindex, nl_state_str(st));
-		a->seen_link = st;
-	}
+	/* netlink/ has logged the interface appearing or going away. */
+	appeared = a->seen_link == NL_ABSENT && st != NL_ABSENT;
+	a->seen_link = st;
 	if (st == NL_ABSENT) {
 		a->absent_logged = true;	/* said just now */
 		update_status(a);
@@ -594,8 +590,16 @@ link_changed(void *arg, enum nl_state st, int ifindex, unsigned flags)
 	}
 	bird_prefixes_update(a);
 	a->absent_logged = false;
-	if ((st == NL_UP) != (a->health.state == HEALTH_ANNOUNCED))
-		reassert(a, st);
+	if ((st == NL_UP) != (a->health.state == HEALTH_ANNOUNCED)) {
+		if (appeared) {
+			log_info("%s: (index %d) appeared %s while %s; setting it "
+			    "%s", a->conf->interface, ifindex, nl_state_str(st),
+			    health_state_str(a->health.state),
+			    st == NL_UP ? "down" : "up");
+			enforce(a, "appeared");
+		} else
+			reassert(a, st);
+	}
 	addr6_save(a);
 	update_status(a);
 	if (a->bird != NULL)

@@ -334,10 +334,10 @@ sc_external_up() {
 sc_recreate() {
 	announced_start hold=0
 	inns ip link del anycast0
-	expect_log "interface deleted"
+	expect_log "interface anycast0 was deleted"
 	make_anycast0		# created down, as networkd or an operator would
 	wait_for 5 link_is_up || fail "re-created interface not set up"
-	expect_log "interface appeared"
+	expect_log "interface anycast0 appeared"
 	# And an agent started while the interface is missing waits for it.
 	stop_agent
 	inns ip link del anycast0
