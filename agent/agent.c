@@ -1,6 +1,6 @@
 /* The agent decides.  Once per cycle it starts every probe; when the last one
  * has reported, the cycle is good if all passed, and the state machine in
- * state.c says whether to announce or withdraw.  The agent then makes the
+ * health.c says whether to announce or withdraw.  The agent then makes the
  * link match that decision, and keeps it matched: whoever else changes the
  * link (an operator's `ip`, systemd-networkd), the agent puts it back.
  *
@@ -39,7 +39,7 @@
 #include "metrics.h"
 #include "notify.h"
 #include "probe.h"
-#include "state.h"
+#include "health.h"
 #include "statefile.h"
 #include "status.h"
 

@@ -1,5 +1,5 @@
 /* The agent: wires the loop, probes, the link and systemd together and
- * applies the policy of agent/state.c to what they report. */
+ * applies the policy of agent/health.c to what they report. */
 #ifndef ANYCASTD_AGENT_H
 #define ANYCASTD_AGENT_H
 

@@ -1,16 +1,12 @@
 # Operations: control socket, BIRD's view, status, metrics, drain file
-# (library anycastd_ops, linked into anycastd) and the anycastctl client.
-add_library(anycastd_ops STATIC ctl.c bird.c status.c metrics.c drain.c
+# (library anycastd_ops, linked into anycastd).
+add_library(anycastd_ops STATIC ctl.c status.c metrics.c drain.c
   statefile.c)
 # status.h names enum probe_result; only the header is used, so the probe
 # library (and c-ares) is not linked in here.
 target_include_directories(anycastd_ops PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}
-  ${PROJECT_SOURCE_DIR}/probe)
-target_link_libraries(anycastd_ops PUBLIC anycastd_base)
-
-# The client needs nothing but libc and the protocol constants of ctl.h.
-add_executable(anycastctl anycastctl.c)
-install(TARGETS anycastctl RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
+  ${CMAKE_CURRENT_SOURCE_DIR}/proto ${PROJECT_SOURCE_DIR}/probe)
+target_link_libraries(anycastd_ops PUBLIC anycastd_base anycastd_bird)
 
 # The named.service drop-in: drain --wait before named stops, undrain after
 # it started.  Installed where systemd merges it into named.service.

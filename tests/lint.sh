@@ -12,7 +12,7 @@ mapfile -t tsrcs < <(git ls-files 'tests/*.c')
 
 echo "cppcheck: $(( ${#srcs[@]} + ${#tsrcs[@]} )) files"
 cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
-	--inline-suppr -D_GNU_SOURCE -Iagent -Iprobe -Inetlink -Isystemd \
+	--inline-suppr -D_GNU_SOURCE -Iagent -Iagent/base -Iagent/bird -Iagent/proto -Iprobe -Inetlink -Isystemd \
 	--suppress=missingIncludeSystem "${srcs[@]}" "${tsrcs[@]}"
 
 # clang-tidy reads the code that ships.  Test programs craft unterminated

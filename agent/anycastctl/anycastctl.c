@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl.h"
+#include "ctl_proto.h"
 
 #ifndef ANYCASTD_VERSION
 #define ANYCASTD_VERSION "unknown"

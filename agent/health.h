@@ -1,7 +1,7 @@
 /* The announce/withdraw policy: a pure state machine.  No I/O, no clock of
- * its own: the caller passes the time.  Table-tested in tests/state. */
-#ifndef ANYCASTD_STATE_H
-#define ANYCASTD_STATE_H
+ * its own: the caller passes the time.  Table-tested in tests/health. */
+#ifndef ANYCASTD_HEALTH_H
+#define ANYCASTD_HEALTH_H
 
 #include <stdbool.h>
 #include <stdint.h>

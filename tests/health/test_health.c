@@ -1,4 +1,4 @@
-/* Table tests for the announce/withdraw state machine (agent/state.c).
+/* Table tests for the announce/withdraw state machine (agent/health.c).
  * Each case starts the machine from a link state and feeds it a sequence of
  * events at given times; every step states the verdict, the resulting state
  * and the delay to the next cycle that it must produce. */
@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "state.h"
+#include "health.h"
 
 #define MS UINT64_C(1000)
 

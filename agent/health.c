@@ -1,11 +1,11 @@
 /* The announce/withdraw policy.  A pure state machine: it counts consecutive
  * good and bad cycles and decides when the node should announce or withdraw.
  * It performs no I/O and reads no clock; time comes in as an argument, so
- * tests/state can drive it with tables.  It does not know how a cycle was
+ * tests/health can drive it with tables.  It does not know how a cycle was
  * judged, nor how an announcement is carried out. */
 #include <stddef.h>
 
-#include "state.h"
+#include "health.h"
 
 /* Streaks are capped so that a node healthy for years cannot overflow. */
 #define STREAK_MAX	1000000

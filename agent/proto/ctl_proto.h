@@ -1,0 +1,40 @@
+/* The control socket: a Unix stream socket that anycastctl talks to.
+ *
+ * Protocol, version 1.  The client connects, sends one request line and
+ * reads one reply; the server closes the connection after the reply.
+ *
+ *   request  = "anycastd/1" SP command [SP argument] LF
+ *   reply    = "anycastd/1" SP code SP text LF body
+ *
+ * The request is at most CTL_REQUEST_MAX bytes including the LF and holds no
+ * control characters; command is lower-case letters and '-'; argument is the
+ * rest of the line, verbatim.  code is one of the CTL_* values below (HTTP-
+ * like: 2xx success, 4xx the request's fault, 5xx the server's), text a fixed
+ * word or two for it.  On success the body is the command's output; on
+ * failure it is one line saying why.  A client that sends nothing, sends too
+ * much or does not read its reply is disconnected after CTL_TIMEOUT_MS.
+ * Access is controlled by the socket's mode (0660, group control_group) or
+ * 0600 root only; every request carries the caller's SO_PEERCRED.
+ *
+ * This header is all that anycastctl shares with the daemon. */
+#ifndef ANYCASTD_CTL_PROTO_H
+#define ANYCASTD_CTL_PROTO_H
+
+#define CTL_VERSION		"anycastd/1"
+#define CTL_DEFAULT_SOCKET	"/run/anycastd/anycastd.sock"
+#define CTL_REQUEST_MAX		4096
+#define CTL_TIMEOUT_MS		2000
+#define CTL_MAX_CLIENTS		16
+
+enum ctl_code {
+	CTL_OK = 200,
+	CTL_BAD_REQUEST = 400,	/* malformed request line */
+	CTL_NOT_FOUND = 404,	/* unknown command */
+	CTL_CONFLICT = 409,	/* refused in the current state */
+	CTL_TOO_LARGE = 413,	/* request longer than CTL_REQUEST_MAX */
+	CTL_FAILED = 500,	/* the server could not do it */
+	CTL_BUSY = 503,		/* too many clients at once */
+	CTL_BAD_VERSION = 505,	/* not "anycastd/1" */
+};
+
+#endif
