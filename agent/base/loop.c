@@ -27,6 +27,8 @@ struct loop {
 	int		 stop;
 	struct watch	*w;
 	int		 nw;
+	loop_hook_cb	*before_sleep;
+	void		*before_sleep_arg;
 };
 
 struct loop_timer {
@@ -170,6 +172,10 @@ loop_run(struct loop *l)
 
 	l->stop = 0;
 	while (!l->stop) {
+		/* What the last turn changed is published once, here, rather
+		 * than after every event (Redis's beforeSleep). */
+		if (l->before_sleep != NULL)
+			l->before_sleep(l, l->before_sleep_arg);
 		n = epoll_wait(l->epfd, evs, 32, -1);
 		if (n == -1) {
 			if (errno == EINTR)
@@ -282,8 +288,9 @@ loop_timer_disarm(struct loop_timer *t)
 	t->armed = 0;
 }
 
-int
-loop_timer_armed(const struct loop_timer *t)
+void
+loop_set_before_sleep(struct loop *l, loop_hook_cb *cb, void *arg)
 {
-	return t->armed;
+	l->before_sleep = cb;
+	l->before_sleep_arg = arg;
 }

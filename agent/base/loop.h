@@ -15,6 +15,7 @@ struct loop_timer;
 
 typedef void loop_fd_cb(struct loop *, int fd, void *arg, int mask);
 typedef void loop_timer_cb(struct loop *, void *arg);
+typedef void loop_hook_cb(struct loop *, void *arg);
 
 struct loop	*loop_new(void);
 void		 loop_free(struct loop *);
@@ -31,11 +32,14 @@ void		 loop_timer_free(struct loop_timer *);
 int		 loop_timer_arm(struct loop_timer *, uint64_t delay_us);
 int		 loop_timer_arm_at(struct loop_timer *, uint64_t when_us);
 void		 loop_timer_disarm(struct loop_timer *);
-int		 loop_timer_armed(const struct loop_timer *);
 
 /* Runs until loop_stop(); returns 0, or -1 if epoll itself failed. */
 int		 loop_run(struct loop *);
 void		 loop_stop(struct loop *);
+/* Called once per loop turn, after the turn's callbacks and before the loop
+ * sleeps again (and once before the first wait): the place to publish what
+ * changed.  NULL removes it. */
+void		 loop_set_before_sleep(struct loop *, loop_hook_cb *, void *arg);
 
 /* CLOCK_MONOTONIC in microseconds. */
 uint64_t	 loop_now_us(void);
