@@ -30,18 +30,21 @@
 
 #include "agent.h"
 #include "bird.h"
+#include "bird_check.h"
 #include "conf.h"
 #include "ctl.h"
 #include "drain.h"
+#include "duration.h"
+#include "health.h"
 #include "link.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
 #include "notify.h"
+#include "prefix.h"
 #include "probe.h"
-#include "health.h"
-#include "statefile.h"
 #include "status.h"
+#include "store.h"
 
 /* BIRD is polled on its own clock: fast enough for "drain --wait" and the
  * status, slow enough to cost BIRD nothing. */
@@ -64,7 +67,7 @@ struct agent {
 	struct notify		*notify;
 	struct nl_link		*link;
 	struct health		 health;
-	struct slot		 slots[CONF_MAX_PROBES];
+	struct slot		*slots;
 	int			 nslots;
 
 	struct loop_timer	*cycle_timer;
@@ -79,50 +82,42 @@ struct agent {
 	uint64_t		 last_cycle_dur_us;
 	uint64_t		 cycles;
 	uint64_t		 wd_stale_us;	/* no ping when cycles are older */
-	bool			 wd_starving;	/* logged that pings stopped */
 
 	enum nl_state		 seen_link;	/* last state we logged */
 	uint64_t		 fight_start;	/* re-asserts in this 1 s window */
 	int			 fight_n;
-	uint64_t		 fight_logged;	/* last "keeps setting" line */
-	int			 fight_quiet;	/* changes not logged since */
 	uint64_t		 status_sent;	/* last STATUS= from a cycle */
-	char			 addr6[1024];	/* IPv6 addresses as saved */
-	bool			 addr6_failed;	/* logged; quiet until it works */
-	bool			 absent_logged;
+	char			*addr6;		/* IPv6 addresses as saved */
 	int			 exit_code;
+
+	/* What changed during this loop turn, published once before the
+	 * loop sleeps (publish()). */
+	unsigned		 dirty;
+	/* Every message that can repeat goes through one limiter each. */
+	struct log_rl		 rl_absent, rl_addr6, rl_metrics, rl_prefixes,
+				 rl_fight, rl_watchdog, rl_hold;
 
 	struct status		 st;		/* what status and metrics show */
 	struct drain_info	 drain;		/* as persisted in state_dir */
 	struct ctl		*ctl;		/* NULL if it could not be set up */
 	struct bird		*bird;		/* NULL: [bird] socket unset */
-	bool			 metrics_failed; /* logged; quiet until it works */
 };
+
+/* The dirty bits: what publish() does at the end of a loop turn. */
+#define DIRTY_NOTIFY	0x1	/* STATUS= to systemd */
+#define DIRTY_METRICS	0x2	/* the metrics file */
+#define DIRTY_ADDR6	0x4	/* the IPv6 addresses in the state directory */
+#define DIRTY_BIRD	0x8	/* ask BIRD now: the intended state changed */
+#define DIRTY_ALL	(DIRTY_NOTIFY | DIRTY_METRICS | DIRTY_ADDR6)
 
 static void	 cycle_start(struct loop *, void *);
 static void	 enforce(struct agent *, const char *why);
-static void	 update_status(struct agent *);
-static void	 metrics_update(struct agent *);
-static void	 addr6_save(struct agent *);
 static void	 hold_save(struct agent *);
 
 static uint64_t
 ms_to_us(uint32_t ms)
 {
 	return (uint64_t)ms * 1000u;
-}
-
-static void
-fmt_duration(char *buf, size_t len, uint64_t us)
-{
-	if (us < 1000u)
-		snprintf(buf, len, "%lluus", (unsigned long long)us);
-	else if (us < 10000000u)
-		snprintf(buf, len, "%.1fms", (double)us / 1000.0);
-	else if (us < 600000000u)
-		snprintf(buf, len, "%.1fs", (double)us / 1e6);
-	else
-		snprintf(buf, len, "%.1fm", (double)us / 6e7);
 }
 
 static void
@@ -169,7 +164,7 @@ cycle_done(struct agent *a)
 
 	v = health_step(h, good, now);
 	status_cycle_done(&a->st, good, a->cycle_start_us, now);
-	fmt_duration(dur, sizeof(dur), now - since);
+	dur_fmt_us(now - since, dur, sizeof(dur));
 	if (v == VERDICT_WITHDRAW) {
 		log_notice("withdrawn: %d failed cycles%s (was %s for %s)",
 		    h->bad, reason, health_state_str(before), dur);
@@ -177,7 +172,6 @@ cycle_done(struct agent *a)
 		    reason);
 		status_transition(&a->st, STATUS_WITHDRAWN, STATUS_REASON_FALL,
 		    text, now);
-		hold_save(a);
 	} else if (v == VERDICT_ANNOUNCE) {
 		log_notice("announced: %d good cycles, %d probe%s ok "
 		    "(was %s for %s)", h->good, a->nslots,
@@ -193,18 +187,21 @@ cycle_done(struct agent *a)
 	    (nl_link_state(a->link) == NL_UP) != (h->state == HEALTH_ANNOUNCED))
 		/* A previous attempt failed; try again every cycle. */
 		enforce(a, "retry");
+	/* Act first, then persist: the withdrawal must not wait for two
+	 * fsyncs.  A crash between the two loses only the hold-down record,
+	 * and a start with the link down waits for `rise` good cycles
+	 * anyway. */
+	if (v == VERDICT_WITHDRAW)
+		hold_save(a);
 
-	a->wd_starving = false;
+	(void)log_rl_clear(&a->rl_watchdog);
 	/* STATUS= goes to PID 1: on every change, but the per-cycle figures
 	 * only once a second. */
-	if (v != VERDICT_NONE || now - a->status_sent >= 1000000u) {
-		update_status(a);
-		a->status_sent = now;
-	}
-	addr6_save(a);
-	if (v != VERDICT_NONE && a->bird != NULL)
-		bird_poll_now(a->bird);
-	metrics_update(a);
+	a->dirty |= DIRTY_METRICS | DIRTY_ADDR6;
+	if (v != VERDICT_NONE || now - a->status_sent >= 1000000u)
+		a->dirty |= DIRTY_NOTIFY;
+	if (v != VERDICT_NONE)
+		a->dirty |= DIRTY_BIRD;
 
 	next = a->cycle_start_us + health_next_interval(h);
 	(void)loop_timer_arm_at(a->cycle_timer, next > now ? next : now);
@@ -273,7 +270,8 @@ probes_free(struct agent *a)
 
 	for (i = 0; i < a->nslots; i++)
 		probe_free(a->slots[i].probe);
-	memset(a->slots, 0, sizeof(a->slots));
+	free(a->slots);
+	a->slots = NULL;
 	a->nslots = 0;
 	a->in_cycle = false;
 }
@@ -287,7 +285,7 @@ probes_to_status(struct agent *a)
 	char target[160], qt[CONF_FMT_MAX];
 	int i;
 
-	for (i = 0; i < c->nprobes && i < STATUS_MAX_PROBES; i++) {
+	for (i = 0; i < c->nprobes; i++) {
 		const struct conf_probe *cp = &c->probes[i];
 
 		snprintf(target, sizeof(target), "%s port %u %s %s %s",
@@ -305,6 +303,10 @@ probes_new(struct agent *a)
 	struct probe_conf pc;
 	int i;
 
+	if ((a->slots = calloc((size_t)c->nprobes, sizeof(*a->slots))) == NULL) {
+		log_warn("probes");
+		return -1;
+	}
 	for (i = 0; i < c->nprobes; i++) {
 		const struct conf_probe *cp = &c->probes[i];
 
@@ -343,11 +345,9 @@ enforce(struct agent *a, const char *why)
 	enum nl_state st = nl_link_state(a->link);
 
 	if (st == NL_ABSENT) {
-		if (!a->absent_logged)
-			log_warnx("%s: interface does not exist; it will be set "
-			    "%s when it appears", a->conf->interface,
-			    want ? "up" : "down");
-		a->absent_logged = true;
+		log_rl_warnx(&a->rl_absent, "%s: interface does not exist; it "
+		    "will be set %s when it appears", a->conf->interface,
+		    want ? "up" : "down");
 		return;
 	}
 	if ((st == NL_UP) == want)
@@ -367,84 +367,108 @@ enforce(struct agent *a, const char *why)
  * them and puts them back when the link comes up.  That memory dies with the
  * process, so an agent restarted while withdrawn (upgrade, crash, watchdog)
  * would announce IPv4 only.  The permanent IPv6 addresses are therefore kept
- * in STATE_DIR/ADDR6_FILE, one "addr/len" per line, and handed back to
+ * in the state directory (store.h), one "addr/len" per line, and handed back to
  * netlink/ at start when the link is down.  When the link is up at start the
  * kernel's own list is the truth and the file is rewritten from it. */
-#define ADDR6_FILE	"ipv6-addresses"
 
-static void
-addr6_list(struct agent *a, char *out, size_t len)
+/* The interface's IPv6 addresses, one "addr/len" per line, in a buffer
+ * that grows to fit: no fixed size may silently drop state.  NULL when out
+ * of memory (errno set). */
+static char *
+addr6_list(struct agent *a)
 {
-	char buf[2048], *tok, *save = NULL;
-	size_t off = 0;
+	char *buf = NULL, *out = NULL, *tok, *save = NULL, *nb;
+	size_t size = 2048, off = 0;
+	int n;
 
+	for (;;) {
+		if ((nb = realloc(buf, size)) == NULL)
+			goto fail;
+		buf = nb;
+		if ((n = nl_link_addrs(a->link, buf, size)) >= 0)
+			break;
+		if (errno != ENOSPC)
+			goto fail;
+		size *= 2;
+	}
+	/* Each IPv6 line is no longer than its token plus a newline. */
+	if ((out = malloc(strlen(buf) + 2)) == NULL)
+		goto fail;
 	out[0] = '\0';
-	if (nl_link_addrs(a->link, buf, sizeof(buf)) <= 0)
-		return;
 	for (tok = strtok_r(buf, " ", &save); tok != NULL;
 	    tok = strtok_r(NULL, " ", &save)) {
-		int n;
-
 		if (strchr(tok, ':') == NULL)
 			continue;
-		n = snprintf(out + off, len - off, "%s\n", tok);
-		if (n < 0 || (size_t)n >= len - off)
-			break;
-		off += (size_t)n;
+		off += (size_t)sprintf(out + off, "%s\n", tok);
 	}
+	free(buf);
+	return out;
+fail:
+	free(buf);
+	free(out);
+	return NULL;
 }
 
 static void
 addr6_save(struct agent *a)
 {
-	char now[sizeof(a->addr6)];
-	int rc;
+	char *now;
 
 	/* An absent interface says nothing about the addresses it had. */
 	if (nl_link_state(a->link) == NL_ABSENT)
 		return;
-	addr6_list(a, now, sizeof(now));
-	if (strcmp(now, a->addr6) == 0)
-		return;
-	rc = now[0] == '\0' ? statefile_remove(a->conf->state_dir, ADDR6_FILE) :
-	    statefile_write(a->conf->state_dir, ADDR6_FILE, now, strlen(now));
-	if (rc == -1) {
-		if (!a->addr6_failed)
-			log_warn("%s/%s: cannot save the IPv6 addresses",
-			    a->conf->state_dir, ADDR6_FILE);
-		a->addr6_failed = true;
+	if ((now = addr6_list(a)) == NULL) {
+		log_rl_warn(&a->rl_addr6, "%s: cannot list the IPv6 addresses",
+		    a->conf->interface);
 		return;
 	}
-	a->addr6_failed = false;
-	memcpy(a->addr6, now, sizeof(now));
+	if (a->addr6 != NULL && strcmp(now, a->addr6) == 0) {
+		free(now);
+		return;
+	}
+	if (store_addr6_save(a->conf->state_dir, now) == -1) {
+		log_rl_warn(&a->rl_addr6, "%s/%s: cannot save the IPv6 "
+		    "addresses", a->conf->state_dir, STORE_ADDR6);
+		free(now);
+		return;
+	}
+	if (log_rl_clear(&a->rl_addr6))
+		log_info("%s/%s: saved again", a->conf->state_dir, STORE_ADDR6);
+	free(a->addr6);
+	a->addr6 = now;
 }
 
 static void
 addr6_recall(struct agent *a)
 {
-	char buf[sizeof(a->addr6)], *tok, *save = NULL;
-	size_t len;
+	char *buf, *tok, *save = NULL;
 	int n = 0;
 
-	if (statefile_read(a->conf->state_dir, ADDR6_FILE, buf, sizeof(buf),
-	    &len) == -1) {
+	if ((buf = store_addr6_load(a->conf->state_dir)) == NULL) {
 		if (errno != ENOENT)
 			log_warn("%s/%s: cannot read the IPv6 addresses",
-			    a->conf->state_dir, ADDR6_FILE);
+			    a->conf->state_dir, STORE_ADDR6);
 		return;
 	}
-	memcpy(a->addr6, buf, len + 1);
-	if (nl_link_state(a->link) != NL_DOWN)
+	free(a->addr6);
+	if ((a->addr6 = strdup(buf)) == NULL) {
+		free(buf);
 		return;
+	}
+	if (nl_link_state(a->link) != NL_DOWN) {
+		free(buf);
+		return;
+	}
 	for (tok = strtok_r(buf, "\n", &save); tok != NULL;
 	    tok = strtok_r(NULL, "\n", &save)) {
 		if (nl_link_expect_addr6(a->link, tok) == -1)
 			log_warnx("%s/%s: ignoring '%s': not an IPv6 "
-			    "address/length", a->conf->state_dir, ADDR6_FILE,
+			    "address/length", a->conf->state_dir, STORE_ADDR6,
 			    tok);
 		else
 			n++;
 	}
+	free(buf);
 	if (n > 0)
 		log_info("%s: link is down; %d IPv6 address%s from the last "
 		    "run will be restored when it comes up", a->conf->interface,
@@ -455,10 +479,9 @@ addr6_recall(struct agent *a)
  *
  * A withdrawal's hold-down must not end because the agent restarted (a crash
  * loop, a watchdog kill while named flaps).  Every health withdrawal records
- * its wall-clock time in STATE_DIR/HOLD_FILE; a start with the link down
+ * its wall-clock time in the state directory; a start with the link down
  * honours what is left of it.  Wall clock, because the monotonic clock
  * starts again at boot; a clock step only shortens or lengthens one hold. */
-#define HOLD_FILE	"withdrawn-at"
 
 static uint64_t
 wall_ms(void)
@@ -472,47 +495,39 @@ wall_ms(void)
 static void
 hold_save(struct agent *a)
 {
-	char buf[32];
-	int n;
-
 	if (a->conf->hold_down_ms == 0)
 		return;
-	n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)wall_ms());
-	if (statefile_write(a->conf->state_dir, HOLD_FILE, buf, (size_t)n) == -1)
-		log_warn("%s/%s: cannot record the withdrawal; a restart would "
-		    "cut its hold-down short", a->conf->state_dir, HOLD_FILE);
+	if (store_hold_save(a->conf->state_dir, wall_ms()) == -1)
+		log_rl_warn(&a->rl_hold, "%s/%s: cannot record the withdrawal; "
+		    "a restart would cut its hold-down short",
+		    a->conf->state_dir, STORE_HOLD);
+	else
+		(void)log_rl_clear(&a->rl_hold);
 }
 
 static void
 hold_recall(struct agent *a)
 {
-	char buf[32], *end, left[32];
-	unsigned long long then;
-	uint64_t now = wall_ms(), ago;
-	size_t len;
+	char left[DUR_FMT_MAX];
+	uint64_t now = wall_ms(), ago, then;
 
 	if (a->health.state != HEALTH_WITHDRAWN || a->conf->hold_down_ms == 0)
 		return;
-	if (statefile_read(a->conf->state_dir, HOLD_FILE, buf, sizeof(buf),
-	    &len) == -1) {
-		if (errno != ENOENT)
+	if (store_hold_load(a->conf->state_dir, &then) == -1) {
+		if (errno == EINVAL)
+			log_warnx("%s/%s: not a time in ms; ignored",
+			    a->conf->state_dir, STORE_HOLD);
+		else if (errno != ENOENT)
 			log_warn("%s/%s: cannot read", a->conf->state_dir,
-			    HOLD_FILE);
-		return;
-	}
-	errno = 0;
-	then = strtoull(buf, &end, 10);
-	if (errno != 0 || end == buf || (*end != '\n' && *end != '\0')) {
-		log_warnx("%s/%s: not a time in ms; ignored",
-		    a->conf->state_dir, HOLD_FILE);
+			    STORE_HOLD);
 		return;
 	}
 	if (then > now || now - then >= a->conf->hold_down_ms)
 		return;
 	ago = now - then;
 	health_restore_hold(&a->health, loop_now_us() - ago * 1000u);
-	fmt_duration(left, sizeof(left),
-	    health_hold_remaining(&a->health, loop_now_us()));
+	dur_fmt_us(health_hold_remaining(&a->health, loop_now_us()), left,
+	    sizeof(left));
 	log_info("%s: withdrawn %llu ms ago by the previous run; hold-down "
 	    "has %s left", a->conf->interface, (unsigned long long)ago, left);
 }
@@ -524,16 +539,24 @@ hold_recall(struct agent *a)
 static void
 bird_prefixes_update(struct agent *a)
 {
-	char buf[2048], err[160];
+	struct prefix p[BIRD_MAX_PREFIXES];
+	int n;
 
 	if (a->bird == NULL)
 		return;
-	if (a->conf->bird_prefixes != NULL)
-		snprintf(buf, sizeof(buf), "%s", a->conf->bird_prefixes);
-	else if (nl_link_prefixes(a->link, buf, sizeof(buf)) <= 0)
+	if (a->conf->bird_nprefixes > 0) {
+		(void)bird_set_prefixes(a->bird, (const struct prefix *)(const void *)a->conf->bird_prefix,
+		    a->conf->bird_nprefixes);
 		return;
-	if (bird_set_prefixes(a->bird, buf, err, sizeof(err)) == -1)
-		log_warnx("BIRD: anycast prefixes: %s", err);
+	}
+	if ((n = nl_link_prefixes(a->link, p, BIRD_MAX_PREFIXES)) == -1) {
+		log_rl_warn(&a->rl_prefixes, "%s: BIRD's export is checked "
+		    "for the first %d prefixes only", a->conf->interface,
+		    BIRD_MAX_PREFIXES);
+		n = BIRD_MAX_PREFIXES;
+	}
+	if (n > 0)
+		(void)bird_set_prefixes(a->bird, p, n);
 }
 
 /* Someone else changed the link.  Put it back at once, but if something
@@ -559,17 +582,10 @@ reassert(struct agent *a, enum nl_state st)
 		return;
 	}
 	/* A fight: the next cycle puts the link back; say so now and then. */
-	a->fight_quiet++;
-	if (now - a->fight_logged >= 10000000u) {
-		log_warnx("%s: something keeps setting the link %s (more "
-		    "than %d times a second; %d changes since the last such "
-		    "line); putting it back once per cycle; is "
-		    "systemd-networkd's ActivationPolicy=manual set?",
-		    a->conf->interface, nl_state_str(st), FIGHT_MAX,
-		    a->fight_quiet);
-		a->fight_logged = now;
-		a->fight_quiet = 0;
-	}
+	log_rl_warnx(&a->rl_fight, "%s: something keeps setting the link %s "
+	    "(more than %d times a second); putting it back once per cycle; "
+	    "is systemd-networkd's ActivationPolicy=manual set?",
+	    a->conf->interface, nl_state_str(st), FIGHT_MAX);
 }
 
 static void
@@ -583,13 +599,11 @@ link_changed(void *arg, enum nl_state st, int ifindex, unsigned flags)
 	appeared = a->seen_link == NL_ABSENT && st != NL_ABSENT;
 	a->seen_link = st;
 	if (st == NL_ABSENT) {
-		a->absent_logged = true;	/* said just now */
-		update_status(a);
-		metrics_update(a);
+		a->dirty |= DIRTY_NOTIFY | DIRTY_METRICS;
 		return;
 	}
 	bird_prefixes_update(a);
-	a->absent_logged = false;
+	(void)log_rl_clear(&a->rl_absent);
 	if ((st == NL_UP) != (a->health.state == HEALTH_ANNOUNCED)) {
 		if (appeared) {
 			log_info("%s: (index %d) appeared %s while %s; setting it "
@@ -600,25 +614,21 @@ link_changed(void *arg, enum nl_state st, int ifindex, unsigned flags)
 		} else
 			reassert(a, st);
 	}
-	addr6_save(a);
-	update_status(a);
-	if (a->bird != NULL)
-		bird_poll_now(a->bird);
-	metrics_update(a);
+	a->dirty |= DIRTY_ALL | DIRTY_BIRD;
 }
 
 /* --- systemd ----------------------------------------------------------- */
 
 static void
-update_status(struct agent *a)
+notify_update(struct agent *a)
 {
-	char dur[32];
+	char dur[DUR_FMT_MAX];
 	int i, ok = 0;
 
 	for (i = 0; i < a->nslots; i++)
 		if (a->slots[i].have && a->slots[i].last.result == PROBE_OK)
 			ok++;
-	fmt_duration(dur, sizeof(dur), a->last_cycle_dur_us);
+	dur_fmt_us(a->last_cycle_dur_us, dur, sizeof(dur));
 	notify_status(a->notify, "%s%s; %d/%d probes ok; link %s %s; "
 	    "last cycle %s",
 	    health_state_str(a->health.state),
@@ -679,16 +689,35 @@ metrics_update(struct agent *a)
 	if (a->conf->metrics_file == NULL)
 		return;
 	status_refresh(a, &c);
-	if (metrics_write(a->conf->metrics_file, &a->st, &c) == -1) {
-		if (!a->metrics_failed)
-			log_warn("metrics file %s: cannot write (will keep "
-			    "trying, quietly)", a->conf->metrics_file);
-		a->metrics_failed = true;
-	} else if (a->metrics_failed) {
+	if (metrics_write(a->conf->metrics_file, &a->st, &c) == -1)
+		log_rl_warn(&a->rl_metrics, "metrics file %s: cannot write",
+		    a->conf->metrics_file);
+	else if (log_rl_clear(&a->rl_metrics))
 		log_info("metrics file %s: written again",
 		    a->conf->metrics_file);
-		a->metrics_failed = false;
+}
+
+/* The before-sleep hook: publish, once per loop turn, what the turn's
+ * events changed (Redis's beforeSleep).  The events themselves only mark
+ * what they changed; a cycle's path stays probe, decide, link. */
+static void
+publish(struct loop *l, void *arg)
+{
+	struct agent *a = arg;
+	unsigned d = a->dirty;
+
+	(void)l;
+	a->dirty = 0;
+	if (d & DIRTY_ADDR6)
+		addr6_save(a);
+	if (d & DIRTY_NOTIFY) {
+		notify_update(a);
+		a->status_sent = loop_now_us();
 	}
+	if ((d & DIRTY_BIRD) && a->bird != NULL)
+		bird_poll_now(a->bird);
+	if (d & DIRTY_METRICS)
+		metrics_update(a);
 }
 
 static void
@@ -765,14 +794,15 @@ cmd_drain(struct agent *a, const char *reason, const struct ctl_peer *p,
 	d.since = (int64_t)time(NULL);
 	/* Withdrawing is the safe side: drain now even if the file cannot
 	 * be written, and say that it will not survive a restart. */
-	if (drain_save(a->conf->state_dir, &d) == -1) {
-		log_warn("%s/%s: cannot save the drain; it will not survive a "
-		    "restart", a->conf->state_dir, DRAIN_FILE);
-		saved = false;
-	}
 	a->drain = d;
 	if (health_drain(&a->health, true, now) == VERDICT_WITHDRAW)
 		enforce(a, "drain");
+	/* Act first, then persist (the disk may be slow). */
+	if (drain_save(a->conf->state_dir, &d) == -1) {
+		log_warn("%s/%s: cannot save the drain; it will not survive a "
+		    "restart", a->conf->state_dir, STORE_DRAIN);
+		saved = false;
+	}
 	log_notice("drained by %s: %s (was %s)", who(p, by, sizeof(by)),
 	    reason[0] ? reason : "no reason given", health_state_str(before));
 	snprintf(text, sizeof(text), "drained by %s: %s", by,
@@ -780,10 +810,7 @@ cmd_drain(struct agent *a, const char *reason, const struct ctl_peer *p,
 	status_transition(&a->st, STATUS_DRAINED, STATUS_REASON_DRAIN, text, now);
 	fprintf(out, "drained (was %s)%s\n", health_state_str(before),
 	    saved ? "" : "; WARNING: not saved, will not survive a restart");
-	update_status(a);
-	if (a->bird != NULL)
-		bird_poll_now(a->bird);
-	metrics_update(a);
+	a->dirty |= DIRTY_NOTIFY | DIRTY_METRICS | DIRTY_BIRD;
 	return CTL_OK;
 }
 
@@ -810,9 +837,9 @@ cmd_undrain(struct agent *a, const char *if_reason, const struct ctl_peer *p,
 	 * bring it back anyway, and the operator must know. */
 	if (drain_save(a->conf->state_dir, &d) == -1) {
 		log_warn("%s/%s: cannot remove; still drained",
-		    a->conf->state_dir, DRAIN_FILE);
+		    a->conf->state_dir, STORE_DRAIN);
 		fprintf(out, "cannot remove %s/%s: %s; still drained\n",
-		    a->conf->state_dir, DRAIN_FILE, strerror(errno));
+		    a->conf->state_dir, STORE_DRAIN, strerror(errno));
 		return CTL_FAILED;
 	}
 	a->drain = d;
@@ -828,8 +855,7 @@ cmd_undrain(struct agent *a, const char *if_reason, const struct ctl_peer *p,
 	/* Start counting `rise` now rather than at the next slow cycle. */
 	if (!a->in_cycle)
 		(void)loop_timer_arm(a->cycle_timer, 0);
-	update_status(a);
-	metrics_update(a);
+	a->dirty |= DIRTY_NOTIFY | DIRTY_METRICS;
 	return CTL_OK;
 }
 
@@ -921,7 +947,7 @@ ops_reload(struct agent *a, const struct conf *old)
 	if (str_differs(old->state_dir, nc->state_dir) && a->health.drained &&
 	    drain_save(nc->state_dir, &a->drain) == -1)
 		log_warn("%s/%s: cannot save the drain", nc->state_dir,
-		    DRAIN_FILE);
+		    STORE_DRAIN);
 }
 
 static uint64_t
@@ -963,12 +989,10 @@ watchdog_tick(struct loop *l, void *arg)
 	(void)l;
 	if (now - a->last_cycle_done_us < a->wd_stale_us)
 		notify_watchdog(a->notify);
-	else if (!a->wd_starving) {
-		a->wd_starving = true;
-		log_warnx("no probe cycle completed for %llu ms: not feeding "
-		    "the watchdog",
+	else
+		log_rl_warnx(&a->rl_watchdog, "no probe cycle completed for "
+		    "%llu ms: not feeding the watchdog",
 		    (unsigned long long)((now - a->last_cycle_done_us) / 1000));
-	}
 	(void)loop_timer_arm(a->wd_timer, wd / 2);
 }
 
@@ -1029,7 +1053,7 @@ reload(struct agent *a)
 		nl_link_free(a->link);
 		a->link = nl;
 		a->seen_link = nl_link_state(nl);
-		a->absent_logged = false;
+		(void)log_rl_clear(&a->rl_absent);
 	}
 	ops_reload(a, old);
 	conf_free(old);
@@ -1043,8 +1067,7 @@ reload(struct agent *a)
 	(void)loop_timer_arm(a->cycle_timer, 0);
 done:
 	notify_ready(a->notify);
-	update_status(a);
-	metrics_update(a);
+	a->dirty |= DIRTY_NOTIFY | DIRTY_METRICS;
 }
 
 static void
@@ -1140,6 +1163,15 @@ agent_new(struct conf *conf)
 	}
 	a->conf = conf;
 	a->sigfd = -1;
+	/* A state that persists is said once a minute at most; a fight or
+	 * a starving watchdog once every 10 s, after a short burst. */
+	a->rl_absent = (struct log_rl)LOG_RL(60000000u, 1);
+	a->rl_addr6 = (struct log_rl)LOG_RL(60000000u, 1);
+	a->rl_metrics = (struct log_rl)LOG_RL(60000000u, 1);
+	a->rl_prefixes = (struct log_rl)LOG_RL(60000000u, 1);
+	a->rl_hold = (struct log_rl)LOG_RL(60000000u, 1);
+	a->rl_fight = (struct log_rl)LOG_RL(10000000u, 1);
+	a->rl_watchdog = (struct log_rl)LOG_RL(10000000u, 1);
 	status_init(&a->st, ANYCASTD_VERSION, getpid(), loop_now_us());
 
 	sigemptyset(&mask);
@@ -1186,11 +1218,11 @@ agent_new(struct conf *conf)
 	a->seen_link = st;
 	health_params_from(conf, &p);
 	health_init(&a->health, &p, st == NL_UP, loop_now_us());
-	if (st == NL_ABSENT) {
-		log_warnx("%s: interface does not exist; starting withdrawn, "
-		    "will act when it appears", conf->interface);
-		a->absent_logged = true;
-	} else
+	if (st == NL_ABSENT)
+		log_rl_warnx(&a->rl_absent, "%s: interface does not exist; "
+		    "starting withdrawn, will act when it appears",
+		    conf->interface);
+	else
 		log_info("%s: link is %s at start: %s", conf->interface,
 		    nl_state_str(st), st == NL_UP ?
 		    "staying announced unless probes fail" :
@@ -1227,6 +1259,7 @@ agent_free(struct agent *a)
 	}
 	loop_free(a->loop);
 	conf_free(a->conf);
+	free(a->addr6);
 	free(a);
 }
 
@@ -1242,8 +1275,8 @@ agent_run(struct agent *a)
 	    a->nslots == 1 ? "" : "s", a->conf->rise, a->conf->fall,
 	    a->conf->interval_ms, a->conf->fast_interval_ms,
 	    a->conf->hold_down_ms);
-	update_status(a);
-	metrics_update(a);
+	a->dirty |= DIRTY_NOTIFY | DIRTY_METRICS;
+	loop_set_before_sleep(a->loop, publish, a);
 	notify_ready(a->notify);
 	if ((wd = notify_watchdog_usec(a->notify)) != 0) {
 		notify_watchdog(a->notify);

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "drain.h"
-#include "statefile.h"
+#include "store.h"
 
 #define DRAIN_FILE_MAX	4096	/* a valid file is far smaller */
 
@@ -185,7 +185,7 @@ drain_load(const char *state_dir, struct drain_info *d, char *err,
 	memset(d, 0, sizeof(*d));
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	if (statefile_read(state_dir, DRAIN_FILE, buf, sizeof(buf), &len) == -1) {
+	if (store_read(state_dir, STORE_DRAIN, buf, sizeof(buf), &len) == -1) {
 		if (errno == ENOENT)
 			return 0;
 		if (errno == EFBIG)
@@ -206,7 +206,7 @@ fail:
 	snprintf(d->reason, sizeof(d->reason), "corrupt state file: %.*s",
 	    (int)(sizeof(d->reason) - 32), why);
 	if (err != NULL && errlen > 0)
-		snprintf(err, errlen, "%s/%s: %s", state_dir, DRAIN_FILE, why);
+		snprintf(err, errlen, "%s/%s: %s", state_dir, STORE_DRAIN, why);
 	return -1;
 }
 
@@ -218,7 +218,7 @@ drain_save(const char *state_dir, const struct drain_info *d)
 	long len;
 
 	if (!d->drained)
-		return statefile_remove(state_dir, DRAIN_FILE);
+		return store_remove(state_dir, STORE_DRAIN);
 	if ((f = fmemopen(buf, sizeof(buf), "w")) == NULL)
 		return -1;
 	drain_print(d, f);
@@ -227,5 +227,5 @@ drain_save(const char *state_dir, const struct drain_info *d)
 		errno = ENOSPC;
 		return -1;
 	}
-	return statefile_write(state_dir, DRAIN_FILE, buf, (size_t)len);
+	return store_write(state_dir, STORE_DRAIN, buf, (size_t)len);
 }

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#define DRAIN_FILE		"drain"
 #define DRAIN_REASON_MAX	256
 
 struct drain_info {

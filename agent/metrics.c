@@ -17,6 +17,7 @@
 
 #include "metrics.h"
 #include "status.h"
+#include "prefix.h"
 
 /* A label value: backslash, double quote and newline escaped. */
 static void
@@ -52,6 +53,7 @@ metrics_render(const struct status *s, const struct status_clock *c,
 	const struct status_probe *p;
 	const struct bird_view *v = s->bird;
 	uint64_t cum;
+	char net[PREFIX_STRLEN];
 	int i, j, r;
 
 	family(f, "anycastd_state", "gauge",
@@ -171,7 +173,8 @@ metrics_render(const struct status *s, const struct status_clock *c,
 		for (i = 0; i < v->nprefixes; i++) {
 			fputs("anycastd_bird_prefix_exported{protocol=\"", f);
 			label(f, v->protos[j].name);
-			fprintf(f, "\",prefix=\"%s\"} %d\n", v->prefixes[i],
+			fprintf(f, "\",prefix=\"%s\"} %d\n",
+			    prefix_fmt(&v->prefixes[i], net, sizeof(net)),
 			    (v->protos[j].exported & ((uint64_t)1 << i)) != 0);
 		}
 out:

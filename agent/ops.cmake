@@ -1,7 +1,7 @@
 # Operations: control socket, BIRD's view, status, metrics, drain file
 # (library anycastd_ops, linked into anycastd).
-add_library(anycastd_ops STATIC ctl.c status.c metrics.c drain.c
-  statefile.c)
+add_library(anycastd_ops STATIC ctl.c bird_check.c status.c metrics.c drain.c
+  store.c)
 # status.h names enum probe_result; only the header is used, so the probe
 # library (and c-ares) is not linked in here.
 target_include_directories(anycastd_ops PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "status.h"
+#include "prefix.h"
 
 static const char *const state_names[STATUS_STATE_MAX] = {
 	[STATUS_WITHDRAWN] = "withdrawn",
@@ -292,7 +293,7 @@ int
 status_render_text(const struct status *s, const struct status_clock *c,
     FILE *f)
 {
-	char d1[32], d2[32], w[32], why[192];
+	char d1[32], d2[32], w[32], why[192], net[PREFIX_STRLEN];
 	const struct status_probe *p;
 	const struct bird_view *v = s->bird;
 	size_t i;
@@ -414,7 +415,8 @@ status_render_text(const struct status *s, const struct status_clock *c,
 		}
 		for (k = 0; k < v->nprefixes; k++)
 			if (bp->exported & ((uint64_t)1 << k)) {
-				fprintf(f, " %s", v->prefixes[k]);
+				fprintf(f, " %s", prefix_fmt(&v->prefixes[k],
+				    net, sizeof(net)));
 				n++;
 			}
 		fprintf(f, "%s\n", n ? "" : " -");
@@ -543,7 +545,7 @@ static void
 json_bird(const struct status *s, const struct status_clock *c, FILE *f)
 {
 	const struct bird_view *v = s->bird;
-	char why[192];
+	char why[192], net[PREFIX_STRLEN];
 	int first = 1, j, k, n;
 	bool agrees;
 
@@ -575,7 +577,7 @@ json_bird(const struct status *s, const struct status_clock *c, FILE *f)
 	fputc('[', f);
 	for (k = 0; k < v->nprefixes; k++) {
 		fputs(k ? "," : "", f);
-		json_str(f, v->prefixes[k]);
+		json_str(f, prefix_fmt(&v->prefixes[k], net, sizeof(net)));
 	}
 	fputc(']', f);
 	json_key(f, &first, "protocols");
@@ -598,7 +600,8 @@ json_bird(const struct status *s, const struct status_clock *c, FILE *f)
 		for (k = 0, n = 0; k < v->nprefixes; k++)
 			if (bp->exported & ((uint64_t)1 << k)) {
 				fputs(n++ ? "," : "", f);
-				json_str(f, v->prefixes[k]);
+				json_str(f, prefix_fmt(&v->prefixes[k], net,
+				    sizeof(net)));
 			}
 		fputc(']', f);
 		json_key(f, &pf, "routes");

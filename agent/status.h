@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "bird.h"
+#include "bird_check.h"
 #include "drain.h"
 #include "probe.h"
 

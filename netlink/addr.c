@@ -492,12 +492,11 @@ bad:
 }
 
 int
-nl_addrs_print(const struct nl_addrs *a, char *buf, size_t len, bool prefixes)
+nl_addrs_print(const struct nl_addrs *a, char *buf, size_t len)
 {
 	char s[INET6_ADDRSTRLEN + 4];
-	size_t i, j, off = 0;
+	size_t i, off = 0;
 	int fam, count = 0, n;
-	bool dup;
 
 	if (len == 0) {
 		errno = ENOSPC;
@@ -511,16 +510,7 @@ nl_addrs_print(const struct nl_addrs *a, char *buf, size_t len, bool prefixes)
 
 			if (e->family != (fam == 0 ? AF_INET : AF_INET6))
 				continue;
-			addr_str(e, prefixes, s, sizeof(s));
-			for (dup = false, j = 0; prefixes && j < i && !dup; j++) {
-				char t[INET6_ADDRSTRLEN + 4];
-
-				dup = a->v[j].family == e->family &&
-				    strcmp(addr_str(&a->v[j], true, t,
-				    sizeof(t)), s) == 0;
-			}
-			if (dup)
-				continue;
+			addr_str(e, false, s, sizeof(s));
 			n = snprintf(buf + off, len - off, "%s%s",
 			    count ? " " : "", s);
 			if (n < 0 || (size_t)n >= len - off) {
@@ -529,6 +519,37 @@ nl_addrs_print(const struct nl_addrs *a, char *buf, size_t len, bool prefixes)
 			}
 			off += (size_t)n;
 			count++;
+		}
+	}
+	return count;
+}
+
+int
+nl_addrs_prefixes(const struct nl_addrs *a, struct prefix *out, int max)
+{
+	struct prefix p;
+	size_t i;
+	int fam, count = 0, j;
+
+	/* IPv4 first, then IPv6, each in the order learned; the networks of
+	 * two addresses in one prefix are one route in BIRD. */
+	for (fam = 0; fam < 2; fam++) {
+		for (i = 0; i < a->n; i++) {
+			const struct nl_addr *e = &a->v[i];
+
+			if (e->family != (fam == 0 ? AF_INET : AF_INET6))
+				continue;
+			prefix_make(&p, e->family, e->local, e->prefixlen);
+			for (j = 0; j < count; j++)
+				if (prefix_equal(&out[j], &p))
+					break;
+			if (j < count)
+				continue;
+			if (count == max) {
+				errno = ENOSPC;
+				return -1;
+			}
+			out[count++] = p;
 		}
 	}
 	return count;

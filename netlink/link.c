@@ -510,12 +510,6 @@ nl_link_index(const struct nl_link *l)
 	return l->ifindex;
 }
 
-const char *
-nl_link_name(const struct nl_link *l)
-{
-	return l->name;
-}
-
 int
 nl_link_set_up(struct nl_link *l, bool up)
 {
@@ -549,7 +543,7 @@ nl_link_set_up(struct nl_link *l, bool up)
 int
 nl_link_addrs(const struct nl_link *l, char *buf, size_t len)
 {
-	return nl_addrs_print(l->addrs, buf, len, false);
+	return nl_addrs_print(l->addrs, buf, len);
 }
 
 int
@@ -559,9 +553,9 @@ nl_link_expect_addr6(struct nl_link *l, const char *text)
 }
 
 int
-nl_link_prefixes(const struct nl_link *l, char *buf, size_t len)
+nl_link_prefixes(const struct nl_link *l, struct prefix *out, int max)
 {
-	return nl_addrs_print(l->addrs, buf, len, true);
+	return nl_addrs_prefixes(l->addrs, out, max);
 }
 
 int

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 struct loop;
+struct prefix;
 struct nl_link;
 
 enum nl_state {
@@ -30,7 +31,6 @@ void		 nl_link_free(struct nl_link *);
 enum nl_state	 nl_link_state(const struct nl_link *);
 unsigned	 nl_link_flags(const struct nl_link *);
 int		 nl_link_index(const struct nl_link *);
-const char	*nl_link_name(const struct nl_link *);
 /* Acknowledged RTM_NEWLINK setting or clearing IFF_UP on the interface of
  * that name.  0, or -1 with errno from the kernel's NLMSG_ERROR (ENODEV when
  * absent, EPERM without CAP_NET_ADMIN) or ETIMEDOUT after 1 s without an
@@ -40,13 +40,14 @@ int		 nl_link_set_up(struct nl_link *, bool up);
 /* The interface's addresses, space-separated, IPv4 first:
  * "198.51.100.1/24 2001:db8:abcd::1/48".  IPv6 link-local ones are left out;
  * IPv6 ones the kernel flushed while the link is down are listed, since they
- * will be restored when it comes up.  nl_link_prefixes() prints the same
- * with host bits cleared and duplicates merged ("198.51.100.0/24
- * 2001:db8:abcd::/48"), i.e. the routes BIRD's `protocol direct` exports.
- * Both return the number printed (0 when absent), or -1 with ENOSPC when buf
- * is too small. */
+ * will be restored when it comes up.  Returns the number printed (0 when
+ * absent), or -1 with ENOSPC when buf is too small. */
 int		 nl_link_addrs(const struct nl_link *, char *buf, size_t len);
-int		 nl_link_prefixes(const struct nl_link *, char *buf, size_t len);
+/* The same addresses' networks, host bits cleared and duplicates merged
+ * (198.51.100.0/24, 2001:db8:abcd::/48): the routes BIRD's `protocol
+ * direct` exports.  The count (0 when absent), or -1 with ENOSPC when there
+ * are more than max. */
+int		 nl_link_prefixes(const struct nl_link *, struct prefix *, int max);
 /* Remember an IPv6 "addr/len" that an earlier run saw on the interface and
  * the kernel flushed when the link went down while nobody was watching; it
  * is restored, like any flushed address, when the link comes up.  0, or -1

@@ -9,6 +9,8 @@
 
 #include <libmnl/libmnl.h>
 
+#include "prefix.h"
+
 /* Large enough for any rtnetlink datagram, dumps included (the kernel sizes
  * dump skbs by the reader's buffer, up to 32 KiB). */
 #define NL_BUF_SIZE	32768
@@ -58,9 +60,12 @@ int		 nl_addrs_restore(struct nl_addrs *, struct nl_req *, int ifindex,
  * from an earlier run), to restore it like one flushed under our eyes.  0, or
  * -1 with errno (EINVAL for bad text). */
 int		 nl_addrs_expect(struct nl_addrs *, const char *text);
-/* Space-separated "addr/len" (or the prefixes, host bits cleared).  Returns
- * the count, or -1 with ENOSPC when buf is too small. */
-int		 nl_addrs_print(const struct nl_addrs *, char *buf, size_t len,
-		    bool prefixes);
+/* Space-separated "addr/len".  Returns the count, or -1 with ENOSPC when
+ * buf is too small. */
+int		 nl_addrs_print(const struct nl_addrs *, char *buf, size_t len);
+/* The networks of the addresses (host bits cleared, duplicates merged),
+ * IPv4 first.  The count, or -1 with ENOSPC when more than max. */
+int		 nl_addrs_prefixes(const struct nl_addrs *, struct prefix *,
+		    int max);
 
 #endif

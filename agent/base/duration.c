@@ -70,6 +70,10 @@ dur_fmt_us(uint64_t us, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64 "us", us);
 	else if (us < 1000000)
 		snprintf(buf, len, "%.1fms", (double)us / 1000.0);
+	else if (s < 10)
+		/* Milliseconds still matter here: a hold-down or a failover
+		 * is judged against them. */
+		snprintf(buf, len, "%.3fs", (double)us / 1e6);
 	else if (s < 60)
 		snprintf(buf, len, "%.1fs", (double)us / 1e6);
 	else if (s < 3600)

@@ -1,6 +1,7 @@
 /* Durations, the one parser and the two formatters everyone uses: the
  * config's canonical form ("500ms", "30s", "2m") and the short human form of
- * status lines and logs ("850us", "1.2ms", "3.4s", "5m07s", "2h03m"). */
+ * status lines and logs ("850us", "1.2ms", "3.405s", "12.3s", "5m07s",
+ * "2h03m"). */
 #ifndef ANYCASTD_DURATION_H
 #define ANYCASTD_DURATION_H
 

@@ -16,7 +16,7 @@ prefix_parse(const char *s, struct prefix *p)
 	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
 	unsigned long len;
 	char *end;
-	int max, i;
+	int max;
 
 	memset(p, 0, sizeof(*p));
 	if (alen == 0 || alen >= sizeof(addr))
@@ -40,19 +40,35 @@ prefix_parse(const char *s, struct prefix *p)
 		if (errno != 0 || *end != '\0' || len > (unsigned long)max)
 			goto inval;
 	}
-	p->len = (uint8_t)len;
-	for (i = 0; i < max / 8; i++) {
-		int keep = (int)len - i * 8;
-
-		if (keep <= 0)
-			p->addr[i] = 0;
-		else if (keep < 8)
-			p->addr[i] &= (uint8_t)(0xff << (8 - keep));
-	}
+	prefix_make(p, p->family, p->addr, (unsigned)len);
 	return 0;
 inval:
 	errno = EINVAL;
 	return -1;
+}
+
+void
+prefix_make(struct prefix *p, int family, const void *addr, unsigned len)
+{
+	unsigned max = family == AF_INET ? 32 : 128, i;
+	uint8_t a[16];
+
+	memset(a, 0, sizeof(a));
+	memcpy(a, addr, max / 8);
+	if (len > max)
+		len = max;
+	for (i = 0; i < max / 8; i++) {
+		int keep = (int)len - (int)i * 8;
+
+		if (keep <= 0)
+			a[i] = 0;
+		else if (keep < 8)
+			a[i] &= (uint8_t)(0xff << (8 - keep));
+	}
+	memset(p, 0, sizeof(*p));
+	p->family = family;
+	memcpy(p->addr, a, sizeof(a));
+	p->len = (uint8_t)len;
 }
 
 const char *

@@ -17,6 +17,10 @@ struct prefix {
 /* "198.51.100.1/24" -> 198.51.100.0/24 (host bits cleared); a bare address
  * is a host route.  0, or -1 with EINVAL. */
 int		 prefix_parse(const char *, struct prefix *);
+/* From an address of family (network order) and a length (at most the
+ * family's width), host bits cleared. */
+void		 prefix_make(struct prefix *, int family, const void *addr,
+		    unsigned len);
 /* "198.51.100.0/24", as BIRD prints it.  Returns buf. */
 const char	*prefix_fmt(const struct prefix *, char *buf, size_t len);
 int		 prefix_equal(const struct prefix *, const struct prefix *);

@@ -150,6 +150,17 @@ start_named() {
 	log "named started (pid $named_pid)"
 }
 dig_ok() { inns dig +norec +time=1 +tries=1 @127.0.0.1 svc.test SOA 2>/dev/null | grep -q 'status: NOERROR'; }
+# The daemon's own account of the last withdrawal, in whole milliseconds:
+# "(was withdrawn for 2.003s)" or "(was withdrawn for 850.2ms)".
+held_ms() {
+	grep -o 'announced: .*(was withdrawn for [0-9.]*[mu]*s)' "$agent_log" |
+		tail -n 1 | sed 's/.*withdrawn for \([0-9.]*[mu]*s\)).*/\1/' |
+		awk '{ d = $0
+			if (d ~ /us$/) { sub(/us$/, "", d); printf "%d", d / 1000 }
+			else if (d ~ /ms$/) { sub(/ms$/, "", d); printf "%d", d }
+			else if (d ~ /s$/) { sub(/s$/, "", d); printf "%d", d * 1000 } }'
+}
+
 kill_named() {
 	kill -KILL "$named_pid"
 	wait "$named_pid" 2>/dev/null || true
@@ -274,8 +285,7 @@ sc_kill_named() {
 	# The daemon's own account, not our polling (which notices the down
 	# state up to one poll late): how long it really stayed withdrawn.
 	local held
-	held=$(grep -o 'announced: .*(was withdrawn for [0-9.]*ms)' "$agent_log" | tail -n 1 |
-		sed 's/.*withdrawn for \([0-9]*\).*/\1/')
+	held=$(held_ms)
 	[ -n "$held" ] || fail "no 'was withdrawn for' in the announce line"
 	[ "$held" -ge 2000 ] || fail "announced after ${held} ms withdrawn, before hold_down (2s)"
 	log "PASS: kill -9 named withdrew after fall cycles; restart announced after hold-down"
@@ -537,8 +547,7 @@ sc_hold_restart() {
 	start_named
 	wait_for 10 link_is_up || fail "never announced"
 	local held
-	held=$(grep -o 'announced: .*(was withdrawn for [0-9.]*' "$agent_log" | tail -n 1 |
-		sed 's/.*withdrawn for \([0-9]*\).*/\1/')
+	held=$(held_ms)
 	log "FIGURE withdrawn for ${held} ms across an agent restart (hold_down 3s); test saw $(( $(now_ms) - t_down )) ms"
 	[ -n "$held" ] && [ "$held" -ge 3000 ] || fail "announced after ${held:-?} ms, before hold_down (3s)"
 	log "PASS: the hold-down of a withdrawal survives an agent restart"

@@ -25,7 +25,7 @@ AGENT = ["conf.h", "agent.h", "health.h", "status.h", "ctl.h"]
 LEAVES = {
     "probe/probe.c": ("loop.h", AGENT),
     "netlink/link.c": ("loop.h", AGENT + ["probe.h"]),
-    "agent/bird/bird.c": ("loop.h", AGENT + ["probe.h", "dns.h"]),  # <link.h> is glibc's
+    "agent/bird/client.c": ("loop.h", AGENT + ["probe.h", "dns.h"]),  # <link.h> is glibc's
     "systemd/notify.c": ("notify.h", AGENT + ["loop.h", "probe.h"]),
     "agent/anycastctl/anycastctl.c": ("ctl_proto.h", AGENT + ["bird.h"]),
 }

@@ -44,10 +44,12 @@
 #include "link.h"
 #include "log.h"
 #include "loop.h"
+#include "prefix.h"
 
 struct cli {
 	struct loop	*loop;
 	struct nl_link	*link;
+	const char	*ifname;
 	char		 line[256];
 	size_t		 len;
 	bool		 stdin_watched;
@@ -87,6 +89,31 @@ on_link(void *arg, enum nl_state s, int ifindex, unsigned flags)
 {
 	(void)arg;
 	print_state("event", s, ifindex, flags);
+}
+
+/* The module's prefixes, space-separated as BIRD prints them. */
+static int
+prefixes_str(const struct nl_link *l, char *buf, size_t len)
+{
+	struct prefix p[64];
+	char one[PREFIX_STRLEN];
+	size_t off = 0;
+	int i, n;
+
+	buf[0] = '\0';
+	if ((n = nl_link_prefixes(l, p, 64)) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		int w = snprintf(buf + off, len - off, "%s%s", i ? " " : "",
+		    prefix_fmt(&p[i], one, sizeof(one)));
+
+		if (w < 0 || (size_t)w >= len - off) {
+			errno = ENOSPC;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	return n;
 }
 
 /* The kernel's addresses of ifname, IPv6 link-local left out. */
@@ -139,10 +166,10 @@ command(struct cli *c, const char *cmd)
 			printf("downup: %s\n", err_str(errno));
 		else
 			printf("downup: ok\n");
-		print_kernel_addrs(nl_link_name(c->link));
+		print_kernel_addrs(c->ifname);
 	} else if (strcmp(cmd, "addrs") == 0 || strcmp(cmd, "prefixes") == 0) {
 		n = cmd[0] == 'a' ? nl_link_addrs(c->link, buf, sizeof(buf)) :
-		    nl_link_prefixes(c->link, buf, sizeof(buf));
+		    prefixes_str(c->link, buf, sizeof(buf));
 		if (n == -1)
 			printf("%s: %s\n", cmd, err_str(errno));
 		else
@@ -316,6 +343,7 @@ main(int argc, char *argv[])
 		usage();
 	if ((c.loop = loop_new()) == NULL)
 		fatal("loop_new");
+	c.ifname = argv[1];
 	if ((c.link = nl_link_new(c.loop, argv[1], on_link, &c)) == NULL) {
 		log_warn("nl_link_new %s", argv[1]);
 		goto out;
@@ -335,7 +363,7 @@ main(int argc, char *argv[])
 		    nl_link_index(c.link));
 		if (nl_link_addrs(c.link, buf, sizeof(buf)) != -1)
 			printf("addrs: %s\n", buf);
-		if (nl_link_prefixes(c.link, buf, sizeof(buf)) != -1)
+		if (prefixes_str(c.link, buf, sizeof(buf)) != -1)
 			printf("prefixes: %s\n", buf);
 		ret = 0;
 	}

@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "bird.h"
+#include "bird_check.h"
+#include "bird_reply.h"
+#include "prefix.h"
 
 static const char *dir;
 static int failures;
@@ -137,6 +140,7 @@ test_export(void)
 		{ "export_nosuch", "198.51.100.0/24", -1 },	/* syntax error */
 		{ "export_count", "198.51.100.0/24", 0 },	/* no route lines */
 	};
+	struct prefix pfx;
 	char err[160];
 	size_t i, len;
 	char *r;
@@ -144,7 +148,8 @@ test_export(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		r = slurp(cases[i].name, &len);
 		err[0] = '\0';
-		if (bird_parse_export(r, len, cases[i].prefix, err,
+		CHECK(prefix_parse(cases[i].prefix, &pfx) == 0);
+		if (bird_parse_export(r, len, &pfx, err,
 		    sizeof(err)) != cases[i].want) {
 			fprintf(stderr, "export %s %s: want %d (%s)\n",
 			    cases[i].name, cases[i].prefix, cases[i].want, err);
@@ -166,39 +171,62 @@ test_export(void)
 	free(r);
 }
 
+/* Prefixes are parsed once, by the config, with the base's parser; these
+ * are the forms BIRD prints and the reply parser compares against. */
+static void
+norm_is(const char *in, const char *want)
+{
+	struct prefix p;
+	char out[PREFIX_STRLEN];
+
+	if (want == NULL) {
+		CHECK(prefix_parse(in, &p) == -1);
+		return;
+	}
+	CHECK(prefix_parse(in, &p) == 0);
+	prefix_fmt(&p, out, sizeof(out));
+	if (strcmp(out, want) != 0) {
+		fprintf(stderr, "prefix %s: got %s, want %s\n", in, out, want);
+		failures++;
+	}
+}
+
 static void
 test_prefixes(void)
 {
-	struct bird_view v;
-	char out[BIRD_PREFIX_LEN], err[160];
+	norm_is("198.51.100.1/24", "198.51.100.0/24");
+	norm_is("2001:db8:abcd::1/48", "2001:db8:abcd::/48");
+	norm_is("2001:DB8:ABCD:0:0::/47", "2001:db8:abcc::/47");
+	norm_is("10.1.2.3", "10.1.2.3/32");
+	norm_is("10.255.255.255/9", "10.128.0.0/9");
+	norm_is("0.0.0.0/0", "0.0.0.0/0");
+	norm_is("10.0.0.0/33", NULL);
+	norm_is("10.0.0.0/", NULL);
+	norm_is("10.0.0/8", NULL);
+	norm_is("Table", NULL);
+	norm_is("::/129", NULL);
+}
 
-	CHECK(bird_prefix_normalize("198.51.100.1/24", out, sizeof(out)) == 0);
-	CHECK(strcmp(out, "198.51.100.0/24") == 0);
-	CHECK(bird_prefix_normalize("2001:db8:abcd::1/48", out, sizeof(out)) == 0);
-	CHECK(strcmp(out, "2001:db8:abcd::/48") == 0);
-	CHECK(bird_prefix_normalize("2001:DB8:ABCD:0:0::/47", out, sizeof(out)) == 0);
-	CHECK(strcmp(out, "2001:db8:abcc::/47") == 0);
-	CHECK(bird_prefix_normalize("10.1.2.3", out, sizeof(out)) == 0);
-	CHECK(strcmp(out, "10.1.2.3/32") == 0);
-	CHECK(bird_prefix_normalize("10.255.255.255/9", out, sizeof(out)) == 0);
-	CHECK(strcmp(out, "10.128.0.0/9") == 0);
-	CHECK(bird_prefix_normalize("0.0.0.0/0", out, sizeof(out)) == 0);
-	CHECK(bird_prefix_normalize("10.0.0.0/33", out, sizeof(out)) == -1);
-	CHECK(bird_prefix_normalize("10.0.0.0/", out, sizeof(out)) == -1);
-	CHECK(bird_prefix_normalize("10.0.0/8", out, sizeof(out)) == -1);
-	CHECK(bird_prefix_normalize("Table", out, sizeof(out)) == -1);
-	CHECK(bird_prefix_normalize("::/129", out, sizeof(out)) == -1);
+/* A reply fed piece by piece is framed as when it comes whole, and the
+ * resumable scan never goes back over complete lines. */
+static void
+test_scan(void)
+{
+	static const char r[] = "1002-\n1002-bgp1 BGP --- up\n 1002 more\n"
+	    "1002-bgp2 BGP --- up\n0000 \n";
+	size_t len = sizeof(r) - 1, k, scanned = 0, prev = 0;
+	ssize_t end = 0;
 
-	memset(&v, 0, sizeof(v));
-	CHECK(bird_prefixes_parse(" 198.51.100.1/24  2001:db8:abcd::1/48 "
-	    "198.51.100.7/24", &v, err, sizeof(err)) == 0);
-	CHECK(v.nprefixes == 2);
-	CHECK(strcmp(v.prefixes[1], "2001:db8:abcd::/48") == 0);
-	CHECK(bird_prefixes_parse("198.51.100.0/24 bogus", &v, err,
-	    sizeof(err)) == -1);
-	CHECK(strstr(err, "bogus") != NULL);
-	CHECK(bird_prefixes_parse(NULL, &v, err, sizeof(err)) == 0 &&
-	    v.nprefixes == 0);
+	for (k = 1; k <= len; k++) {
+		end = bird_reply_scan(r, k, &scanned);
+		CHECK(scanned >= prev && scanned <= k);
+		prev = scanned;
+		if (k < len)
+			CHECK(end == 0);
+	}
+	CHECK(end == (ssize_t)len);
+	scanned = 0;
+	CHECK(bird_reply_scan("1007-a\n12a4 x\n", 15, &scanned) == -1);
 }
 
 static struct bird_view
@@ -210,8 +238,8 @@ view2(bool est0, uint64_t exp0, bool est1, uint64_t exp1)
 	v.reachable = true;
 	v.polled_us = 1;
 	v.nprefixes = 2;
-	strcpy(v.prefixes[0], "198.51.100.0/24");
-	strcpy(v.prefixes[1], "2001:db8:abcd::/48");
+	CHECK(prefix_parse("198.51.100.0/24", &v.prefixes[0]) == 0);
+	CHECK(prefix_parse("2001:db8:abcd::/48", &v.prefixes[1]) == 0);
 	v.nprotos = 2;
 	strcpy(v.protos[0].name, "a");
 	v.protos[0].established = est0;
@@ -297,6 +325,7 @@ main(int argc, char *argv[])
 	test_greeting_protocols();
 	test_export();
 	test_prefixes();
+	test_scan();
 	test_agrees();
 	if (failures) {
 		fprintf(stderr, "%d check(s) failed\n", failures);

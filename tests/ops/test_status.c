@@ -10,6 +10,7 @@
 
 #include "metrics.h"
 #include "status.h"
+#include "prefix.h"
 
 static int failures;
 
@@ -192,8 +193,8 @@ populate(struct status *s, struct status_clock *c)
 	view.done_us = view.polled_us + 800;
 	snprintf(view.version, sizeof(view.version), "2.0.12");
 	view.nprefixes = 2;
-	snprintf(view.prefixes[0], BIRD_PREFIX_LEN, "198.51.100.0/24");
-	snprintf(view.prefixes[1], BIRD_PREFIX_LEN, "2001:db8:abcd::/48");
+	(void)prefix_parse("198.51.100.0/24", &view.prefixes[0]);
+	(void)prefix_parse("2001:db8:abcd::/48", &view.prefixes[1]);
 	view.nprotos = 2;
 	snprintf(view.protos[0].name, 64, "upstream");
 	snprintf(view.protos[0].state, 16, "up");

@@ -1,0 +1,438 @@
+/* The I/O half of the BIRD client: one poll is a short sequence of commands
+ * on one connection to BIRD's control socket ("show protocols", then for
+ * every BGP protocol whether each anycast prefix is exported to it), kept
+ * open between polls so BIRD is not asked to greet us every second.  The
+ * view of a poll is built aside and swapped in only when the poll ends, so
+ * the status never shows half a poll.  Replies are framed and parsed by
+ * reply.c.  The module reports what BIRD says; the agent decides whether
+ * that is a problem.  It never runs birdc. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "bird.h"
+#include "bird_reply.h"
+#include "log.h"
+#include "loop.h"
+#include "prefix.h"
+#include "text.h"
+
+#define BIRD_REPLY_MAX	((size_t)1024 * 1024)	/* "show protocols" of a big config */
+#define BIRD_LINE_MAX	512
+
+enum bird_step {
+	STEP_IDLE = 0,		/* no poll running */
+	STEP_GREETING,		/* connected, waiting for 0001 */
+	STEP_PROTOCOLS,		/* "show protocols" sent */
+	STEP_EXPORT,		/* "show route P export X" sent */
+	STEP_COUNT,		/* "show route export X count" sent */
+};
+
+struct bird {
+	struct loop		*loop;
+	char			*path;
+	uint64_t		 interval_us, timeout_us;
+	bird_cb			*cb;
+	void			*arg;
+	int			 fd;
+	char			 version[32];	/* of the current connection */
+	struct loop_timer	*tick, *deadline;
+	enum bird_step		 step;
+	char			*in;
+	size_t			 inlen, incap;
+	size_t			 scanned;	/* complete lines already framed */
+	char			 out[BIRD_LINE_MAX];
+	size_t			 outlen, outoff;
+	int			 proto_i, prefix_i;	/* progress of a poll */
+	struct bird_view	 view, next;
+	struct prefix		 prefixes[BIRD_MAX_PREFIXES];
+	int			 nprefixes;
+};
+
+
+static void	bird_io(struct loop *, int, void *, int);
+
+static void
+bird_close(struct bird *b)
+{
+	if (b->fd != -1) {
+		loop_del_fd(b->loop, b->fd);
+		close(b->fd);
+		b->fd = -1;
+	}
+	b->inlen = b->scanned = 0;
+	b->outlen = b->outoff = 0;
+	b->version[0] = '\0';
+}
+
+/* Ends the running poll, good or bad, and publishes its view. */
+static void
+poll_end(struct bird *b, const char *error)
+{
+	loop_timer_disarm(b->deadline);
+	b->step = STEP_IDLE;
+	b->next.done_us = loop_now_us();
+	if (error != NULL) {
+		bird_close(b);
+		b->next.reachable = false;
+		text_copy(b->next.error, sizeof(b->next.error), error);
+		b->next.nprotos = 0;
+		b->next.truncated = false;
+	} else {
+		b->next.reachable = true;
+		b->next.error[0] = '\0';
+		text_copy(b->next.version, sizeof(b->next.version), b->version);
+	}
+	if (!b->view.reachable != !b->next.reachable || (error != NULL &&
+	    strcmp(b->view.error, b->next.error) != 0)) {
+		if (error != NULL)
+			log_warnx("BIRD %s: %s", b->path, error);
+		else
+			log_info("BIRD %s: reachable, version %s", b->path,
+			    b->next.version);
+	}
+	b->view = b->next;
+	if (b->cb != NULL)
+		b->cb(b->arg, &b->view);
+}
+
+static void
+send_cmd(struct bird *b, enum bird_step step, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+send_cmd(struct bird *b, enum bird_step step, const char *fmt, ...)
+{
+	va_list ap;
+	ssize_t n;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(b->out, sizeof(b->out), fmt, ap);
+	va_end(ap);
+	if (len < 0 || (size_t)len >= sizeof(b->out)) {
+		poll_end(b, "command too long");
+		return;
+	}
+	b->step = step;
+	b->outlen = (size_t)len;
+	b->outoff = 0;
+	b->inlen = b->scanned = 0;
+	n = send(b->fd, b->out, b->outlen, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n == -1 && errno != EAGAIN && errno != EINTR) {
+		char e[160];
+
+		snprintf(e, sizeof(e), "send: %s", strerror(errno));
+		poll_end(b, e);
+		return;
+	}
+	if (n > 0)
+		b->outoff = (size_t)n;
+	(void)loop_mod_fd(b->loop, b->fd, b->outoff < b->outlen ?
+	    LOOP_READ | LOOP_WRITE : LOOP_READ);
+}
+
+/* Sends the next export query of the poll, or ends the poll. */
+static void
+next_query(struct bird *b)
+{
+	struct bird_view *v = &b->next;
+
+	while (b->proto_i < v->nprotos) {
+		/* Names are single tokens of BIRD's own output; one that needs
+		 * quoting would come back as a syntax error, which fails the
+		 * poll loudly rather than hiding an export. */
+		const char *n = v->protos[b->proto_i].name;
+
+		if (v->nprefixes == 0) {
+			send_cmd(b, STEP_COUNT, "show route export %s count\n", n);
+			return;
+		}
+		if (b->prefix_i < v->nprefixes) {
+			char net[PREFIX_STRLEN];
+
+			send_cmd(b, STEP_EXPORT, "show route %s export %s\n",
+			    prefix_fmt(&v->prefixes[b->prefix_i], net,
+			    sizeof(net)), n);
+			return;
+		}
+		b->proto_i++;
+		b->prefix_i = 0;
+	}
+	poll_end(b, NULL);
+}
+
+static void
+handle_reply(struct bird *b, const char *r, size_t len)
+{
+	char err[160];
+	struct bird_proto *bp;
+	long n;
+	int rc;
+
+	switch (b->step) {
+	case STEP_GREETING:
+		if (bird_parse_greeting(r, len, b->version,
+		    sizeof(b->version)) == -1) {
+			poll_end(b, "unexpected greeting");
+			return;
+		}
+		send_cmd(b, STEP_PROTOCOLS, "show protocols\n");
+		return;
+	case STEP_PROTOCOLS:
+		if (bird_parse_protocols(r, len, &b->next, err,
+		    sizeof(err)) == -1) {
+			poll_end(b, err);
+			return;
+		}
+		b->proto_i = b->prefix_i = 0;
+		next_query(b);
+		return;
+	case STEP_EXPORT:
+		bp = &b->next.protos[b->proto_i];
+		rc = bird_parse_export(r, len, &b->next.prefixes[b->prefix_i],
+		    err, sizeof(err));
+		if (rc == -1) {
+			poll_end(b, err);
+			return;
+		}
+		if (rc == 1)
+			bp->exported |= (uint64_t)1 << b->prefix_i;
+		b->prefix_i++;
+		next_query(b);
+		return;
+	case STEP_COUNT:
+		if ((n = bird_parse_count(r, len, err, sizeof(err))) == -1) {
+			poll_end(b, err);
+			return;
+		}
+		b->next.protos[b->proto_i].routes = n;
+		b->proto_i++;
+		next_query(b);
+		return;
+	case STEP_IDLE:
+		break;
+	}
+}
+
+static void
+bird_io(struct loop *l, int fd, void *arg, int mask)
+{
+	struct bird *b = arg;
+	char e[160], *nin;
+	ssize_t n, end;
+
+	(void)l;
+	(void)fd;
+	if ((mask & LOOP_WRITE) && b->outoff < b->outlen) {
+		n = send(b->fd, b->out + b->outoff, b->outlen - b->outoff,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1 && errno != EAGAIN && errno != EINTR) {
+			snprintf(e, sizeof(e), "send: %s", strerror(errno));
+			poll_end(b, e);
+			return;
+		}
+		if (n > 0)
+			b->outoff += (size_t)n;
+		if (b->outoff == b->outlen)
+			(void)loop_mod_fd(b->loop, b->fd, LOOP_READ);
+	}
+	if (!(mask & LOOP_READ))
+		return;
+	if (b->incap - b->inlen < 4096) {
+		if (b->incap >= BIRD_REPLY_MAX) {
+			poll_end(b, "reply too long");
+			return;
+		}
+		if ((nin = realloc(b->in, b->incap + 65536)) == NULL) {
+			poll_end(b, "out of memory");
+			return;
+		}
+		b->in = nin;
+		b->incap += 65536;
+	}
+	n = recv(b->fd, b->in + b->inlen, b->incap - b->inlen, MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		if (n == 0)
+			snprintf(e, sizeof(e), "connection closed by BIRD");
+		else
+			snprintf(e, sizeof(e), "recv: %s", strerror(errno));
+		if (b->step == STEP_IDLE) {
+			/* Between polls: reconnect at the next one. */
+			bird_close(b);
+			return;
+		}
+		poll_end(b, e);
+		return;
+	}
+	b->inlen += (size_t)n;
+	if (b->step == STEP_IDLE) {
+		b->inlen = b->scanned = 0;	/* nothing was asked; ignore */
+		return;
+	}
+	end = bird_reply_scan(b->in, b->inlen, &b->scanned);
+	if (end == -1) {
+		poll_end(b, "malformed reply");
+		return;
+	}
+	if (end == 0)
+		return;
+	handle_reply(b, b->in, (size_t)end);
+}
+
+static void
+poll_start(struct bird *b)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char e[160];
+
+	if (b->step != STEP_IDLE)
+		return;
+	memset(&b->next, 0, sizeof(b->next));
+	b->next.nprefixes = b->nprefixes;
+	memcpy(b->next.prefixes, b->prefixes, sizeof(b->next.prefixes));
+	b->next.polled_us = loop_now_us();
+	loop_timer_arm(b->deadline, b->timeout_us);
+	if (b->fd != -1) {
+		send_cmd(b, STEP_PROTOCOLS, "show protocols\n");
+		return;
+	}
+	if (strlen(b->path) >= sizeof(sun.sun_path)) {
+		poll_end(b, "socket path too long");
+		return;
+	}
+	memcpy(sun.sun_path, b->path, strlen(b->path) + 1);
+	b->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (b->fd == -1) {
+		snprintf(e, sizeof(e), "socket: %s", strerror(errno));
+		poll_end(b, e);
+		return;
+	}
+	/* A Unix connect completes at once or fails; EAGAIN means BIRD's
+	 * backlog is full, which for us is as good as not answering. */
+	if (connect(b->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		snprintf(e, sizeof(e), "connect: %s", strerror(errno));
+		close(b->fd);
+		b->fd = -1;
+		poll_end(b, e);
+		return;
+	}
+	if (loop_add_fd(b->loop, b->fd, LOOP_READ, bird_io, b) == -1) {
+		snprintf(e, sizeof(e), "loop: %s", strerror(errno));
+		close(b->fd);
+		b->fd = -1;
+		poll_end(b, e);
+		return;
+	}
+	b->step = STEP_GREETING;
+	b->inlen = b->scanned = 0;
+}
+
+static void
+bird_tick(struct loop *l, void *arg)
+{
+	struct bird *b = arg;
+
+	(void)l;
+	loop_timer_arm(b->tick, b->interval_us);
+	poll_start(b);
+}
+
+static void
+bird_deadline(struct loop *l, void *arg)
+{
+	struct bird *b = arg;
+	char e[96];
+
+	(void)l;
+	snprintf(e, sizeof(e), "no reply within %llums",
+	    (unsigned long long)(b->timeout_us / 1000));
+	poll_end(b, e);
+}
+
+struct bird *
+bird_new(struct loop *l, const char *path, uint64_t interval_us,
+    uint64_t timeout_us, bird_cb *cb, void *arg)
+{
+	struct bird *b;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return NULL;
+	b->loop = l;
+	b->fd = -1;
+	b->interval_us = interval_us;
+	b->timeout_us = timeout_us;
+	b->cb = cb;
+	b->arg = arg;
+	if ((b->path = strdup(path)) == NULL)
+		goto fail;
+	if ((b->tick = loop_timer_new(l, bird_tick, b)) == NULL)
+		goto fail;
+	if ((b->deadline = loop_timer_new(l, bird_deadline, b)) == NULL)
+		goto fail;
+	if (loop_timer_arm(b->tick, 0) == -1)
+		goto fail;
+	return b;
+fail:
+	bird_free(b);
+	return NULL;
+}
+
+void
+bird_free(struct bird *b)
+{
+	if (b == NULL)
+		return;
+	bird_close(b);
+	loop_timer_free(b->tick);
+	loop_timer_free(b->deadline);
+	free(b->in);
+	free(b->path);
+	free(b);
+}
+
+int
+bird_set_prefixes(struct bird *b, const struct prefix *p, int n)
+{
+	int i, j;
+
+	b->nprefixes = 0;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < b->nprefixes; j++)
+			if (prefix_equal(&b->prefixes[j], &p[i]))
+				break;
+		if (j < b->nprefixes)
+			continue;
+		if (b->nprefixes == BIRD_MAX_PREFIXES) {
+			errno = E2BIG;
+			return -1;
+		}
+		b->prefixes[b->nprefixes++] = p[i];
+	}
+	return 0;
+}
+
+void
+bird_poll_now(struct bird *b)
+{
+	poll_start(b);
+}
+
+const struct bird_view *
+bird_view(const struct bird *b)
+{
+	return &b->view;
+}
+
+const char *
+bird_path(const struct bird *b)
+{
+	return b->path;
+}

@@ -1,0 +1,43 @@
+/* The state directory: the one module that knows its files and their
+ * names.  Everything here survives a restart of anycastd and a reboot:
+ *
+ *   drain           the operator's drain (format in drain.c)
+ *   withdrawn-at    wall-clock ms of the last health withdrawal (hold-down)
+ *   ipv6-addresses  the anycast interface's permanent IPv6 addresses, one
+ *                   "addr/len" per line, for a start while the link is down
+ *
+ * Callers pass (directory, values); nothing here knows the agent.  Writes
+ * are atomic and fsynced (base file.h): a reader, or the next boot, sees the
+ * old content or the new one. */
+#ifndef ANYCASTD_STORE_H
+#define ANYCASTD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_DRAIN	"drain"
+#define STORE_HOLD	"withdrawn-at"
+#define STORE_ADDR6	"ipv6-addresses"
+
+/* Reads DIR/NAME into buf (at most size - 1 bytes, NUL-terminated).  0, or
+ * -1 with errno: ENOENT when there is no file, EFBIG when it does not fit. */
+int	 store_read(const char *dir, const char *name, char *buf, size_t size,
+	    size_t *len);
+/* Replaces DIR/NAME atomically; creates DIR (one level) if missing.  0, or
+ * -1 with errno and the old file untouched. */
+int	 store_write(const char *dir, const char *name, const char *data,
+	    size_t len);
+/* Removes DIR/NAME; no file is success.  0, or -1 with errno. */
+int	 store_remove(const char *dir, const char *name);
+
+/* The last withdrawal's wall-clock time.  load: 0, or -1 with ENOENT (none)
+ * or EINVAL (not a time; the caller says so). */
+int	 store_hold_save(const char *dir, uint64_t wall_ms);
+int	 store_hold_load(const char *dir, uint64_t *wall_ms);
+
+/* The IPv6 addresses, newline-terminated lines; "" removes the file.
+ * load returns a malloc'd copy, or NULL with errno (ENOENT: none). */
+int	 store_addr6_save(const char *dir, const char *lines);
+char	*store_addr6_load(const char *dir);
+
+#endif
