@@ -94,8 +94,8 @@ struct agent {
 	 * loop sleeps (publish()). */
 	unsigned		 dirty;
 	/* Every message that can repeat goes through one limiter each. */
-	struct log_rl		 rl_absent, rl_addr6, rl_metrics, rl_prefixes,
-				 rl_fight, rl_watchdog, rl_hold;
+	struct log_rl		 rl_addr6, rl_metrics, rl_prefixes, rl_fight,
+				 rl_watchdog, rl_hold;
 
 	struct status		 st;		/* what status and metrics show */
 	struct drain_info	 drain;		/* as persisted in state_dir */
@@ -344,12 +344,10 @@ enforce(struct agent *a, const char *why)
 	bool want = a->health.state == HEALTH_ANNOUNCED;
 	enum nl_state st = nl_link_state(a->link);
 
-	if (st == NL_ABSENT) {
-		log_rl_warnx(&a->rl_absent, "%s: interface does not exist; it "
-		    "will be set %s when it appears", a->conf->interface,
-		    want ? "up" : "down");
+	/* netlink/ has said that it is gone; link_changed() acts when it
+	 * appears. */
+	if (st == NL_ABSENT)
 		return;
-	}
 	if ((st == NL_UP) == want)
 		return;
 	if (nl_link_set_up(a->link, want) == -1) {
@@ -603,7 +601,6 @@ link_changed(void *arg, enum nl_state st, int ifindex, unsigned flags)
 		return;
 	}
 	bird_prefixes_update(a);
-	(void)log_rl_clear(&a->rl_absent);
 	if ((st == NL_UP) != (a->health.state == HEALTH_ANNOUNCED)) {
 		if (appeared) {
 			log_info("%s: (index %d) appeared %s while %s; setting it "
@@ -1053,8 +1050,7 @@ reload(struct agent *a)
 		nl_link_free(a->link);
 		a->link = nl;
 		a->seen_link = nl_link_state(nl);
-		(void)log_rl_clear(&a->rl_absent);
-	}
+		}
 	ops_reload(a, old);
 	conf_free(old);
 	health_params_from(a->conf, &p);
@@ -1165,7 +1161,6 @@ agent_new(struct conf *conf)
 	a->sigfd = -1;
 	/* A state that persists is said once a minute at most; a fight or
 	 * a starving watchdog once every 10 s, after a short burst. */
-	a->rl_absent = (struct log_rl)LOG_RL(60000000u, 1);
 	a->rl_addr6 = (struct log_rl)LOG_RL(60000000u, 1);
 	a->rl_metrics = (struct log_rl)LOG_RL(60000000u, 1);
 	a->rl_prefixes = (struct log_rl)LOG_RL(60000000u, 1);
@@ -1219,9 +1214,8 @@ agent_new(struct conf *conf)
 	health_params_from(conf, &p);
 	health_init(&a->health, &p, st == NL_UP, loop_now_us());
 	if (st == NL_ABSENT)
-		log_rl_warnx(&a->rl_absent, "%s: interface does not exist; "
-		    "starting withdrawn, will act when it appears",
-		    conf->interface);
+		log_warnx("%s: interface does not exist; starting withdrawn, "
+		    "will act when it appears", conf->interface);
 	else
 		log_info("%s: link is %s at start: %s", conf->interface,
 		    nl_state_str(st), st == NL_UP ?

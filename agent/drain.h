@@ -31,7 +31,8 @@ int	drain_load(const char *state_dir, struct drain_info *d, char *err,
  * directory), not drained removes it (and fsyncs the directory).  Creates
  * state_dir (one level, 0755) if missing.  0, or -1 with errno. */
 int	drain_save(const char *state_dir, const struct drain_info *d);
-/* The file format, exposed for tests: parse a buffer, print a record. */
+/* The file format: drain_save() prints with drain_print() and drain_load()
+ * parses with drain_parse(); both are exposed for the round-trip tests. */
 int	drain_parse(const char *buf, size_t len, struct drain_info *d,
 	    char *err, size_t errlen);
 void	drain_print(const struct drain_info *d, FILE *);

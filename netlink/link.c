@@ -29,7 +29,7 @@
 #include "nlpriv.h"
 
 /* At most one ENOBUFS line per this many microseconds; the others are
- * counted and the count is given with the next line. */
+ * counted and the count is given with the next line (log_rl). */
 #define ENOBUFS_LOG_US		UINT64_C(10000000)
 /* After a failed resync, try again this much later. */
 #define RESYNC_RETRY_US		UINT64_C(1000000)
@@ -55,11 +55,9 @@ struct nl_link {
 	unsigned		 rep_flags;
 
 	bool			 started;	/* first sync done */
-	bool			 absent_logged;
 	bool			 saw_down;	/* since the last settle */
 	bool			 need_resync;
-	uint64_t		 enobufs_at;
-	unsigned		 enobufs_quiet;
+	struct log_rl		 rl_enobufs;
 };
 
 struct link_info {
@@ -133,15 +131,15 @@ report(struct nl_link *l)
 static void
 set_absent(struct nl_link *l, const char *why)
 {
+	/* Once per disappearance.  At start the caller reads the state and
+	 * says what it means. */
+	if (l->started && l->state != NL_ABSENT)
+		log_warnx("interface %s %s; waiting for it to appear",
+		    l->name, why);
 	nl_addrs_clear(l->addrs);
 	l->state = NL_ABSENT;
 	l->ifindex = 0;
 	l->flags = 0;
-	/* Once per disappearance, not at every cycle that finds it missing. */
-	if (!l->absent_logged)
-		log_warnx("interface %s %s; waiting for it to appear",
-		    l->name, why);
-	l->absent_logged = true;
 }
 
 /* The link called l->name has index ifindex and these flags now. */
@@ -157,7 +155,6 @@ set_present(struct nl_link *l, int ifindex, unsigned flags)
 		if (l->started)
 			log_info("interface %s appeared (index %d, %s)",
 			    l->name, ifindex, flags & IFF_UP ? "up" : "down");
-		l->absent_logged = false;
 		l->ifindex = ifindex;
 		l->flags = flags;
 		l->state = (flags & IFF_UP) ? NL_UP : NL_DOWN;
@@ -337,22 +334,9 @@ retry_timer(struct loop *loop, void *arg)
 static void
 overflow(struct nl_link *l)
 {
-	uint64_t now = loop_now_us();
-
 	l->need_resync = true;
-	if (l->enobufs_at != 0 && now - l->enobufs_at < ENOBUFS_LOG_US) {
-		l->enobufs_quiet++;
-		return;
-	}
-	if (l->enobufs_quiet > 0)
-		log_warnx("interface %s: netlink events lost (ENOBUFS, %u more "
-		    "times since the last report); resynchronising", l->name,
-		    l->enobufs_quiet);
-	else
-		log_warnx("interface %s: netlink events lost (ENOBUFS); "
-		    "resynchronising", l->name);
-	l->enobufs_at = now;
-	l->enobufs_quiet = 0;
+	log_rl_warnx(&l->rl_enobufs, "interface %s: netlink events lost "
+	    "(ENOBUFS); resynchronising", l->name);
 }
 
 /* Decide the IPv6 deletions seen in the batch just drained (see addr.c). */
@@ -426,6 +410,7 @@ nl_link_new(struct loop *loop, const char *ifname, nl_link_cb *cb, void *arg)
 	};
 	struct nl_link *l;
 	size_t i;
+	int saved;
 
 	if (ifname == NULL || *ifname == '\0' || strlen(ifname) >= IFNAMSIZ) {
 		errno = EINVAL;
@@ -435,6 +420,7 @@ nl_link_new(struct loop *loop, const char *ifname, nl_link_cb *cb, void *arg)
 		return NULL;
 	l->loop = loop;
 	l->evfd = -1;
+	l->rl_enobufs = (struct log_rl)LOG_RL(ENOBUFS_LOG_US, 1);
 	l->cb = cb;
 	l->arg = arg;
 	memcpy(l->name, ifname, strlen(ifname) + 1);
@@ -458,18 +444,18 @@ nl_link_new(struct loop *loop, const char *ifname, nl_link_cb *cb, void *arg)
 		l->evfd = -1;
 		goto fail;
 	}
-	if (link_sync(l) == -1) {
-		log_warn("interface %s: cannot read its state from the kernel",
-		    l->name);
+	/* Failures are the caller's to report (errno is kept). */
+	if (link_sync(l) == -1)
 		goto fail;
-	}
 	l->rep_state = l->state;
 	l->rep_index = l->ifindex;
 	l->rep_flags = l->flags;
 	l->started = true;
 	return l;
 fail:
+	saved = errno;
 	nl_link_free(l);
+	errno = saved;
 	return NULL;
 }
 

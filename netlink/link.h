@@ -24,8 +24,13 @@ enum nl_state {
 typedef void nl_link_cb(void *arg, enum nl_state state, int ifindex, unsigned flags);
 
 /* nl_link_new() learns the current state before it returns; an absent
- * interface is no error (it is logged once, then followed when it appears).
- * NULL with errno when the netlink sockets cannot be set up. */
+ * interface is no error (it is followed when it appears).  NULL with errno
+ * when the netlink sockets cannot be set up.
+ *
+ * Who logs: this module logs what only it sees and survives on its own (the
+ * interface appearing or going away after start, lost events and the
+ * resync); what it returns, errors and the state at start, the caller
+ * logs. */
 struct nl_link	*nl_link_new(struct loop *, const char *ifname, nl_link_cb *, void *arg);
 void		 nl_link_free(struct nl_link *);
 enum nl_state	 nl_link_state(const struct nl_link *);

@@ -287,6 +287,10 @@ watch(struct cli *c, int rcvbuf)
 	c->stdin_watched = loop_add_fd(c->loop, 0, LOOP_READ, on_stdin, c) == 0;
 	print_state("init", nl_link_state(c->link), nl_link_index(c->link),
 	    nl_link_flags(c->link));
+	/* The state at start is the caller's to report (link.h). */
+	if (nl_link_state(c->link) == NL_ABSENT)
+		log_warnx("interface %s does not exist; waiting for it to "
+		    "appear", c->ifname);
 	if (loop_run(c->loop) == -1)
 		goto fail;
 	ret = 0;
