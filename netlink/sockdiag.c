@@ -74,8 +74,7 @@ struct nl_sockdiag {
 	int			 nwatches;
 	unsigned		 gen;		/* bumped by set_watches */
 	bool			 filtered;
-	uint64_t		 enobufs_at;
-	unsigned		 enobufs_quiet;
+	struct log_rl		 rl_enobufs;
 };
 
 static const char *
@@ -291,19 +290,8 @@ inval:
 static void
 overflow(struct nl_sockdiag *s)
 {
-	uint64_t now = loop_now_us();
-
-	if (s->enobufs_at != 0 && now - s->enobufs_at < ENOBUFS_LOG_US) {
-		s->enobufs_quiet++;
-		return;
-	}
-	if (s->enobufs_quiet > 0)
-		log_warnx("sock_diag: socket destroy events lost (ENOBUFS, %u "
-		    "more times since the last report)", s->enobufs_quiet);
-	else
-		log_warnx("sock_diag: socket destroy events lost (ENOBUFS)");
-	s->enobufs_at = now;
-	s->enobufs_quiet = 0;
+	log_rl_warnx(&s->rl_enobufs, "sock_diag: socket destroy events lost "
+	    "(ENOBUFS)");
 }
 
 static int
@@ -393,6 +381,7 @@ nl_sockdiag_new(struct loop *loop, nl_sockdiag_cb *cb, void *arg)
 	s->cb = cb;
 	s->arg = arg;
 	s->fd = -1;
+	s->rl_enobufs = (struct log_rl)LOG_RL(ENOBUFS_LOG_US, 1);
 	if ((s->buf = malloc(NL_BUF_SIZE)) == NULL)
 		goto fail;
 	s->sock = mnl_socket_open2(NETLINK_SOCK_DIAG,

@@ -17,7 +17,7 @@ fi
 
 # Debian 12 packages the build and the tests need.
 pkgs=(build-essential cmake pkg-config git
-	libmnl-dev libc-ares-dev libinih-dev libsystemd-dev libcmocka-dev
+	libmnl-dev libc-ares-dev libinih-dev libsystemd-dev
 	bind9 bind9-dnsutils bird2 knot knot-dnsutils iproute2 procps psmisc
 	systemd-container debootstrap sudo lintian dpkg-dev fakeroot file
 	groff-base man-db prometheus cppcheck clang-tidy util-linux
