@@ -128,6 +128,8 @@ health_params_from(const struct conf *c, struct health_params *p)
 	p->interval_us = ms_to_us(c->interval_ms);
 	p->fast_interval_us = ms_to_us(c->fast_interval_ms);
 	p->hold_down_us = ms_to_us(c->hold_down_ms);
+	/* Until the config has confirm_interval: no faster than today. */
+	p->confirm_interval_us = ms_to_us(c->fast_interval_ms);
 }
 
 /* --- probes ------------------------------------------------------------ */
@@ -140,7 +142,8 @@ cycle_done(struct agent *a)
 	enum health_state before = h->state;
 	uint64_t since = h->since;
 	char reason[512], dur[32], text[600];
-	enum verdict v;
+	enum health_verdict v;
+	enum health_cycle cycle = HEALTH_CYCLE_GOOD;
 	bool good = true;
 	size_t off = 0;
 	int i, bad = 0;
@@ -157,22 +160,28 @@ cycle_done(struct agent *a)
 		if (s->last.result == PROBE_OK)
 			continue;
 		good = false;
+		/* One server refusing is hard evidence, whatever the others
+		 * say: the cycle fails either way. */
+		if (s->last.result == PROBE_REFUSED)
+			cycle = HEALTH_CYCLE_REFUSED;
+		else if (cycle == HEALTH_CYCLE_GOOD)
+			cycle = HEALTH_CYCLE_BAD;
 		if (bad++ < 4 && off < sizeof(reason))
 			off += (size_t)snprintf(reason + off, sizeof(reason) - off,
 			    ", probe %s: %s", probe_name(s->probe), s->last.detail);
 	}
 
-	v = health_step(h, good, now);
+	v = health_step(h, cycle, now);
 	status_cycle_done(&a->st, good, a->cycle_start_us, now);
 	dur_fmt_us(now - since, dur, sizeof(dur));
-	if (v == VERDICT_WITHDRAW) {
+	if (v == HEALTH_WITHDRAW) {
 		log_notice("withdrawn: %d failed cycles%s (was %s for %s)",
 		    h->bad, reason, health_state_str(before), dur);
 		snprintf(text, sizeof(text), "%d failed cycles%s", h->bad,
 		    reason);
 		status_transition(&a->st, STATUS_WITHDRAWN, STATUS_REASON_FALL,
 		    text, now);
-	} else if (v == VERDICT_ANNOUNCE) {
+	} else if (v == HEALTH_ANNOUNCE) {
 		log_notice("announced: %d good cycles, %d probe%s ok "
 		    "(was %s for %s)", h->good, a->nslots,
 		    a->nslots == 1 ? "" : "s", health_state_str(before), dur);
@@ -181,7 +190,7 @@ cycle_done(struct agent *a)
 		status_transition(&a->st, STATUS_ANNOUNCED, STATUS_REASON_RISE,
 		    text, now);
 	}
-	if (v != VERDICT_NONE)
+	if (v != HEALTH_KEEP)
 		enforce(a, "state change");
 	else if (nl_link_state(a->link) != NL_ABSENT &&
 	    (nl_link_state(a->link) == NL_UP) != (h->state == HEALTH_ANNOUNCED))
@@ -191,16 +200,16 @@ cycle_done(struct agent *a)
 	 * fsyncs.  A crash between the two loses only the hold-down record,
 	 * and a start with the link down waits for `rise` good cycles
 	 * anyway. */
-	if (v == VERDICT_WITHDRAW)
+	if (v == HEALTH_WITHDRAW)
 		hold_save(a);
 
 	(void)log_rl_clear(&a->rl_watchdog);
 	/* STATUS= goes to PID 1: on every change, but the per-cycle figures
 	 * only once a second. */
 	a->dirty |= DIRTY_METRICS | DIRTY_ADDR6;
-	if (v != VERDICT_NONE || now - a->status_sent >= 1000000u)
+	if (v != HEALTH_KEEP || now - a->status_sent >= 1000000u)
 		a->dirty |= DIRTY_NOTIFY;
-	if (v != VERDICT_NONE)
+	if (v != HEALTH_KEEP)
 		a->dirty |= DIRTY_BIRD;
 
 	next = a->cycle_start_us + health_next_interval(h);
@@ -792,7 +801,7 @@ cmd_drain(struct agent *a, const char *reason, const struct ctl_peer *p,
 	/* Withdrawing is the safe side: drain now even if the file cannot
 	 * be written, and say that it will not survive a restart. */
 	a->drain = d;
-	if (health_drain(&a->health, true, now) == VERDICT_WITHDRAW)
+	if (health_drain(&a->health, true, now) == HEALTH_WITHDRAW)
 		enforce(a, "drain");
 	/* Act first, then persist (the disk may be slow). */
 	if (drain_save(a->conf->state_dir, &d) == -1) {
@@ -1133,7 +1142,7 @@ drain_start(struct agent *a)
 		    "until \"anycastctl undrain\"", when,
 		    (unsigned)a->drain.uid, a->drain.reason[0] ?
 		    a->drain.reason : "no reason given");
-	if (health_drain(&a->health, true, loop_now_us()) == VERDICT_WITHDRAW) {
+	if (health_drain(&a->health, true, loop_now_us()) == HEALTH_WITHDRAW) {
 		log_notice("%s: link is up but the node is drained: setting it "
 		    "down now", a->conf->interface);
 		enforce(a, "drained at start");

@@ -23,6 +23,7 @@ health_init(struct health *h, const struct health_params *p, bool link_up,
 {
 	h->p = *p;
 	h->good = h->bad = 0;
+	h->refused = false;
 	h->drained = false;
 	/* A restart of the agent is not a withdrawal: no hold-down at start.
 	 * A link that is up stays announced until `fall` bad cycles say
@@ -59,21 +60,23 @@ health_hold_remaining(const struct health *h, uint64_t now)
 	return now < end ? end - now : 0;
 }
 
-enum verdict
-health_step(struct health *h, bool good, uint64_t now)
+enum health_verdict
+health_step(struct health *h, enum health_cycle c, uint64_t now)
 {
-	if (good) {
+	if (c == HEALTH_CYCLE_GOOD) {
 		if (h->good < STREAK_MAX)
 			h->good++;
 		h->bad = 0;
+		h->refused = false;
 	} else {
 		if (h->bad < STREAK_MAX)
 			h->bad++;
 		h->good = 0;
+		h->refused = c == HEALTH_CYCLE_REFUSED;
 	}
 
 	if (h->drained)
-		return VERDICT_NONE;
+		return HEALTH_KEEP;
 
 	switch (h->state) {
 	case HEALTH_ANNOUNCED:
@@ -81,40 +84,40 @@ health_step(struct health *h, bool good, uint64_t now)
 			change(h, HEALTH_WITHDRAWN, now);
 			h->withdrawn_at = now;
 			h->held = true;
-			return VERDICT_WITHDRAW;
+			return HEALTH_WITHDRAW;
 		}
 		break;
 	case HEALTH_WITHDRAWN:
 		if (h->good >= h->p.rise && health_hold_remaining(h, now) == 0) {
 			change(h, HEALTH_ANNOUNCED, now);
 			h->held = false;
-			return VERDICT_ANNOUNCE;
+			return HEALTH_ANNOUNCE;
 		}
 		break;
 	}
-	return VERDICT_NONE;
+	return HEALTH_KEEP;
 }
 
-enum verdict
+enum health_verdict
 health_drain(struct health *h, bool drained, uint64_t now)
 {
 	if (drained == h->drained)
-		return VERDICT_NONE;
+		return HEALTH_KEEP;
 	h->drained = drained;
 	if (!drained) {
 		/* Back to health-driven operation, which must earn `rise`
 		 * good cycles from now on: cycles seen while drained do not
 		 * count, because maintenance may have changed the server. */
 		h->good = 0;
-		return VERDICT_NONE;
+		return HEALTH_KEEP;
 	}
 	if (h->state == HEALTH_ANNOUNCED) {
 		/* A planned drain is not a failure: no hold-down after it. */
 		change(h, HEALTH_WITHDRAWN, now);
 		h->held = false;
-		return VERDICT_WITHDRAW;
+		return HEALTH_WITHDRAW;
 	}
-	return VERDICT_NONE;
+	return HEALTH_KEEP;
 }
 
 bool
@@ -130,7 +133,13 @@ health_pending(const struct health *h)
 uint64_t
 health_next_interval(const struct health *h)
 {
-	return health_pending(h) ? h->p.fast_interval_us : h->p.interval_us;
+	if (!health_pending(h))
+		return h->p.interval_us;
+	/* Confirming a withdrawal on hard evidence: `fall` still counts
+	 * cycles, but they need not wait for fast_interval. */
+	if (h->state == HEALTH_ANNOUNCED && h->refused)
+		return h->p.confirm_interval_us;
+	return h->p.fast_interval_us;
 }
 
 const char *

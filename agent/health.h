@@ -11,10 +11,20 @@ enum health_state {
 	HEALTH_ANNOUNCED,
 };
 
-enum verdict {
-	VERDICT_NONE = 0,	/* no change */
-	VERDICT_ANNOUNCE,
-	VERDICT_WITHDRAW,
+/* How a cycle went.  REFUSED is hard evidence that nothing listens (a
+ * probe got ECONNREFUSED): the cycles that confirm it run at
+ * confirm_interval rather than fast_interval, since the kernel has already
+ * said what a timeout would only suggest.  Any other failure is BAD. */
+enum health_cycle {
+	HEALTH_CYCLE_GOOD = 0,
+	HEALTH_CYCLE_BAD,
+	HEALTH_CYCLE_REFUSED,
+};
+
+enum health_verdict {
+	HEALTH_KEEP = 0,	/* no change */
+	HEALTH_ANNOUNCE,
+	HEALTH_WITHDRAW,
 };
 
 struct health_params {
@@ -23,6 +33,7 @@ struct health_params {
 	uint64_t	interval_us;	/* cycle period when settled */
 	uint64_t	fast_interval_us; /* cycle period while a change is pending */
 	uint64_t	hold_down_us;	/* min time withdrawn before announcing */
+	uint64_t	confirm_interval_us; /* fast_interval, confirming a refusal */
 };
 
 struct health {
@@ -30,6 +41,7 @@ struct health {
 	enum health_state	state;
 	int			good;		/* consecutive good cycles */
 	int			bad;		/* consecutive bad cycles */
+	bool			refused;	/* the last bad cycle was refused */
 	bool			drained;	/* operator forced withdrawal */
 	bool			held;		/* withdrawn_at is meaningful */
 	uint64_t		withdrawn_at;	/* when the last withdrawal happened */
@@ -46,9 +58,10 @@ void		 health_init(struct health *, const struct health_params *,
  * meaningful when the link is down at start. */
 void		 health_restore_hold(struct health *, uint64_t withdrawn_at_us);
 /* Feed one completed cycle. */
-enum verdict	 health_step(struct health *, bool good, uint64_t now_us);
+enum health_verdict	 health_step(struct health *, enum health_cycle,
+		    uint64_t now_us);
 /* Operator drain: forces withdrawal now, and holds it until undrained. */
-enum verdict	 health_drain(struct health *, bool drained, uint64_t now_us);
+enum health_verdict	 health_drain(struct health *, bool drained, uint64_t now_us);
 /* Adopts new parameters (reload) without changing state or counters. */
 void		 health_set_params(struct health *, const struct health_params *);
 /* True while the streak disagrees with the state (or hold-down delays it). */
