@@ -17,8 +17,10 @@
  *
  * It does not talk DNS, netlink or sd_notify itself: probe/, netlink/ and
  * systemd/ do, and report back through callbacks. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -43,6 +45,7 @@
 #include "notify.h"
 #include "prefix.h"
 #include "probe.h"
+#include "sockdiag.h"
 #include "status.h"
 #include "store.h"
 
@@ -76,6 +79,7 @@ struct agent {
 	sigset_t		 oldmask;
 
 	bool			 in_cycle;
+	bool			 again;		/* cycle again as soon as done */
 	int			 outstanding;
 	uint64_t		 cycle_start_us;
 	uint64_t		 last_cycle_done_us;
@@ -101,6 +105,8 @@ struct agent {
 	struct drain_info	 drain;		/* as persisted in state_dir */
 	struct ctl		*ctl;		/* NULL if it could not be set up */
 	struct bird		*bird;		/* NULL: [bird] socket unset */
+	struct nl_sockdiag	*sockdiag;	/* NULL: no event path, poll only */
+	uint64_t		 events;	/* listener deaths seen */
 };
 
 /* The dirty bits: what publish() does at the end of a loop turn. */
@@ -213,6 +219,12 @@ cycle_done(struct agent *a)
 		a->dirty |= DIRTY_BIRD;
 
 	next = a->cycle_start_us + health_next_interval(h);
+	if (a->again) {
+		/* An event came during this cycle: it may postdate the
+		 * probes' answers, so look again now. */
+		a->again = false;
+		next = now;
+	}
 	(void)loop_timer_arm_at(a->cycle_timer, next > now ? next : now);
 }
 
@@ -343,6 +355,92 @@ probes_new(struct agent *a)
 	}
 	probes_to_status(a);
 	return 0;
+}
+
+/* --- events: a listener died ------------------------------------------
+ *
+ * The kernel reports a destroyed socket the moment a server dies (about
+ * 1.5 to 7 ms after kill -9 of named, most of it named's own exit).  An
+ * event only starts a cycle; the probes decide, so a reconfig or restart
+ * that replaces a listener costs a cycle, never a withdrawal. */
+
+static void
+cycle_now(struct agent *a)
+{
+	if (a->in_cycle)
+		a->again = true;
+	else
+		(void)loop_timer_arm(a->cycle_timer, 0);
+}
+
+static void
+sock_event(void *arg, int watch, const struct nl_sock_event *ev)
+{
+	struct agent *a = arg;
+
+	a->events++;
+	if (ev == NULL)
+		log_debug("socket events lost: cycling now");
+	else
+		log_debug("listener %d (%s port %u) destroyed: cycling now",
+		    watch, ev->proto == IPPROTO_TCP ? "tcp" : "udp",
+		    (unsigned)ev->lport);
+	cycle_now(a);
+}
+
+/* One watch per server, address and transport the probes use. */
+static void
+sockwatch_update(struct agent *a)
+{
+	struct nl_sockwatch w[NL_SOCKDIAG_MAX_WATCHES];
+	int i, j, n = 0;
+
+	if (a->sockdiag == NULL)
+		return;
+	for (i = 0; i < a->conf->nprobes; i++) {
+		const struct conf_probe *cp = &a->conf->probes[i];
+		struct nl_sockwatch one;
+
+		memset(&one, 0, sizeof(one));
+		one.family = cp->server.ss_family;
+		if (one.family == AF_INET) {
+			const struct sockaddr_in *sin = (const void *)&cp->server;
+
+			memcpy(one.addr, &sin->sin_addr, 4);
+			one.port = ntohs(sin->sin_port);
+		} else {
+			const struct sockaddr_in6 *sin6 = (const void *)&cp->server;
+
+			memcpy(one.addr, &sin6->sin6_addr, 16);
+			one.port = ntohs(sin6->sin6_port);
+		}
+		one.proto = cp->tcp ? IPPROTO_TCP : IPPROTO_UDP;
+		for (j = 0; j < n; j++)
+			if (memcmp(&w[j], &one, sizeof(one)) == 0)
+				break;
+		if (j < n)
+			continue;
+		if (n == NL_SOCKDIAG_MAX_WATCHES) {
+			log_warnx("more than %d servers: the others are "
+			    "probed at the interval only",
+			    NL_SOCKDIAG_MAX_WATCHES);
+			break;
+		}
+		w[n++] = one;
+	}
+	if (nl_sockdiag_set_watches(a->sockdiag, w, n) == -1)
+		log_warn("socket events: cannot watch the servers");
+}
+
+static void
+sockdiag_setup(struct agent *a)
+{
+	if ((a->sockdiag = nl_sockdiag_new(a->loop, sock_event, a)) == NULL) {
+		log_warn("socket events unavailable; a dead server is found "
+		    "at the next interval");
+		return;
+	}
+	sockwatch_update(a);
 }
 
 /* --- the link ---------------------------------------------------------- */
@@ -1061,6 +1159,7 @@ reload(struct agent *a)
 		a->seen_link = nl_link_state(nl);
 		}
 	ops_reload(a, old);
+	sockwatch_update(a);
 	conf_free(old);
 	health_params_from(a->conf, &p);
 	health_set_params(&a->health, &p);
@@ -1236,6 +1335,7 @@ agent_new(struct conf *conf)
 	if (drain_start(a) == -1 || ctl_setup(a) == -1)
 		goto fail;
 	bird_setup(a);
+	sockdiag_setup(a);
 	return a;
 fail:
 	agent_free(a);
@@ -1248,6 +1348,7 @@ agent_free(struct agent *a)
 	if (a == NULL)
 		return;
 	ctl_free(a->ctl);
+	nl_sockdiag_free(a->sockdiag);
 	bird_free(a->bird);
 	probes_free(a);
 	nl_link_free(a->link);
