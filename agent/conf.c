@@ -34,6 +34,7 @@
 #include <ini.h>
 
 #include "conf.h"
+#include "dns.h"
 
 /* inih's MAX_SECTION: the section name it passes is cut to 49 bytes. */
 #define INIH_MAX_SECTION	50
@@ -253,85 +254,7 @@ find_chars_or_comment(char *s, const char *chars)
 	return s;
 }
 
-/* ---- Mnemonics and durations ---- */
-
-static const struct {
-	const char	*name;
-	int		 value;
-} rcodes[] = {
-	{ "NOERROR",	ns_r_noerror },
-	{ "FORMERR",	ns_r_formerr },
-	{ "SERVFAIL",	ns_r_servfail },
-	{ "NXDOMAIN",	ns_r_nxdomain },
-	{ "NOTIMP",	ns_r_notimpl },
-	{ "REFUSED",	ns_r_refused },
-	{ "YXDOMAIN",	ns_r_yxdomain },
-	{ "YXRRSET",	ns_r_yxrrset },
-	{ "NXRRSET",	ns_r_nxrrset },
-	{ "NOTAUTH",	ns_r_notauth },
-	{ "NOTZONE",	ns_r_notzone },
-};
-
-static const struct {
-	const char	*name;
-	uint16_t	 value;
-} qtypes[] = {
-	{ "SOA",	ns_t_soa },
-	{ "A",		ns_t_a },
-	{ "AAAA",	ns_t_aaaa },
-	{ "NS",		ns_t_ns },
-	{ "TXT",	ns_t_txt },
-	{ "MX",		ns_t_mx },
-	{ "CNAME",	ns_t_cname },
-	{ "PTR",	ns_t_ptr },
-	{ "SRV",	ns_t_srv },
-	{ "CAA",	ns_t_caa },
-	{ "DS",		ns_t_ds },
-	{ "DNSKEY",	ns_t_dnskey },
-	{ "ANY",	ns_t_any },
-};
-
-const char *
-conf_rcode_str(int rcode)
-{
-	for (size_t i = 0; i < NKEYS(rcodes); i++)
-		if (rcodes[i].value == rcode)
-			return rcodes[i].name;
-	return NULL;
-}
-
-const char *
-conf_qtype_str(uint16_t qtype)
-{
-	for (size_t i = 0; i < NKEYS(qtypes); i++)
-		if (qtypes[i].value == qtype)
-			return qtypes[i].name;
-	return NULL;
-}
-
-const char *
-conf_rcode_fmt(int rcode, char *buf, size_t len)
-{
-	const char *s = conf_rcode_str(rcode);
-
-	if (s != NULL)
-		snprintf(buf, len, "%s", s);
-	else
-		snprintf(buf, len, "%d", rcode);
-	return buf;
-}
-
-const char *
-conf_qtype_fmt(uint16_t qtype, char *buf, size_t len)
-{
-	const char *s = conf_qtype_str(qtype);
-
-	if (s != NULL)
-		snprintf(buf, len, "%s", s);
-	else
-		snprintf(buf, len, "TYPE%u", (unsigned)qtype);	/* RFC 3597 */
-	return buf;
-}
+/* ---- Durations ---- */
 
 /* Canonical form: the largest of m, s, ms that keeps it whole; 0 is "0s". */
 const char *
@@ -393,52 +316,6 @@ conf_duration_parse(const char *s, uint64_t *ms)
 	*ms = v * mult;
 	return 0;
 inval:
-	errno = EINVAL;
-	return -1;
-}
-
-int
-conf_rcode_parse(const char *s, int *rcode)
-{
-	uint64_t v;
-	bool overflow;
-	const char *d = s;
-
-	for (size_t i = 0; i < NKEYS(rcodes); i++)
-		if (strcasecmp(s, rcodes[i].name) == 0) {
-			*rcode = rcodes[i].value;
-			return 0;
-		}
-	/* The header has 4 bits; extended rcodes need EDNS (RFC 6891). */
-	if (parse_digits(&d, &v, &overflow) && *d == '\0' && !overflow &&
-	    v <= 15) {
-		*rcode = (int)v;
-		return 0;
-	}
-	errno = EINVAL;
-	return -1;
-}
-
-int
-conf_qtype_parse(const char *s, uint16_t *qtype)
-{
-	uint64_t v;
-	bool overflow;
-	const char *d;
-
-	for (size_t i = 0; i < NKEYS(qtypes); i++)
-		if (strcasecmp(s, qtypes[i].name) == 0) {
-			*qtype = qtypes[i].value;
-			return 0;
-		}
-	if (strncasecmp(s, "TYPE", 4) == 0) {
-		d = s + 4;
-		if (parse_digits(&d, &v, &overflow) && *d == '\0' &&
-		    !overflow && v >= 1 && v <= 65535) {
-			*qtype = (uint16_t)v;
-			return 0;
-		}
-	}
 	errno = EINVAL;
 	return -1;
 }
@@ -693,9 +570,10 @@ static int
 value_qtype(struct parser *p, const struct key *k, const char *v,
     uint16_t *out)
 {
-	uint16_t t;
+	/* Type 0 is reserved (RFC 6895 section 3.1) and never a question. */
+	int t = dns_qtype_parse(v);
 
-	if (conf_qtype_parse(v, &t) == -1) {
+	if (t <= 0) {
 		conf_error(p, p->lineno, "%s: unknown record type '%s'",
 		    k->name, v);
 		return -1;
@@ -707,18 +585,23 @@ value_qtype(struct parser *p, const struct key *k, const char *v,
 		    "probed", k->name, v);
 		return -1;
 	}
-	*out = t;
+	*out = (uint16_t)t;
 	return 0;
 }
 
 static int
 value_rcode(struct parser *p, const struct key *k, const char *v, int *out)
 {
-	if (conf_rcode_parse(v, out) == -1) {
+	int r = dns_rcode_parse(v);
+
+	/* The header has 4 bits; the rest of an extended rcode travels in an
+	 * OPT RR (RFC 6891 6.1.3), and the probe's queries carry none. */
+	if (r < 0 || r > 15) {
 		conf_error(p, p->lineno, "%s: '%s' is not an rcode (NOERROR, "
 		    "NXDOMAIN, SERVFAIL, REFUSED, ... or 0..15)", k->name, v);
 		return -1;
 	}
+	*out = r;
 	return 0;
 }
 
@@ -1479,7 +1362,7 @@ print_prefixes(const struct conf *c, FILE *fp)
 void
 conf_print(const struct conf *c, FILE *fp)
 {
-	char b[CONF_FMT_MAX];
+	char b[CONF_FMT_MAX], d[DNS_FMT_MAX];
 
 	fprintf(fp, "[agent]\n");
 	fprintf(fp, KV "%s\n", "interface", c->interface);
@@ -1532,12 +1415,12 @@ conf_print(const struct conf *c, FILE *fp)
 		else
 			print_kv(fp, "name", pr->qname);
 		fprintf(fp, KV "%s\n", "type",
-		    conf_qtype_fmt(pr->qtype, b, sizeof(b)));
+		    dns_qtype_fmt(pr->qtype, d, sizeof(d)));
 		fprintf(fp, KV "%s\n", "transport", pr->tcp ? "tcp" : "udp");
 		fprintf(fp, KV "%s\n", "timeout",
 		    conf_duration_fmt(pr->timeout_ms, b, sizeof(b)));
 		fprintf(fp, KV "%s\n", "rcode",
-		    conf_rcode_fmt(pr->rcode, b, sizeof(b)));
+		    dns_rcode_fmt(pr->rcode, d, sizeof(d)));
 		fprintf(fp, KV "%s\n", "authoritative",
 		    pr->authoritative ? "yes" : "no");
 		fprintf(fp, KV "%s\n", "answer", pr->answer ? "yes" : "no");

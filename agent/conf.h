@@ -78,18 +78,10 @@ void		 conf_print(const struct conf *, FILE *);
  * arg, a FILE *, or to stderr when arg is NULL. */
 void		 conf_err_print(void *arg, const char *file, int line, const char *msg);
 
-/* Mnemonics shared with the status output.  The _str forms return NULL when
- * there is no mnemonic; the _fmt forms always write something that the
- * config accepts ("SERVFAIL" or "12", "SOA" or "TYPE65", "500ms") into buf
- * (CONF_FMT_MAX bytes is enough) and return buf. */
-const char	*conf_rcode_str(int rcode);
-const char	*conf_qtype_str(uint16_t qtype);
-const char	*conf_rcode_fmt(int rcode, char *buf, size_t len);
-const char	*conf_qtype_fmt(uint16_t qtype, char *buf, size_t len);
+/* The canonical duration ("500ms", "2s", "1m") into buf (CONF_FMT_MAX bytes
+ * is enough); returns buf. */
 const char	*conf_duration_fmt(uint64_t ms, char *buf, size_t len);
-/* Parsers behind the config keys, for tools such as anycastctl: 0 or -1. */
-int		 conf_rcode_parse(const char *, int *rcode);
-int		 conf_qtype_parse(const char *, uint16_t *qtype);
+/* Parser behind the duration keys: 0 or -1. */
 int		 conf_duration_parse(const char *, uint64_t *ms);
 
 #endif
