@@ -34,7 +34,11 @@
 #include <ini.h>
 
 #include "conf.h"
+#include "ctl_proto.h"
 #include "dns.h"
+#include "duration.h"
+#include "prefix.h"
+#include "text.h"
 
 /* inih's MAX_SECTION: the section name it passes is cut to 49 bytes. */
 #define INIH_MAX_SECTION	50
@@ -44,7 +48,6 @@
 #define KEYS_MAX	12
 #define PRINT_WRAP	78	/* column where printed prefix lists wrap */
 
-#define MS_SEC		((uint64_t)1000)
 #define MS_MIN		((uint64_t)60000)
 
 enum ktype {
@@ -103,7 +106,6 @@ static const struct key probe_keys[] = {
 #define DEF_INTERVAL_MS		1000
 #define DEF_FAST_INTERVAL_MS	200
 #define DEF_HOLD_DOWN_MS	10000
-#define DEF_CONTROL_SOCKET	"/run/anycastd/anycastd.sock"
 #define DEF_STATE_DIR		"/var/lib/anycastd"
 #define DEF_GRACE_MS		5000
 #define DEF_PORT		53
@@ -160,26 +162,19 @@ struct parser {
 static void	conf_error(struct parser *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 
-/* Control characters would garble a terminal or the journal. */
-static void
-sanitize(char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
-
 static void
 conf_error(struct parser *p, int line, const char *fmt, ...)
 {
-	char msg[512];
+	char raw[512], msg[512];
 	struct perr *n;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	sanitize(msg);
+	/* Messages quote values from the file, for a terminal or the
+	 * journal. */
+	text_scrub(msg, sizeof(msg), raw);
 	if (p->nerrs == p->errcap) {
 		size_t cap = p->errcap ? p->errcap * 2 : 16;
 
@@ -254,92 +249,28 @@ find_chars_or_comment(char *s, const char *chars)
 	return s;
 }
 
-/* ---- Durations ---- */
-
-/* Canonical form: the largest of m, s, ms that keeps it whole; 0 is "0s". */
-const char *
-conf_duration_fmt(uint64_t ms, char *buf, size_t len)
-{
-	if (ms == 0)
-		snprintf(buf, len, "0s");
-	else if (ms % MS_MIN == 0)
-		snprintf(buf, len, "%" PRIu64 "m", ms / MS_MIN);
-	else if (ms % MS_SEC == 0)
-		snprintf(buf, len, "%" PRIu64 "s", ms / MS_SEC);
-	else
-		snprintf(buf, len, "%" PRIu64 "ms", ms);
-	return buf;
-}
-
-/* Decimal digits only; false on junk, *overflow on too many. */
-static bool
-parse_digits(const char **sp, uint64_t *v, bool *overflow)
-{
-	const char *s = *sp;
-
-	*v = 0;
-	*overflow = false;
-	if (!isdigit((unsigned char)*s))
-		return false;
-	for (; isdigit((unsigned char)*s); s++) {
-		unsigned d = (unsigned)(*s - '0');
-
-		if (*v > (UINT64_MAX - d) / 10)
-			*overflow = true;
-		else
-			*v = *v * 10 + d;
-	}
-	*sp = s;
-	return true;
-}
-
-int
-conf_duration_parse(const char *s, uint64_t *ms)
-{
-	uint64_t v, mult;
-	bool overflow;
-
-	if (!parse_digits(&s, &v, &overflow))
-		goto inval;
-	if (*s == '\0' || strcmp(s, "s") == 0)
-		mult = MS_SEC;
-	else if (strcmp(s, "ms") == 0)
-		mult = 1;
-	else if (strcmp(s, "m") == 0)
-		mult = MS_MIN;
-	else
-		goto inval;
-	if (overflow || v > UINT64_MAX / mult) {
-		errno = ERANGE;
-		return -1;
-	}
-	*ms = v * mult;
-	return 0;
-inval:
-	errno = EINVAL;
-	return -1;
-}
-
 /* ---- Values ---- */
 
 /* An integer as written, sign allowed so that "-1" is out of range rather
- * than not a number.  -1: not a number. */
+ * than not a number; too large for int64_t is INT64_MAX, out of range too.
+ * -1: not a number. */
 static int
 parse_int(const char *s, int64_t *out)
 {
-	const char *d = s;
-	uint64_t v;
-	bool overflow, neg = false;
+	const char *d = s + (*s == '-');
+	unsigned long long v;
+	char *end;
 
-	if (*d == '-') {
-		neg = true;
-		d++;
-	}
-	if (!parse_digits(&d, &v, &overflow) || *d != '\0')
+	/* strtoull() would take spaces and a sign of its own. */
+	if (!isdigit((unsigned char)*d))
 		return -1;
-	if (overflow || v > INT64_MAX)
+	errno = 0;
+	v = strtoull(d, &end, 10);
+	if (*end != '\0')
+		return -1;
+	if (errno == ERANGE || v > INT64_MAX)
 		v = INT64_MAX;
-	*out = neg ? -(int64_t)v : (int64_t)v;
+	*out = *s == '-' ? -(int64_t)v : (int64_t)v;
 	return 0;
 }
 
@@ -369,7 +300,7 @@ value_duration(struct parser *p, const struct key *k, const char *v,
 		conf_error(p, p->lineno, "%s: '%s' is negative", k->name, v);
 		return -1;
 	}
-	rc = conf_duration_parse(v, &ms);
+	rc = dur_parse_ms(v, &ms);
 	if (rc == -1 && errno == EINVAL) {
 		conf_error(p, p->lineno, "%s: '%s' is not a duration (a whole "
 		    "number with ms, s or m, as in 500ms, 2s, 1m; bare means "
@@ -377,11 +308,11 @@ value_duration(struct parser *p, const struct key *k, const char *v,
 		return -1;
 	}
 	if (rc == -1 || ms < (uint64_t)k->min || ms > (uint64_t)k->max) {
-		char lo[CONF_FMT_MAX], hi[CONF_FMT_MAX];
+		char lo[DUR_FMT_MAX], hi[DUR_FMT_MAX];
 
 		conf_error(p, p->lineno, "%s: %s is out of range %s..%s",
-		    k->name, v, conf_duration_fmt((uint64_t)k->min, lo,
-		    sizeof(lo)), conf_duration_fmt((uint64_t)k->max, hi,
+		    k->name, v, dur_fmt_ms((uint64_t)k->min, lo,
+		    sizeof(lo)), dur_fmt_ms((uint64_t)k->max, hi,
 		    sizeof(hi)));
 		return -1;
 	}
@@ -605,18 +536,17 @@ value_rcode(struct parser *p, const struct key *k, const char *v, int *out)
 	return 0;
 }
 
-/* One "addr/len" of [bird] prefixes, appended in normalized form. */
+/* One "addr/len" of [bird] prefixes.  prefix_parse() clears host bits and
+ * takes a bare address for a host route; in a list that is matched against
+ * BIRD's routes both are more likely a typo, so they are refused here. */
 static int
 add_prefix(struct parser *p, const struct key *k, const char *tok)
 {
 	struct conf *c = p->conf;
-	struct conf_prefix pf;
-	char addr[INET6_ADDRSTRLEN + 8], norm[INET6_ADDRSTRLEN + 16];
-	const char *slash = strchr(tok, '/'), *d;
-	uint64_t len;
-	bool overflow;
-	size_t alen, nbytes, used, olen;
-	char *s;
+	struct prefix pf, host, *n;
+	char addr[INET6_ADDRSTRLEN + 8], norm[PREFIX_STRLEN];
+	const char *slash = strchr(tok, '/');
+	size_t alen;
 
 	if (slash == NULL) {
 		conf_error(p, p->lineno, "%s: '%s' lacks a length, as in "
@@ -624,49 +554,26 @@ add_prefix(struct parser *p, const struct key *k, const char *tok)
 		return -1;
 	}
 	alen = (size_t)(slash - tok);
-	memset(&pf, 0, sizeof(pf));
 	if (alen >= sizeof(addr))
 		goto bad;
 	memcpy(addr, tok, alen);
 	addr[alen] = '\0';
-	if (inet_pton(AF_INET, addr, pf.addr) == 1) {
-		pf.family = AF_INET;
-		nbytes = 4;
-	} else if (inet_pton(AF_INET6, addr, pf.addr) == 1) {
-		pf.family = AF_INET6;
-		nbytes = 16;
-	} else
+	/* The address alone, a host route: its family and all its bits. */
+	if (prefix_parse(addr, &host) == -1)
 		goto bad;
-	d = slash + 1;
-	if (!parse_digits(&d, &len, &overflow) || *d != '\0' || overflow ||
-	    len > nbytes * 8) {
-		conf_error(p, p->lineno, "%s: '%s' has a bad length (0..%zu)",
-		    k->name, tok, nbytes * 8);
+	if (prefix_parse(tok, &pf) == -1) {
+		conf_error(p, p->lineno, "%s: '%s' has a bad length (0..%u)",
+		    k->name, tok, (unsigned)host.len);
 		return -1;
 	}
-	pf.len = (uint8_t)len;
-	{
-		struct conf_prefix net = pf;
-
-		for (size_t i = 0; i < nbytes; i++) {
-			size_t bit = i * 8;
-			unsigned keep = bit >= len ? 0 : bit + 8 <= len ? 8 :
-			    (unsigned)(len - bit);
-
-			net.addr[i] &= (uint8_t)(0xff00u >> keep);
-		}
-		inet_ntop(pf.family, net.addr, addr, sizeof(addr));
-		snprintf(norm, sizeof(norm), "%s/%u", addr, (unsigned)pf.len);
-		if (memcmp(net.addr, pf.addr, sizeof(pf.addr)) != 0) {
-			conf_error(p, p->lineno, "%s: '%s' has host bits set "
-			    "(the prefix is %s)", k->name, tok, norm);
-			return -1;
-		}
+	prefix_fmt(&pf, norm, sizeof(norm));
+	if (memcmp(pf.addr, host.addr, sizeof(pf.addr)) != 0) {
+		conf_error(p, p->lineno, "%s: '%s' has host bits set (the "
+		    "prefix is %s)", k->name, tok, norm);
+		return -1;
 	}
 	for (int i = 0; i < c->bird_nprefixes; i++)
-		if (c->bird_prefix[i].family == pf.family &&
-		    c->bird_prefix[i].len == pf.len &&
-		    memcmp(c->bird_prefix[i].addr, pf.addr, sizeof(pf.addr)) == 0) {
+		if (prefix_equal(&c->bird_prefix[i], &pf)) {
 			conf_error(p, p->lineno, "%s: %s is listed twice",
 			    k->name, norm);
 			return -1;
@@ -676,16 +583,13 @@ add_prefix(struct parser *p, const struct key *k, const char *tok)
 		    CONF_MAX_PREFIXES);
 		return -1;
 	}
-	used = c->bird_prefixes ? strlen(c->bird_prefixes) : 0;
-	olen = strlen(norm);
-	if ((s = realloc(c->bird_prefixes, used + olen + 2)) == NULL) {
+	n = reallocarray(c->bird_prefix, (size_t)c->bird_nprefixes + 1,
+	    sizeof(*n));
+	if (n == NULL) {
 		p->oom = true;
 		return -1;
 	}
-	if (used > 0)
-		s[used++] = ' ';
-	memcpy(s + used, norm, olen + 1);
-	c->bird_prefixes = s;
+	c->bird_prefix = n;
 	c->bird_prefix[c->bird_nprefixes++] = pf;
 	return 0;
 bad:
@@ -1157,7 +1061,7 @@ validate(struct parser *p)
 	size_t fi = key_index(agent_keys, NKEYS(agent_keys), "fast_interval");
 	size_t ti = key_index(probe_keys, NKEYS(probe_keys), "timeout");
 	size_t pi = key_index(probe_keys, NKEYS(probe_keys), "port");
-	char b1[CONF_FMT_MAX], b2[CONF_FMT_MAX];
+	char b1[DUR_FMT_MAX], b2[DUR_FMT_MAX];
 
 	if (a->line == 0)
 		conf_error(p, 1, "missing [agent] section");
@@ -1175,13 +1079,13 @@ validate(struct parser *p)
 	    c->fast_interval_ms > c->interval_ms) {
 		if (a->seen[fi] != 0)
 			conf_error(p, a->seen[fi], "fast_interval: %s is longer "
-			    "than interval %s", conf_duration_fmt(
+			    "than interval %s", dur_fmt_ms(
 			    c->fast_interval_ms, b1, sizeof(b1)),
-			    conf_duration_fmt(c->interval_ms, b2, sizeof(b2)));
+			    dur_fmt_ms(c->interval_ms, b2, sizeof(b2)));
 		else
 			conf_error(p, a->seen[ii], "interval: %s is shorter than "
-			    "fast_interval %s (the default)", conf_duration_fmt(
-			    c->interval_ms, b1, sizeof(b1)), conf_duration_fmt(
+			    "fast_interval %s (the default)", dur_fmt_ms(
+			    c->interval_ms, b1, sizeof(b1)), dur_fmt_ms(
 			    c->fast_interval_ms, b2, sizeof(b2)));
 	}
 	for (int i = 0; i < c->nprobes; i++) {
@@ -1191,8 +1095,8 @@ validate(struct parser *p)
 		/* A cycle must end before the next one starts. */
 		if (!a->bad[fi] && !s->bad[ti] &&
 		    pr->timeout_ms >= c->fast_interval_ms) {
-			conf_duration_fmt(pr->timeout_ms, b1, sizeof(b1));
-			conf_duration_fmt(c->fast_interval_ms, b2, sizeof(b2));
+			dur_fmt_ms(pr->timeout_ms, b1, sizeof(b1));
+			dur_fmt_ms(c->fast_interval_ms, b2, sizeof(b2));
 			if (s->seen[ti] != 0)
 				conf_error(p, s->seen[ti], "timeout: %s must be "
 				    "shorter than fast_interval %s", b1, b2);
@@ -1235,7 +1139,7 @@ defaults(struct parser *p)
 	c->fast_interval_ms = DEF_FAST_INTERVAL_MS;
 	c->hold_down_ms = DEF_HOLD_DOWN_MS;
 	c->on_exit = CONF_EXIT_KEEP;
-	c->control_socket = xstrdup(p, DEF_CONTROL_SOCKET);
+	c->control_socket = xstrdup(p, CTL_DEFAULT_SOCKET);
 	c->state_dir = xstrdup(p, DEF_STATE_DIR);
 	c->bird_grace_ms = DEF_GRACE_MS;
 }
@@ -1306,7 +1210,7 @@ conf_free(struct conf *c)
 	free(c->state_dir);
 	free(c->metrics_file);
 	free(c->bird_socket);
-	free(c->bird_prefixes);
+	free(c->bird_prefix);
 	free(c);
 }
 
@@ -1339,22 +1243,19 @@ print_kv(FILE *fp, const char *key, const char *value)
 static void
 print_prefixes(const struct conf *c, FILE *fp)
 {
-	const char *s = c->bird_prefixes;
-	int col;
+	char s[PREFIX_STRLEN];
+	int col, n;
 
 	col = fprintf(fp, KV, "prefixes");
-	while (*s != '\0') {
-		size_t n = strcspn(s, " ");
-
+	for (int i = 0; i < c->bird_nprefixes; i++) {
+		n = (int)strlen(prefix_fmt(&c->bird_prefix[i], s, sizeof(s)));
 		/* Wrap onto indented continuation lines, which inih joins
 		 * back, so a long list stays under INI_MAX_LINE. */
-		if (col > 17 && col + 1 + (int)n > PRINT_WRAP)
+		if (col > 17 && col + 1 + n > PRINT_WRAP)
 			col = fprintf(fp, "\n%17s", "") - 1;
 		else if (col > 17)
 			col += fprintf(fp, " ");
-		col += fprintf(fp, "%.*s", (int)n, s);
-		s += n;
-		s += *s == ' ';
+		col += fprintf(fp, "%s", s);
 	}
 	fprintf(fp, "\n");
 }
@@ -1362,18 +1263,18 @@ print_prefixes(const struct conf *c, FILE *fp)
 void
 conf_print(const struct conf *c, FILE *fp)
 {
-	char b[CONF_FMT_MAX], d[DNS_FMT_MAX];
+	char b[DUR_FMT_MAX], d[DNS_FMT_MAX];
 
 	fprintf(fp, "[agent]\n");
 	fprintf(fp, KV "%s\n", "interface", c->interface);
 	fprintf(fp, KV "%d\n", "rise", c->rise);
 	fprintf(fp, KV "%d\n", "fall", c->fall);
 	fprintf(fp, KV "%s\n", "interval",
-	    conf_duration_fmt(c->interval_ms, b, sizeof(b)));
+	    dur_fmt_ms(c->interval_ms, b, sizeof(b)));
 	fprintf(fp, KV "%s\n", "fast_interval",
-	    conf_duration_fmt(c->fast_interval_ms, b, sizeof(b)));
+	    dur_fmt_ms(c->fast_interval_ms, b, sizeof(b)));
 	fprintf(fp, KV "%s\n", "hold_down",
-	    conf_duration_fmt(c->hold_down_ms, b, sizeof(b)));
+	    dur_fmt_ms(c->hold_down_ms, b, sizeof(b)));
 	fprintf(fp, KV "%s\n", "on_exit",
 	    c->on_exit == CONF_EXIT_WITHDRAW ? "withdraw" : "keep");
 	print_kv(fp, "control_socket", c->control_socket);
@@ -1392,13 +1293,13 @@ conf_print(const struct conf *c, FILE *fp)
 	if (c->bird_socket != NULL) {
 		fprintf(fp, "[bird]\n");
 		print_kv(fp, "socket", c->bird_socket);
-		if (c->bird_prefixes != NULL)
+		if (c->bird_nprefixes > 0)
 			print_prefixes(c, fp);
 		else
 			fprintf(fp, "# prefixes unset: every exported route "
 			    "counts\n");
 		fprintf(fp, KV "%s\n", "grace",
-		    conf_duration_fmt(c->bird_grace_ms, b, sizeof(b)));
+		    dur_fmt_ms(c->bird_grace_ms, b, sizeof(b)));
 	} else
 		fprintf(fp, "# [bird] unset: BIRD's view is off\n");
 
@@ -1418,7 +1319,7 @@ conf_print(const struct conf *c, FILE *fp)
 		    dns_qtype_fmt(pr->qtype, d, sizeof(d)));
 		fprintf(fp, KV "%s\n", "transport", pr->tcp ? "tcp" : "udp");
 		fprintf(fp, KV "%s\n", "timeout",
-		    conf_duration_fmt(pr->timeout_ms, b, sizeof(b)));
+		    dur_fmt_ms(pr->timeout_ms, b, sizeof(b)));
 		fprintf(fp, KV "%s\n", "rcode",
 		    dns_rcode_fmt(pr->rcode, d, sizeof(d)));
 		fprintf(fp, KV "%s\n", "authoritative",

@@ -14,11 +14,12 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "prefix.h"
+
 #define CONF_DEFAULT_PATH	"/etc/anycastd/anycastd.conf"
 #define CONF_MAX_PROBES		32
 #define CONF_MAX_PREFIXES	64
 #define CONF_PROBE_NAME_MAX	32	/* [A-Za-z0-9_.-]{1,32} */
-#define CONF_FMT_MAX		16	/* buffer for the conf_*_fmt helpers */
 
 enum conf_on_exit { CONF_EXIT_KEEP, CONF_EXIT_WITHDRAW };
 
@@ -38,29 +39,21 @@ struct conf_probe {
 	int			 line;		/* of the section header */
 };
 
-/* One [bird] prefixes entry; host bits are zero. */
-struct conf_prefix {
-	int			 family;	/* AF_INET or AF_INET6 */
-	uint8_t			 addr[16];	/* network order, 4 used for v4 */
-	uint8_t			 len;
-};
-
 struct conf {
 	char			*path;
 	char			 interface[IF_NAMESIZE];
 	int			 rise, fall;
 	uint32_t		 interval_ms, fast_interval_ms, hold_down_ms;
 	enum conf_on_exit	 on_exit;
-	char			*control_socket;	/* default /run/anycastd/anycastd.sock */
+	char			*control_socket;	/* default CTL_DEFAULT_SOCKET */
 	char			*control_group;		/* NULL: root only; name or gid, not looked up */
 	char			*state_dir;		/* default /var/lib/anycastd */
 	char			*metrics_file;		/* NULL: no metrics */
 	char			*bird_socket;		/* [bird] socket; NULL: off */
-	char			*bird_prefixes;		/* [bird] prefixes normalized,
-							   space-separated; NULL: none */
+	struct prefix		*bird_prefix;		/* [bird] prefixes, in order,
+							   host bits zero; NULL: none */
+	int			 bird_nprefixes;	/* 0..CONF_MAX_PREFIXES */
 	uint32_t		 bird_grace_ms;		/* [bird] grace, default 5s */
-	struct conf_prefix	 bird_prefix[CONF_MAX_PREFIXES];	/* parsed */
-	int			 bird_nprefixes;
 	struct conf_probe	 probes[CONF_MAX_PROBES];
 	int			 nprobes;
 };
@@ -77,11 +70,5 @@ void		 conf_print(const struct conf *, FILE *);
 /* A conf_err_fn printing "FILE:LINE: msg" (or "FILE: msg" for line 0) to
  * arg, a FILE *, or to stderr when arg is NULL. */
 void		 conf_err_print(void *arg, const char *file, int line, const char *msg);
-
-/* The canonical duration ("500ms", "2s", "1m") into buf (CONF_FMT_MAX bytes
- * is enough); returns buf. */
-const char	*conf_duration_fmt(uint64_t ms, char *buf, size_t len);
-/* Parser behind the duration keys: 0 or -1. */
-int		 conf_duration_parse(const char *, uint64_t *ms);
 
 #endif

@@ -17,6 +17,8 @@
 
 #include "conf.h"
 #include "dns.h"
+#include "duration.h"
+#include "prefix.h"
 
 static int failures, checks;
 
@@ -214,7 +216,7 @@ test_defaults(void)
 	    "control_socket");
 	CHECK(c->control_group == NULL && c->metrics_file == NULL, "unset");
 	CHECK(!strcmp(c->state_dir, "/var/lib/anycastd"), "state_dir");
-	CHECK(c->bird_socket == NULL && c->bird_prefixes == NULL &&
+	CHECK(c->bird_socket == NULL && c->bird_prefix == NULL &&
 	    c->bird_nprefixes == 0 && c->bird_grace_ms == 5000, "bird");
 	CHECK(c->nprobes == 1, "nprobes %d", c->nprobes);
 	p = &c->probes[0];
@@ -253,6 +255,7 @@ test_full(void)
 	const struct conf_probe *p;
 	const struct sockaddr_in6 *sin6;
 	struct in6_addr a6;
+	char pbuf[PREFIX_STRLEN] = "";
 
 	CHECK(c != NULL, "full config refused");
 	if (c == NULL) {
@@ -269,9 +272,12 @@ test_full(void)
 	    && !strcmp(c->metrics_file, "/m.prom"), "agent strings");
 	CHECK(!strcmp(c->bird_socket, "/run/bird/bird.ctl") &&
 	    c->bird_grace_ms == 1000, "bird");
-	CHECK(c->bird_prefixes != NULL &&
-	    !strcmp(c->bird_prefixes, "198.51.100.0/24 2001:db8:53::/48"),
-	    "prefixes '%s'", c->bird_prefixes ? c->bird_prefixes : "(null)");
+	CHECK(c->bird_nprefixes == 2 &&
+	    !strcmp(prefix_fmt(&c->bird_prefix[0], pbuf, sizeof(pbuf)),
+	    "198.51.100.0/24") &&
+	    !strcmp(prefix_fmt(&c->bird_prefix[1], pbuf, sizeof(pbuf)),
+	    "2001:db8:53::/48"), "prefixes: %d, last '%s'", c->bird_nprefixes,
+	    pbuf);
 	CHECK(c->bird_nprefixes == 2 && c->bird_prefix[0].family == AF_INET &&
 	    c->bird_prefix[0].len == 24 && c->bird_prefix[0].addr[0] == 198 &&
 	    c->bird_prefix[1].family == AF_INET6 &&
@@ -578,7 +584,7 @@ test_errors(void)
 static void
 test_helpers(void)
 {
-	char buf[CONF_FMT_MAX], d[DNS_FMT_MAX];
+	char buf[DUR_FMT_MAX], d[DNS_FMT_MAX];
 	uint64_t ms;
 	int r;
 	static const struct { uint64_t ms; const char *s; } durs[] = {
@@ -590,18 +596,18 @@ test_helpers(void)
 	FILE *fp;
 
 	for (size_t i = 0; i < sizeof(durs) / sizeof(durs[0]); i++) {
-		conf_duration_fmt(durs[i].ms, buf, sizeof(buf));
+		dur_fmt_ms(durs[i].ms, buf, sizeof(buf));
 		CHECK(!strcmp(buf, durs[i].s), "%llu ms printed '%s'",
 		    (unsigned long long)durs[i].ms, buf);
-		CHECK(conf_duration_parse(buf, &ms) == 0 && ms == durs[i].ms,
+		CHECK(dur_parse_ms(buf, &ms) == 0 && ms == durs[i].ms,
 		    "'%s' does not parse back", buf);
 	}
-	CHECK(conf_duration_parse("5", &ms) == 0 && ms == 5000, "bare");
+	CHECK(dur_parse_ms("5", &ms) == 0 && ms == 5000, "bare");
 	errno = 0;
-	CHECK(conf_duration_parse("99999999999999999999", &ms) == -1 &&
+	CHECK(dur_parse_ms("99999999999999999999", &ms) == -1 &&
 	    errno == ERANGE, "overflow");
 	errno = 0;
-	CHECK(conf_duration_parse("", &ms) == -1 && errno == EINVAL, "empty");
+	CHECK(dur_parse_ms("", &ms) == -1 && errno == EINVAL, "empty");
 
 	/* rcodes and types come from probe/dns.c's one table; what it
 	 * prints is what the config reads back. */
