@@ -89,13 +89,13 @@ static const struct key bird_keys[] = {
 static const struct key probe_keys[] = {
 	{ "server", 0, 0, 0, K_ADDR, true },
 	{ "port", CP(port), 1, 65535, K_PORT, false },
-	{ "name", CP(qname), 0, 0, K_QNAME, true },
-	{ "type", CP(qtype), 0, 0, K_QTYPE, false },
-	{ "transport", CP(tcp), 0, 0, K_TRANSPORT, false },
-	{ "timeout", CP(timeout_ms), 1, MS_MIN, K_DUR, false },
-	{ "rcode", CP(rcode), 0, 0, K_RCODE, false },
-	{ "authoritative", CP(authoritative), 0, 0, K_BOOL, false },
-	{ "answer", CP(answer), 0, 0, K_BOOL, false },
+	{ "name", CP(pc.qname), 0, 0, K_QNAME, true },
+	{ "type", CP(pc.qtype), 0, 0, K_QTYPE, false },
+	{ "transport", CP(pc.tcp), 0, 0, K_TRANSPORT, false },
+	{ "timeout", CP(pc.timeout_ms), 1, MS_MIN, K_DUR, false },
+	{ "rcode", CP(pc.rcode), 0, 0, K_RCODE, false },
+	{ "authoritative", CP(pc.authoritative), 0, 0, K_BOOL, false },
+	{ "answer", CP(pc.answer), 0, 0, K_BOOL, false },
 };
 
 #define NKEYS(a)	(sizeof(a) / sizeof((a)[0]))
@@ -153,7 +153,9 @@ struct parser {
 	struct section		*cur;		/* NULL: outside any section */
 	bool			 skip;		/* ignore keys: the header was at fault */
 	const struct key	*last_key;	/* what a continuation continues */
-	struct section		 agent, bird, probes[CONF_MAX_PROBES];
+	struct section		 agent, bird;
+	struct section		*probes;	/* one for each of conf->probes */
+	size_t			 probecap;	/* of both arrays */
 	int			 nprobe_headers;
 	struct perr		*errs;
 	size_t			 nerrs, errcap;
@@ -413,18 +415,18 @@ static int
 value_addr(struct parser *p, const struct key *k, const char *v,
     struct conf_probe *pr)
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)&pr->server;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&pr->server;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&pr->pc.server;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&pr->pc.server;
 	char norm[INET6_ADDRSTRLEN];
 
-	memset(&pr->server, 0, sizeof(pr->server));
+	memset(&pr->pc.server, 0, sizeof(pr->pc.server));
 	if (inet_pton(AF_INET, v, &sin->sin_addr) == 1) {
 		sin->sin_family = AF_INET;
-		pr->server_len = sizeof(*sin);
+		pr->pc.server_len = sizeof(*sin);
 		inet_ntop(AF_INET, &sin->sin_addr, norm, sizeof(norm));
 	} else if (inet_pton(AF_INET6, v, &sin6->sin6_addr) == 1) {
 		sin6->sin6_family = AF_INET6;
-		pr->server_len = sizeof(*sin6);
+		pr->pc.server_len = sizeof(*sin6);
 		inet_ntop(AF_INET6, &sin6->sin6_addr, norm, sizeof(norm));
 	} else {
 		conf_error(p, p->lineno, "%s: '%s' is not an IPv4 or IPv6 "
@@ -451,8 +453,10 @@ value_addr(struct parser *p, const struct key *k, const char *v,
 
 /* Presentation form limited to what a health probe needs: letters, digits,
  * '-' and '_' (RFC 2181 allows more, but no zone we probe needs escapes). */
+/* *out is a probe_conf's qname, owned by the conf. */
 static int
-value_qname(struct parser *p, const struct key *k, const char *v, char **out)
+value_qname(struct parser *p, const struct key *k, const char *v,
+    const char **out)
 {
 	size_t n = strlen(v);
 	const char *why = NULL;
@@ -492,7 +496,7 @@ value_qname(struct parser *p, const struct key *k, const char *v, char **out)
 	memcpy(s, v, n + 1);
 	if (s[n - 1] != '.')
 		memcpy(s + n, ".", 2);
-	free(*out);
+	free((char *)*out);
 	*out = s;
 	return 0;
 }
@@ -668,7 +672,7 @@ parse_value(struct parser *p, const struct key *k, void *base, const char *v)
 	case K_ADDR:
 		return value_addr(p, k, v, base);
 	case K_QNAME:
-		return value_qname(p, k, v, (char **)(void *)field);
+		return value_qname(p, k, v, (const char **)(void *)field);
 	case K_QTYPE:
 		return value_qtype(p, k, v, (uint16_t *)(void *)field);
 	case K_TRANSPORT:
@@ -727,6 +731,35 @@ probe_name_ok(const char *n)
 	    "0123456789_.-") == len;
 }
 
+/* Room for one more probe in conf->probes and p->probes, which grow
+ * together. */
+static int
+probes_grow(struct parser *p)
+{
+	struct conf *c = p->conf;
+	struct conf_probe *np;
+	struct section *ns;
+	size_t cap;
+
+	if ((size_t)c->nprobes < p->probecap)
+		return 0;
+	cap = p->probecap ? p->probecap * 2 : 8;
+	if ((np = reallocarray(c->probes, cap, sizeof(*np))) == NULL)
+		goto oom;
+	c->probes = np;
+	/* The sections point into the array that may just have moved. */
+	for (int i = 0; i < c->nprobes; i++)
+		p->probes[i].base = &c->probes[i];
+	if ((ns = reallocarray(p->probes, cap, sizeof(*ns))) == NULL)
+		goto oom;
+	p->probes = ns;
+	p->probecap = cap;
+	return 0;
+oom:
+	p->oom = true;
+	return -1;
+}
+
 static void
 section_probe(struct parser *p, const char *name)
 {
@@ -741,17 +774,20 @@ section_probe(struct parser *p, const char *name)
 		    CONF_MAX_PROBES);
 		return;
 	}
+	if (probes_grow(p) == -1)
+		return;
 	pr = &c->probes[c->nprobes];
 	s = &p->probes[c->nprobes];
 	c->nprobes++;
+	memset(pr, 0, sizeof(*pr));
 	pr->line = p->lineno;
 	pr->port = DEF_PORT;
-	pr->qtype = ns_t_soa;
-	pr->tcp = false;
-	pr->timeout_ms = DEF_TIMEOUT_MS;
-	pr->rcode = ns_r_noerror;
-	pr->authoritative = true;
-	pr->answer = true;
+	pr->pc.qtype = ns_t_soa;
+	pr->pc.tcp = false;
+	pr->pc.timeout_ms = DEF_TIMEOUT_MS;
+	pr->pc.rcode = ns_r_noerror;
+	pr->pc.authoritative = true;
+	pr->pc.answer = true;
 	if (*name == '\0')
 		conf_error(p, p->lineno, "[probe] needs a name, as in "
 		    "[probe soa]");
@@ -761,15 +797,15 @@ section_probe(struct parser *p, const char *name)
 	else {
 		snprintf(label, sizeof(label), "[probe %s]", name);
 		for (int i = 0; i < c->nprobes - 1; i++)
-			if (c->probes[i].name != NULL &&
-			    strcmp(c->probes[i].name, name) == 0) {
+			if (c->probes[i].pc.name != NULL &&
+			    strcmp(c->probes[i].pc.name, name) == 0) {
 				conf_error(p, p->lineno, "duplicate [probe %s], "
 				    "first at line %d", name, c->probes[i].line);
 				name = NULL;
 				break;
 			}
 		if (name != NULL)
-			pr->name = xstrdup(p, name);
+			pr->pc.name = xstrdup(p, name);
 	}
 	section_init(s, probe_keys, NKEYS(probe_keys), pr, p->lineno, label);
 	p->cur = s;
@@ -1094,8 +1130,8 @@ validate(struct parser *p)
 
 		/* A cycle must end before the next one starts. */
 		if (!a->bad[fi] && !s->bad[ti] &&
-		    pr->timeout_ms >= c->fast_interval_ms) {
-			dur_fmt_ms(pr->timeout_ms, b1, sizeof(b1));
+		    pr->pc.timeout_ms >= c->fast_interval_ms) {
+			dur_fmt_ms(pr->pc.timeout_ms, b1, sizeof(b1));
 			dur_fmt_ms(c->fast_interval_ms, b2, sizeof(b2));
 			if (s->seen[ti] != 0)
 				conf_error(p, s->seen[ti], "timeout: %s must be "
@@ -1107,11 +1143,11 @@ validate(struct parser *p)
 		}
 		if (pr->server_str == NULL || s->bad[pi])
 			continue;
-		if (pr->server.ss_family == AF_INET)
-			((struct sockaddr_in *)&pr->server)->sin_port =
+		if (pr->pc.server.ss_family == AF_INET)
+			((struct sockaddr_in *)&pr->pc.server)->sin_port =
 			    htons(pr->port);
 		else
-			((struct sockaddr_in6 *)&pr->server)->sin6_port =
+			((struct sockaddr_in6 *)&pr->pc.server)->sin6_port =
 			    htons(pr->port);
 	}
 }
@@ -1177,6 +1213,7 @@ done:
 	if (p.fp != NULL)
 		fclose(p.fp);
 	free(p.buf);
+	free(p.probes);
 	if (p.nerrs > 1)
 		qsort(p.errs, p.nerrs, sizeof(*p.errs), perr_cmp);
 	if (p.oom)
@@ -1200,10 +1237,12 @@ conf_free(struct conf *c)
 	if (c == NULL)
 		return;
 	for (int i = 0; i < c->nprobes; i++) {
-		free(c->probes[i].name);
+		/* const for the probe, which only reads them; ours. */
+		free((char *)c->probes[i].pc.name);
+		free((char *)c->probes[i].pc.qname);
 		free(c->probes[i].server_str);
-		free(c->probes[i].qname);
 	}
+	free(c->probes);
 	free(c->path);
 	free(c->control_socket);
 	free(c->control_group);
@@ -1306,24 +1345,24 @@ conf_print(const struct conf *c, FILE *fp)
 	for (int i = 0; i < c->nprobes; i++) {
 		const struct conf_probe *pr = &c->probes[i];
 
-		fprintf(fp, "\n[probe %s]\n", pr->name);
+		fprintf(fp, "\n[probe %s]\n", pr->pc.name);
 		fprintf(fp, KV "%s\n", "server", pr->server_str);
 		fprintf(fp, KV "%u\n", "port", (unsigned)pr->port);
-		if (strlen("name=") + strlen(pr->qname) > INI_MAX_LINE - 2)
+		if (strlen("name=") + strlen(pr->pc.qname) > INI_MAX_LINE - 2)
 			/* The one way it fits: as read, without the dot. */
-			fprintf(fp, "name=%.*s\n", (int)strlen(pr->qname) - 1,
-			    pr->qname);
+			fprintf(fp, "name=%.*s\n", (int)strlen(pr->pc.qname) - 1,
+			    pr->pc.qname);
 		else
-			print_kv(fp, "name", pr->qname);
+			print_kv(fp, "name", pr->pc.qname);
 		fprintf(fp, KV "%s\n", "type",
-		    dns_qtype_fmt(pr->qtype, d, sizeof(d)));
-		fprintf(fp, KV "%s\n", "transport", pr->tcp ? "tcp" : "udp");
+		    dns_qtype_fmt(pr->pc.qtype, d, sizeof(d)));
+		fprintf(fp, KV "%s\n", "transport", pr->pc.tcp ? "tcp" : "udp");
 		fprintf(fp, KV "%s\n", "timeout",
-		    dur_fmt_ms(pr->timeout_ms, b, sizeof(b)));
+		    dur_fmt_ms(pr->pc.timeout_ms, b, sizeof(b)));
 		fprintf(fp, KV "%s\n", "rcode",
-		    dns_rcode_fmt(pr->rcode, d, sizeof(d)));
+		    dns_rcode_fmt(pr->pc.rcode, d, sizeof(d)));
 		fprintf(fp, KV "%s\n", "authoritative",
-		    pr->authoritative ? "yes" : "no");
-		fprintf(fp, KV "%s\n", "answer", pr->answer ? "yes" : "no");
+		    pr->pc.authoritative ? "yes" : "no");
+		fprintf(fp, KV "%s\n", "answer", pr->pc.answer ? "yes" : "no");
 	}
 }

@@ -15,27 +15,22 @@
 #include <sys/socket.h>
 
 #include "prefix.h"
+#include "probe.h"
 
 #define CONF_DEFAULT_PATH	"/etc/anycastd/anycastd.conf"
-#define CONF_MAX_PROBES		32
+#define CONF_MAX_PROBES		1024
 #define CONF_MAX_PREFIXES	64
 #define CONF_PROBE_NAME_MAX	32	/* [A-Za-z0-9_.-]{1,32} */
 
 enum conf_on_exit { CONF_EXIT_KEEP, CONF_EXIT_WITHDRAW };
 
+/* One [probe NAME].  pc is what probe_new() takes, port included in
+ * pc.server; pc.name and pc.qname (absolute, with the trailing dot) point
+ * to strings the conf owns and conf_free() frees. */
 struct conf_probe {
-	char			*name;
+	struct probe_conf	 pc;
 	char			*server_str;	/* normalized (inet_ntop), for printing */
-	struct sockaddr_storage	 server;	/* with port */
-	socklen_t		 server_len;
-	uint16_t		 port;
-	char			*qname;		/* absolute, trailing dot */
-	uint16_t		 qtype;
-	bool			 tcp;
-	uint32_t		 timeout_ms;
-	int			 rcode;		/* 0..15 */
-	bool			 authoritative;
-	bool			 answer;
+	uint16_t		 port;		/* as in pc.server, for printing */
 	int			 line;		/* of the section header */
 };
 
@@ -54,8 +49,8 @@ struct conf {
 							   host bits zero; NULL: none */
 	int			 bird_nprefixes;	/* 0..CONF_MAX_PREFIXES */
 	uint32_t		 bird_grace_ms;		/* [bird] grace, default 5s */
-	struct conf_probe	 probes[CONF_MAX_PROBES];
-	int			 nprobes;
+	struct conf_probe	*probes;		/* in file order */
+	int			 nprobes;		/* 1..CONF_MAX_PROBES */
 };
 
 /* Receives each error; msg has no file or line.  line 0: the whole file. */

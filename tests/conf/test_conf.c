@@ -220,14 +220,14 @@ test_defaults(void)
 	    c->bird_nprefixes == 0 && c->bird_grace_ms == 5000, "bird");
 	CHECK(c->nprobes == 1, "nprobes %d", c->nprobes);
 	p = &c->probes[0];
-	CHECK(!strcmp(p->name, "soa") && !strcmp(p->qname, "example.com."),
-	    "names");
-	CHECK(p->port == 53 && p->qtype == ns_t_soa && !p->tcp &&
-	    p->timeout_ms == 100 && p->rcode == ns_r_noerror &&
-	    p->authoritative && p->answer, "probe defaults");
+	CHECK(!strcmp(p->pc.name, "soa") &&
+	    !strcmp(p->pc.qname, "example.com."), "names");
+	CHECK(p->port == 53 && p->pc.qtype == ns_t_soa && !p->pc.tcp &&
+	    p->pc.timeout_ms == 100 && p->pc.rcode == ns_r_noerror &&
+	    p->pc.authoritative && p->pc.answer, "probe defaults");
 	CHECK(p->line == 3, "probe line %d", p->line);
-	sin = (const struct sockaddr_in *)&p->server;
-	CHECK(sin->sin_family == AF_INET && p->server_len == sizeof(*sin) &&
+	sin = (const struct sockaddr_in *)&p->pc.server;
+	CHECK(sin->sin_family == AF_INET && p->pc.server_len == sizeof(*sin) &&
 	    sin->sin_port == htons(53) &&
 	    sin->sin_addr.s_addr == htonl(0x7f000001), "sockaddr");
 	CHECK(strlen(c->path) > 7 &&
@@ -284,16 +284,17 @@ test_full(void)
 	    c->bird_prefix[1].len == 48 && c->bird_prefix[1].addr[5] == 0x53,
 	    "parsed prefixes");
 	p = &c->probes[0];
-	sin6 = (const struct sockaddr_in6 *)&p->server;
+	sin6 = (const struct sockaddr_in6 *)&p->pc.server;
 	inet_pton(AF_INET6, "2001:db8::53", &a6);
-	CHECK(sin6->sin6_family == AF_INET6 && p->server_len == sizeof(*sin6)
+	CHECK(sin6->sin6_family == AF_INET6 && p->pc.server_len == sizeof(*sin6)
 	    && sin6->sin6_port == htons(5353) &&
 	    !memcmp(&sin6->sin6_addr, &a6, sizeof(a6)), "v6 sockaddr");
 	CHECK(!strcmp(p->server_str, "2001:db8::53"), "server_str '%s'",
 	    p->server_str);
-	CHECK(!strcmp(p->qname, "example.org.") && p->qtype == ns_t_aaaa &&
-	    p->tcp && p->timeout_ms == 1000 && p->rcode == ns_r_nxdomain &&
-	    !p->authoritative && !p->answer, "probe");
+	CHECK(!strcmp(p->pc.qname, "example.org.") &&
+	    p->pc.qtype == ns_t_aaaa && p->pc.tcp && p->pc.timeout_ms == 1000 &&
+	    p->pc.rcode == ns_r_nxdomain && !p->pc.authoritative &&
+	    !p->pc.answer, "probe");
 	conf_free(c);
 }
 
@@ -318,12 +319,12 @@ field(const struct conf *c, const char *key)
 	if (!strcmp(key, "hold_down")) return c->hold_down_ms;
 	if (!strcmp(key, "grace")) return c->bird_grace_ms;
 	if (!strcmp(key, "port")) return p->port;
-	if (!strcmp(key, "type")) return p->qtype;
-	if (!strcmp(key, "timeout")) return p->timeout_ms;
-	if (!strcmp(key, "rcode")) return p->rcode;
-	if (!strcmp(key, "authoritative")) return p->authoritative;
-	if (!strcmp(key, "answer")) return p->answer;
-	if (!strcmp(key, "transport")) return p->tcp;
+	if (!strcmp(key, "type")) return p->pc.qtype;
+	if (!strcmp(key, "timeout")) return p->pc.timeout_ms;
+	if (!strcmp(key, "rcode")) return p->pc.rcode;
+	if (!strcmp(key, "authoritative")) return p->pc.authoritative;
+	if (!strcmp(key, "answer")) return p->pc.answer;
+	if (!strcmp(key, "transport")) return p->pc.tcp;
 	if (!strcmp(key, "on_exit")) return c->on_exit;
 	if (!strcmp(key, "prefixes")) return c->bird_nprefixes;
 	return 0;	/* strings: only acceptance is checked */
@@ -715,6 +716,103 @@ test_roundtrip(void)
 	CHECK(ok == tried, "%d of %d round trips", ok, tried);
 }
 
+/* The probes array grows as sections come: the limit holds, every probe
+ * keeps its own values after the array moved, and the sections' errors
+ * still land on the right probe. */
+static void
+test_limits(void)
+{
+	size_t cap = 128 + (size_t)(CONF_MAX_PROBES + 1) * 80;
+	char *text = malloc(cap), *p1, needle[64];
+	struct errs es;
+	struct conf *c;
+	int n, line;
+
+	if (text == NULL) {
+		CHECK(0, "out of memory");
+		return;
+	}
+	for (int extra = 0; extra <= 1; extra++) {
+		n = snprintf(text, cap, "%s", AGENT);
+		line = 3;	/* of the next header */
+		for (int i = 1; i <= CONF_MAX_PROBES + extra; i++) {
+			n += snprintf(text + n, cap - (size_t)n, "[probe p%d]\n"
+			    "server = 10.0.%d.%d\nname = z%d.example\n"
+			    "port = %d\n", i, i / 256, i % 256, i, i);
+			line += 4;
+		}
+		c = load_text(text, &es);
+		if (extra) {
+			/* The last header is the one too many. */
+			CHECK(c == NULL && es.n == 1 && es.e[0].line == line - 4 &&
+			    strstr(es.e[0].msg, "too many probes") != NULL,
+			    "%d probes: %d errors", CONF_MAX_PROBES + 1, es.n);
+			conf_free(c);
+			continue;
+		}
+		CHECK(c != NULL && c->nprobes == CONF_MAX_PROBES, "%d probes "
+		    "refused", CONF_MAX_PROBES);
+		if (c == NULL) {
+			dump(&es);
+			continue;
+		}
+		for (int i = 0; i < c->nprobes; i++) {
+			const struct conf_probe *p = &c->probes[i];
+			const struct sockaddr_in *sin =
+			    (const struct sockaddr_in *)&p->pc.server;
+			char want[32];
+
+			snprintf(want, sizeof(want), "p%d", i + 1);
+			if (strcmp(p->pc.name, want) != 0 ||
+			    p->port != i + 1 || sin->sin_port != htons(i + 1) ||
+			    ntohl(sin->sin_addr.s_addr) !=
+			    (0x0a000000u | (unsigned)(i + 1)) ||
+			    p->line != 3 + 4 * i) {
+				CHECK(0, "probe %d: %s port %u line %d", i,
+				    p->pc.name, p->port, p->line);
+				break;
+			}
+		}
+		p1 = print_to_string(c);
+		conf_free(c);
+		c = load_text(p1, &es);
+		CHECK(c != NULL && c->nprobes == CONF_MAX_PROBES,
+		    "printed %d probes refused", CONF_MAX_PROBES);
+		if (c != NULL) {
+			char *p2 = print_to_string(c);
+
+			CHECK(!strcmp(p1, p2), "%d probes print differently",
+			    CONF_MAX_PROBES);
+			free(p2);
+		}
+		free(p1);
+		conf_free(c);
+	}
+
+	/* CONF_MAX_PREFIXES prefixes, on continuation lines. */
+	for (int extra = 0; extra <= 1; extra++) {
+		n = snprintf(text, cap, AGENT "[bird]\nsocket = /b\nprefixes =");
+		for (int i = 0; i < CONF_MAX_PREFIXES + extra; i++)
+			n += snprintf(text + n, cap - (size_t)n, "%s 10.%d.0.0/16",
+			    i % 8 == 0 ? "\n " : "", i);
+		snprintf(text + n, cap - (size_t)n, "\n" PROBE);
+		c = load_text(text, &es);
+		snprintf(needle, sizeof(needle), "more than %d prefixes",
+		    CONF_MAX_PREFIXES);
+		if (extra)
+			CHECK(c == NULL && es.n == 1 &&
+			    strstr(es.e[0].msg, needle) != NULL,
+			    "%d prefixes: %d errors", CONF_MAX_PREFIXES + 1, es.n);
+		else
+			CHECK(c != NULL && c->bird_nprefixes == CONF_MAX_PREFIXES
+			    && c->bird_prefix[CONF_MAX_PREFIXES - 1].addr[1] ==
+			    CONF_MAX_PREFIXES - 1, "%d prefixes refused",
+			    CONF_MAX_PREFIXES);
+		conf_free(c);
+	}
+	free(text);
+}
+
 int
 main(void)
 {
@@ -729,6 +827,7 @@ main(void)
 	test_errors();
 	test_helpers();
 	test_roundtrip();
+	test_limits();
 	{
 		char path[600];
 
