@@ -867,6 +867,27 @@ header(struct parser *p, char *s, bool indented)
 	section_begin(p, s + 1);
 }
 
+/* What conf_print() could not write so that it reads back the same.  inih
+ * takes a ';' after white space for the start of a comment, and we print
+ * "key = value": a value read from "key=;x" would come back empty.  A ';'
+ * further in always follows a non-blank (inih cut the value at any other)
+ * and a '#' starts a comment only at the start of a line, so both are
+ * fine there. */
+static int
+value_printable(struct parser *p, const struct key *k, const char *v)
+{
+	if (*v == '\0' && k->type != K_PREFIXES) {
+		conf_error(p, p->lineno, "%s: empty value", k->name);
+		return -1;
+	}
+	if (*v == ';') {
+		conf_error(p, p->lineno, "%s: '%s' starts with ';', which "
+		    "begins a comment after white space", k->name, v);
+		return -1;
+	}
+	return 0;
+}
+
 static const struct key *
 key_lookup(const struct section *s, const char *name)
 {
@@ -910,9 +931,7 @@ key_value(struct parser *p, const char *name, const char *value)
 	s->seen[i] = p->lineno;
 	p->last_key = k;
 	/* value NULL: the line was too long and is already reported. */
-	if (value != NULL && *value == '\0' && k->type != K_PREFIXES)
-		conf_error(p, p->lineno, "%s: empty value", name);
-	if (value == NULL || (*value == '\0' && k->type != K_PREFIXES) ||
+	if (value == NULL || value_printable(p, k, value) == -1 ||
 	    parse_value(p, k, s->base, value) == -1)
 		s->bad[i] = true;
 }

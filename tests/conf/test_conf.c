@@ -369,6 +369,10 @@ static const struct vcase vcases[] = {
 	{ "agent", "interface", "a\tb", -1 },
 	{ "agent", "interface", ".", -1 },
 	{ "agent", "interface", "...", 0 },
+	{ "agent", "interface", "a;b", 0 },
+	{ "agent", "interface", "#x", 0 },
+	{ "agent", "interface", "=x", 0 },
+	{ "agent", "interface", "[x]", 0 },
 	{ "agent", "control_group", "anycast-ops", 0 },
 	{ "agent", "control_group", "machine$", 0 },
 	{ "agent", "control_group", "1000", 0 },
@@ -544,6 +548,17 @@ test_errors(void)
 		dump(&es);
 	conf_free(c);
 
+	/* A value that starts with ';' would not read back as printed,
+	 * "interface = ;x"; after white space it is a comment already. */
+	c = load_text("[agent]\ninterface =;x\n" PROBE, &es);
+	CHECK(c == NULL && es.n == 1 && has_error(&es, 2, "starts with ';'"),
+	    "interface =;x: %d errors", es.n);
+	conf_free(c);
+	c = load_text("[agent]\ninterface = ;x\n" PROBE, &es);
+	CHECK(c == NULL && es.n == 1 && has_error(&es, 2, "empty value"),
+	    "interface = ;x: %d errors", es.n);
+	conf_free(c);
+
 	/* The file at fault: one error on line 0. */
 	memset(&es, 0, sizeof(es));
 	c = conf_load("/nonexistent/anycastd.conf", capture, &es);
@@ -665,6 +680,9 @@ test_roundtrip(void)
 	static const char *const types[] = { "soa", "TYPE99", "any", "A" };
 	static const char *const servers[] = { "127.0.0.1", "::1",
 	    "2001:DB8::0:1", "::ffff:10.0.0.1" };
+	/* Characters inih gives a meaning to elsewhere on a line. */
+	static const char *const ifnames[] = { "if", "a;", "#", "=", "[",
+	    "x;#" };
 	int tried = 0, ok = 0;
 
 	for (int i = 0; i < 200; i++) {
@@ -673,10 +691,13 @@ test_roundtrip(void)
 		struct conf *c, *c2;
 		char *p1;
 		int n = 0, nprobes = 1 + i % 4;
+		char ifname[32];
 
+		snprintf(ifname, sizeof(ifname), "%s%d", ifnames[i % 6], i);
 		n += snprintf(text + n, sizeof(text) - (size_t)n,
-		    "[agent]\ninterface = if%d\nrise = %d\nfall = %d\n"
-		    "interval = %s\nhold_down = %s\n%s", i, 1 + i % 100,
+		    "[agent]\ninterface %s %s\nrise = %d\nfall = %d\n"
+		    "interval = %s\nhold_down = %s\n%s", i % 4 ? "=" : ":",
+		    ifname, 1 + i % 100,
 		    1 + (i * 7) % 100, i % 2 ? "2m" : "90s", durs[i % 5],
 		    i % 3 ? "control_group = g\n" : "");
 		if (i % 2)
