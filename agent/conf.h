@@ -9,10 +9,8 @@
 
 #include <net/if.h>
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <sys/socket.h>
 
 #include "prefix.h"
 #include "probe.h"

@@ -55,16 +55,22 @@ dns_rcode_str(int rcode)
 	return rcode_names[rcode];
 }
 
+/* The mnemonic, else prefix and number: what the _parse functions read. */
+static const char *
+mnemonic_fmt(const char *name, const char *prefix, long v, char *buf,
+    size_t len)
+{
+	if (name != NULL)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "%s%ld", prefix, v);
+	return buf;
+}
+
 const char *
 dns_rcode_fmt(int rcode, char *buf, size_t len)
 {
-	const char *s = dns_rcode_str(rcode);
-
-	if (s != NULL)
-		snprintf(buf, len, "%s", s);
-	else
-		snprintf(buf, len, "%d", rcode);
-	return buf;
+	return mnemonic_fmt(dns_rcode_str(rcode), "", rcode, buf, len);
 }
 
 /* Decimal 0..max without sign, spaces or leading junk; -1 otherwise. */
@@ -112,13 +118,8 @@ dns_qtype_str(uint16_t qtype)
 const char *
 dns_qtype_fmt(uint16_t qtype, char *buf, size_t len)
 {
-	const char *s = dns_qtype_str(qtype);
-
-	if (s != NULL)
-		snprintf(buf, len, "%s", s);
-	else
-		snprintf(buf, len, "TYPE%u", (unsigned)qtype);	/* RFC 3597 5 */
-	return buf;
+	/* Types without a mnemonic in RFC 3597 section 5's generic form. */
+	return mnemonic_fmt(dns_qtype_str(qtype), "TYPE", qtype, buf, len);
 }
 
 int
