@@ -34,6 +34,11 @@
 #include <ini.h>
 
 #include "conf.h"
+#include "ctl_proto.h"
+#include "dns.h"
+#include "duration.h"
+#include "prefix.h"
+#include "text.h"
 
 /* inih's MAX_SECTION: the section name it passes is cut to 49 bytes. */
 #define INIH_MAX_SECTION	50
@@ -43,7 +48,6 @@
 #define KEYS_MAX	12
 #define PRINT_WRAP	78	/* column where printed prefix lists wrap */
 
-#define MS_SEC		((uint64_t)1000)
 #define MS_MIN		((uint64_t)60000)
 
 enum ktype {
@@ -85,13 +89,13 @@ static const struct key bird_keys[] = {
 static const struct key probe_keys[] = {
 	{ "server", 0, 0, 0, K_ADDR, true },
 	{ "port", CP(port), 1, 65535, K_PORT, false },
-	{ "name", CP(qname), 0, 0, K_QNAME, true },
-	{ "type", CP(qtype), 0, 0, K_QTYPE, false },
-	{ "transport", CP(tcp), 0, 0, K_TRANSPORT, false },
-	{ "timeout", CP(timeout_ms), 1, MS_MIN, K_DUR, false },
-	{ "rcode", CP(rcode), 0, 0, K_RCODE, false },
-	{ "authoritative", CP(authoritative), 0, 0, K_BOOL, false },
-	{ "answer", CP(answer), 0, 0, K_BOOL, false },
+	{ "name", CP(pc.qname), 0, 0, K_QNAME, true },
+	{ "type", CP(pc.qtype), 0, 0, K_QTYPE, false },
+	{ "transport", CP(pc.tcp), 0, 0, K_TRANSPORT, false },
+	{ "timeout", CP(pc.timeout_ms), 1, MS_MIN, K_DUR, false },
+	{ "rcode", CP(pc.rcode), 0, 0, K_RCODE, false },
+	{ "authoritative", CP(pc.authoritative), 0, 0, K_BOOL, false },
+	{ "answer", CP(pc.answer), 0, 0, K_BOOL, false },
 };
 
 #define NKEYS(a)	(sizeof(a) / sizeof((a)[0]))
@@ -102,7 +106,6 @@ static const struct key probe_keys[] = {
 #define DEF_INTERVAL_MS		1000
 #define DEF_FAST_INTERVAL_MS	200
 #define DEF_HOLD_DOWN_MS	10000
-#define DEF_CONTROL_SOCKET	"/run/anycastd/anycastd.sock"
 #define DEF_STATE_DIR		"/var/lib/anycastd"
 #define DEF_GRACE_MS		5000
 #define DEF_PORT		53
@@ -150,7 +153,9 @@ struct parser {
 	struct section		*cur;		/* NULL: outside any section */
 	bool			 skip;		/* ignore keys: the header was at fault */
 	const struct key	*last_key;	/* what a continuation continues */
-	struct section		 agent, bird, probes[CONF_MAX_PROBES];
+	struct section		 agent, bird;
+	struct section		*probes;	/* one for each of conf->probes */
+	size_t			 probecap;	/* of both arrays */
 	int			 nprobe_headers;
 	struct perr		*errs;
 	size_t			 nerrs, errcap;
@@ -159,26 +164,19 @@ struct parser {
 static void	conf_error(struct parser *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 
-/* Control characters would garble a terminal or the journal. */
-static void
-sanitize(char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
-
 static void
 conf_error(struct parser *p, int line, const char *fmt, ...)
 {
-	char msg[512];
+	char raw[512], msg[512];
 	struct perr *n;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	sanitize(msg);
+	/* Messages quote values from the file, for a terminal or the
+	 * journal. */
+	text_scrub(msg, sizeof(msg), raw);
 	if (p->nerrs == p->errcap) {
 		size_t cap = p->errcap ? p->errcap * 2 : 16;
 
@@ -253,216 +251,28 @@ find_chars_or_comment(char *s, const char *chars)
 	return s;
 }
 
-/* ---- Mnemonics and durations ---- */
-
-static const struct {
-	const char	*name;
-	int		 value;
-} rcodes[] = {
-	{ "NOERROR",	ns_r_noerror },
-	{ "FORMERR",	ns_r_formerr },
-	{ "SERVFAIL",	ns_r_servfail },
-	{ "NXDOMAIN",	ns_r_nxdomain },
-	{ "NOTIMP",	ns_r_notimpl },
-	{ "REFUSED",	ns_r_refused },
-	{ "YXDOMAIN",	ns_r_yxdomain },
-	{ "YXRRSET",	ns_r_yxrrset },
-	{ "NXRRSET",	ns_r_nxrrset },
-	{ "NOTAUTH",	ns_r_notauth },
-	{ "NOTZONE",	ns_r_notzone },
-};
-
-static const struct {
-	const char	*name;
-	uint16_t	 value;
-} qtypes[] = {
-	{ "SOA",	ns_t_soa },
-	{ "A",		ns_t_a },
-	{ "AAAA",	ns_t_aaaa },
-	{ "NS",		ns_t_ns },
-	{ "TXT",	ns_t_txt },
-	{ "MX",		ns_t_mx },
-	{ "CNAME",	ns_t_cname },
-	{ "PTR",	ns_t_ptr },
-	{ "SRV",	ns_t_srv },
-	{ "CAA",	ns_t_caa },
-	{ "DS",		ns_t_ds },
-	{ "DNSKEY",	ns_t_dnskey },
-	{ "ANY",	ns_t_any },
-};
-
-const char *
-conf_rcode_str(int rcode)
-{
-	for (size_t i = 0; i < NKEYS(rcodes); i++)
-		if (rcodes[i].value == rcode)
-			return rcodes[i].name;
-	return NULL;
-}
-
-const char *
-conf_qtype_str(uint16_t qtype)
-{
-	for (size_t i = 0; i < NKEYS(qtypes); i++)
-		if (qtypes[i].value == qtype)
-			return qtypes[i].name;
-	return NULL;
-}
-
-const char *
-conf_rcode_fmt(int rcode, char *buf, size_t len)
-{
-	const char *s = conf_rcode_str(rcode);
-
-	if (s != NULL)
-		snprintf(buf, len, "%s", s);
-	else
-		snprintf(buf, len, "%d", rcode);
-	return buf;
-}
-
-const char *
-conf_qtype_fmt(uint16_t qtype, char *buf, size_t len)
-{
-	const char *s = conf_qtype_str(qtype);
-
-	if (s != NULL)
-		snprintf(buf, len, "%s", s);
-	else
-		snprintf(buf, len, "TYPE%u", (unsigned)qtype);	/* RFC 3597 */
-	return buf;
-}
-
-/* Canonical form: the largest of m, s, ms that keeps it whole; 0 is "0s". */
-const char *
-conf_duration_fmt(uint64_t ms, char *buf, size_t len)
-{
-	if (ms == 0)
-		snprintf(buf, len, "0s");
-	else if (ms % MS_MIN == 0)
-		snprintf(buf, len, "%" PRIu64 "m", ms / MS_MIN);
-	else if (ms % MS_SEC == 0)
-		snprintf(buf, len, "%" PRIu64 "s", ms / MS_SEC);
-	else
-		snprintf(buf, len, "%" PRIu64 "ms", ms);
-	return buf;
-}
-
-/* Decimal digits only; false on junk, *overflow on too many. */
-static bool
-parse_digits(const char **sp, uint64_t *v, bool *overflow)
-{
-	const char *s = *sp;
-
-	*v = 0;
-	*overflow = false;
-	if (!isdigit((unsigned char)*s))
-		return false;
-	for (; isdigit((unsigned char)*s); s++) {
-		unsigned d = (unsigned)(*s - '0');
-
-		if (*v > (UINT64_MAX - d) / 10)
-			*overflow = true;
-		else
-			*v = *v * 10 + d;
-	}
-	*sp = s;
-	return true;
-}
-
-int
-conf_duration_parse(const char *s, uint64_t *ms)
-{
-	uint64_t v, mult;
-	bool overflow;
-
-	if (!parse_digits(&s, &v, &overflow))
-		goto inval;
-	if (*s == '\0' || strcmp(s, "s") == 0)
-		mult = MS_SEC;
-	else if (strcmp(s, "ms") == 0)
-		mult = 1;
-	else if (strcmp(s, "m") == 0)
-		mult = MS_MIN;
-	else
-		goto inval;
-	if (overflow || v > UINT64_MAX / mult) {
-		errno = ERANGE;
-		return -1;
-	}
-	*ms = v * mult;
-	return 0;
-inval:
-	errno = EINVAL;
-	return -1;
-}
-
-int
-conf_rcode_parse(const char *s, int *rcode)
-{
-	uint64_t v;
-	bool overflow;
-	const char *d = s;
-
-	for (size_t i = 0; i < NKEYS(rcodes); i++)
-		if (strcasecmp(s, rcodes[i].name) == 0) {
-			*rcode = rcodes[i].value;
-			return 0;
-		}
-	/* The header has 4 bits; extended rcodes need EDNS (RFC 6891). */
-	if (parse_digits(&d, &v, &overflow) && *d == '\0' && !overflow &&
-	    v <= 15) {
-		*rcode = (int)v;
-		return 0;
-	}
-	errno = EINVAL;
-	return -1;
-}
-
-int
-conf_qtype_parse(const char *s, uint16_t *qtype)
-{
-	uint64_t v;
-	bool overflow;
-	const char *d;
-
-	for (size_t i = 0; i < NKEYS(qtypes); i++)
-		if (strcasecmp(s, qtypes[i].name) == 0) {
-			*qtype = qtypes[i].value;
-			return 0;
-		}
-	if (strncasecmp(s, "TYPE", 4) == 0) {
-		d = s + 4;
-		if (parse_digits(&d, &v, &overflow) && *d == '\0' &&
-		    !overflow && v >= 1 && v <= 65535) {
-			*qtype = (uint16_t)v;
-			return 0;
-		}
-	}
-	errno = EINVAL;
-	return -1;
-}
-
 /* ---- Values ---- */
 
 /* An integer as written, sign allowed so that "-1" is out of range rather
- * than not a number.  -1: not a number. */
+ * than not a number; too large for int64_t is INT64_MAX, out of range too.
+ * -1: not a number. */
 static int
 parse_int(const char *s, int64_t *out)
 {
-	const char *d = s;
-	uint64_t v;
-	bool overflow, neg = false;
+	const char *d = s + (*s == '-');
+	unsigned long long v;
+	char *end;
 
-	if (*d == '-') {
-		neg = true;
-		d++;
-	}
-	if (!parse_digits(&d, &v, &overflow) || *d != '\0')
+	/* strtoull() would take spaces and a sign of its own. */
+	if (!isdigit((unsigned char)*d))
 		return -1;
-	if (overflow || v > INT64_MAX)
+	errno = 0;
+	v = strtoull(d, &end, 10);
+	if (*end != '\0')
+		return -1;
+	if (errno == ERANGE || v > INT64_MAX)
 		v = INT64_MAX;
-	*out = neg ? -(int64_t)v : (int64_t)v;
+	*out = *s == '-' ? -(int64_t)v : (int64_t)v;
 	return 0;
 }
 
@@ -492,7 +302,7 @@ value_duration(struct parser *p, const struct key *k, const char *v,
 		conf_error(p, p->lineno, "%s: '%s' is negative", k->name, v);
 		return -1;
 	}
-	rc = conf_duration_parse(v, &ms);
+	rc = dur_parse_ms(v, &ms);
 	if (rc == -1 && errno == EINVAL) {
 		conf_error(p, p->lineno, "%s: '%s' is not a duration (a whole "
 		    "number with ms, s or m, as in 500ms, 2s, 1m; bare means "
@@ -500,11 +310,11 @@ value_duration(struct parser *p, const struct key *k, const char *v,
 		return -1;
 	}
 	if (rc == -1 || ms < (uint64_t)k->min || ms > (uint64_t)k->max) {
-		char lo[CONF_FMT_MAX], hi[CONF_FMT_MAX];
+		char lo[DUR_FMT_MAX], hi[DUR_FMT_MAX];
 
 		conf_error(p, p->lineno, "%s: %s is out of range %s..%s",
-		    k->name, v, conf_duration_fmt((uint64_t)k->min, lo,
-		    sizeof(lo)), conf_duration_fmt((uint64_t)k->max, hi,
+		    k->name, v, dur_fmt_ms((uint64_t)k->min, lo,
+		    sizeof(lo)), dur_fmt_ms((uint64_t)k->max, hi,
 		    sizeof(hi)));
 		return -1;
 	}
@@ -605,18 +415,18 @@ static int
 value_addr(struct parser *p, const struct key *k, const char *v,
     struct conf_probe *pr)
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)&pr->server;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&pr->server;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&pr->pc.server;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&pr->pc.server;
 	char norm[INET6_ADDRSTRLEN];
 
-	memset(&pr->server, 0, sizeof(pr->server));
+	memset(&pr->pc.server, 0, sizeof(pr->pc.server));
 	if (inet_pton(AF_INET, v, &sin->sin_addr) == 1) {
 		sin->sin_family = AF_INET;
-		pr->server_len = sizeof(*sin);
+		pr->pc.server_len = sizeof(*sin);
 		inet_ntop(AF_INET, &sin->sin_addr, norm, sizeof(norm));
 	} else if (inet_pton(AF_INET6, v, &sin6->sin6_addr) == 1) {
 		sin6->sin6_family = AF_INET6;
-		pr->server_len = sizeof(*sin6);
+		pr->pc.server_len = sizeof(*sin6);
 		inet_ntop(AF_INET6, &sin6->sin6_addr, norm, sizeof(norm));
 	} else {
 		conf_error(p, p->lineno, "%s: '%s' is not an IPv4 or IPv6 "
@@ -643,8 +453,10 @@ value_addr(struct parser *p, const struct key *k, const char *v,
 
 /* Presentation form limited to what a health probe needs: letters, digits,
  * '-' and '_' (RFC 2181 allows more, but no zone we probe needs escapes). */
+/* *out is a probe_conf's qname, owned by the conf. */
 static int
-value_qname(struct parser *p, const struct key *k, const char *v, char **out)
+value_qname(struct parser *p, const struct key *k, const char *v,
+    const char **out)
 {
 	size_t n = strlen(v);
 	const char *why = NULL;
@@ -684,7 +496,7 @@ value_qname(struct parser *p, const struct key *k, const char *v, char **out)
 	memcpy(s, v, n + 1);
 	if (s[n - 1] != '.')
 		memcpy(s + n, ".", 2);
-	free(*out);
+	free((char *)*out);
 	*out = s;
 	return 0;
 }
@@ -693,9 +505,10 @@ static int
 value_qtype(struct parser *p, const struct key *k, const char *v,
     uint16_t *out)
 {
-	uint16_t t;
+	/* Type 0 is reserved (RFC 6895 section 3.1) and never a question. */
+	int t = dns_qtype_parse(v);
 
-	if (conf_qtype_parse(v, &t) == -1) {
+	if (t <= 0) {
 		conf_error(p, p->lineno, "%s: unknown record type '%s'",
 		    k->name, v);
 		return -1;
@@ -707,33 +520,37 @@ value_qtype(struct parser *p, const struct key *k, const char *v,
 		    "probed", k->name, v);
 		return -1;
 	}
-	*out = t;
+	*out = (uint16_t)t;
 	return 0;
 }
 
 static int
 value_rcode(struct parser *p, const struct key *k, const char *v, int *out)
 {
-	if (conf_rcode_parse(v, out) == -1) {
+	int r = dns_rcode_parse(v);
+
+	/* The header has 4 bits; the rest of an extended rcode travels in an
+	 * OPT RR (RFC 6891 6.1.3), and the probe's queries carry none. */
+	if (r < 0 || r > 15) {
 		conf_error(p, p->lineno, "%s: '%s' is not an rcode (NOERROR, "
 		    "NXDOMAIN, SERVFAIL, REFUSED, ... or 0..15)", k->name, v);
 		return -1;
 	}
+	*out = r;
 	return 0;
 }
 
-/* One "addr/len" of [bird] prefixes, appended in normalized form. */
+/* One "addr/len" of [bird] prefixes.  prefix_parse() clears host bits and
+ * takes a bare address for a host route; in a list that is matched against
+ * BIRD's routes both are more likely a typo, so they are refused here. */
 static int
 add_prefix(struct parser *p, const struct key *k, const char *tok)
 {
 	struct conf *c = p->conf;
-	struct conf_prefix pf;
-	char addr[INET6_ADDRSTRLEN + 8], norm[INET6_ADDRSTRLEN + 16];
-	const char *slash = strchr(tok, '/'), *d;
-	uint64_t len;
-	bool overflow;
-	size_t alen, nbytes, used, olen;
-	char *s;
+	struct prefix pf, host, *n;
+	char addr[INET6_ADDRSTRLEN + 8], norm[PREFIX_STRLEN];
+	const char *slash = strchr(tok, '/');
+	size_t alen;
 
 	if (slash == NULL) {
 		conf_error(p, p->lineno, "%s: '%s' lacks a length, as in "
@@ -741,49 +558,26 @@ add_prefix(struct parser *p, const struct key *k, const char *tok)
 		return -1;
 	}
 	alen = (size_t)(slash - tok);
-	memset(&pf, 0, sizeof(pf));
 	if (alen >= sizeof(addr))
 		goto bad;
 	memcpy(addr, tok, alen);
 	addr[alen] = '\0';
-	if (inet_pton(AF_INET, addr, pf.addr) == 1) {
-		pf.family = AF_INET;
-		nbytes = 4;
-	} else if (inet_pton(AF_INET6, addr, pf.addr) == 1) {
-		pf.family = AF_INET6;
-		nbytes = 16;
-	} else
+	/* The address alone, a host route: its family and all its bits. */
+	if (prefix_parse(addr, &host) == -1)
 		goto bad;
-	d = slash + 1;
-	if (!parse_digits(&d, &len, &overflow) || *d != '\0' || overflow ||
-	    len > nbytes * 8) {
-		conf_error(p, p->lineno, "%s: '%s' has a bad length (0..%zu)",
-		    k->name, tok, nbytes * 8);
+	if (prefix_parse(tok, &pf) == -1) {
+		conf_error(p, p->lineno, "%s: '%s' has a bad length (0..%u)",
+		    k->name, tok, (unsigned)host.len);
 		return -1;
 	}
-	pf.len = (uint8_t)len;
-	{
-		struct conf_prefix net = pf;
-
-		for (size_t i = 0; i < nbytes; i++) {
-			size_t bit = i * 8;
-			unsigned keep = bit >= len ? 0 : bit + 8 <= len ? 8 :
-			    (unsigned)(len - bit);
-
-			net.addr[i] &= (uint8_t)(0xff00u >> keep);
-		}
-		inet_ntop(pf.family, net.addr, addr, sizeof(addr));
-		snprintf(norm, sizeof(norm), "%s/%u", addr, (unsigned)pf.len);
-		if (memcmp(net.addr, pf.addr, sizeof(pf.addr)) != 0) {
-			conf_error(p, p->lineno, "%s: '%s' has host bits set "
-			    "(the prefix is %s)", k->name, tok, norm);
-			return -1;
-		}
+	prefix_fmt(&pf, norm, sizeof(norm));
+	if (memcmp(pf.addr, host.addr, sizeof(pf.addr)) != 0) {
+		conf_error(p, p->lineno, "%s: '%s' has host bits set (the "
+		    "prefix is %s)", k->name, tok, norm);
+		return -1;
 	}
 	for (int i = 0; i < c->bird_nprefixes; i++)
-		if (c->bird_prefix[i].family == pf.family &&
-		    c->bird_prefix[i].len == pf.len &&
-		    memcmp(c->bird_prefix[i].addr, pf.addr, sizeof(pf.addr)) == 0) {
+		if (prefix_equal(&c->bird_prefix[i], &pf)) {
 			conf_error(p, p->lineno, "%s: %s is listed twice",
 			    k->name, norm);
 			return -1;
@@ -793,16 +587,13 @@ add_prefix(struct parser *p, const struct key *k, const char *tok)
 		    CONF_MAX_PREFIXES);
 		return -1;
 	}
-	used = c->bird_prefixes ? strlen(c->bird_prefixes) : 0;
-	olen = strlen(norm);
-	if ((s = realloc(c->bird_prefixes, used + olen + 2)) == NULL) {
+	n = reallocarray(c->bird_prefix, (size_t)c->bird_nprefixes + 1,
+	    sizeof(*n));
+	if (n == NULL) {
 		p->oom = true;
 		return -1;
 	}
-	if (used > 0)
-		s[used++] = ' ';
-	memcpy(s + used, norm, olen + 1);
-	c->bird_prefixes = s;
+	c->bird_prefix = n;
 	c->bird_prefix[c->bird_nprefixes++] = pf;
 	return 0;
 bad:
@@ -881,7 +672,7 @@ parse_value(struct parser *p, const struct key *k, void *base, const char *v)
 	case K_ADDR:
 		return value_addr(p, k, v, base);
 	case K_QNAME:
-		return value_qname(p, k, v, (char **)(void *)field);
+		return value_qname(p, k, v, (const char **)(void *)field);
 	case K_QTYPE:
 		return value_qtype(p, k, v, (uint16_t *)(void *)field);
 	case K_TRANSPORT:
@@ -940,6 +731,35 @@ probe_name_ok(const char *n)
 	    "0123456789_.-") == len;
 }
 
+/* Room for one more probe in conf->probes and p->probes, which grow
+ * together. */
+static int
+probes_grow(struct parser *p)
+{
+	struct conf *c = p->conf;
+	struct conf_probe *np;
+	struct section *ns;
+	size_t cap;
+
+	if ((size_t)c->nprobes < p->probecap)
+		return 0;
+	cap = p->probecap ? p->probecap * 2 : 8;
+	if ((np = reallocarray(c->probes, cap, sizeof(*np))) == NULL)
+		goto oom;
+	c->probes = np;
+	/* The sections point into the array that may just have moved. */
+	for (int i = 0; i < c->nprobes; i++)
+		p->probes[i].base = &c->probes[i];
+	if ((ns = reallocarray(p->probes, cap, sizeof(*ns))) == NULL)
+		goto oom;
+	p->probes = ns;
+	p->probecap = cap;
+	return 0;
+oom:
+	p->oom = true;
+	return -1;
+}
+
 static void
 section_probe(struct parser *p, const char *name)
 {
@@ -954,17 +774,20 @@ section_probe(struct parser *p, const char *name)
 		    CONF_MAX_PROBES);
 		return;
 	}
+	if (probes_grow(p) == -1)
+		return;
 	pr = &c->probes[c->nprobes];
 	s = &p->probes[c->nprobes];
 	c->nprobes++;
+	memset(pr, 0, sizeof(*pr));
 	pr->line = p->lineno;
 	pr->port = DEF_PORT;
-	pr->qtype = ns_t_soa;
-	pr->tcp = false;
-	pr->timeout_ms = DEF_TIMEOUT_MS;
-	pr->rcode = ns_r_noerror;
-	pr->authoritative = true;
-	pr->answer = true;
+	pr->pc.qtype = ns_t_soa;
+	pr->pc.tcp = false;
+	pr->pc.timeout_ms = DEF_TIMEOUT_MS;
+	pr->pc.rcode = ns_r_noerror;
+	pr->pc.authoritative = true;
+	pr->pc.answer = true;
 	if (*name == '\0')
 		conf_error(p, p->lineno, "[probe] needs a name, as in "
 		    "[probe soa]");
@@ -974,15 +797,15 @@ section_probe(struct parser *p, const char *name)
 	else {
 		snprintf(label, sizeof(label), "[probe %s]", name);
 		for (int i = 0; i < c->nprobes - 1; i++)
-			if (c->probes[i].name != NULL &&
-			    strcmp(c->probes[i].name, name) == 0) {
+			if (c->probes[i].pc.name != NULL &&
+			    strcmp(c->probes[i].pc.name, name) == 0) {
 				conf_error(p, p->lineno, "duplicate [probe %s], "
 				    "first at line %d", name, c->probes[i].line);
 				name = NULL;
 				break;
 			}
 		if (name != NULL)
-			pr->name = xstrdup(p, name);
+			pr->pc.name = xstrdup(p, name);
 	}
 	section_init(s, probe_keys, NKEYS(probe_keys), pr, p->lineno, label);
 	p->cur = s;
@@ -1044,6 +867,27 @@ header(struct parser *p, char *s, bool indented)
 	section_begin(p, s + 1);
 }
 
+/* What conf_print() could not write so that it reads back the same.  inih
+ * takes a ';' after white space for the start of a comment, and we print
+ * "key = value": a value read from "key=;x" would come back empty.  A ';'
+ * further in always follows a non-blank (inih cut the value at any other)
+ * and a '#' starts a comment only at the start of a line, so both are
+ * fine there. */
+static int
+value_printable(struct parser *p, const struct key *k, const char *v)
+{
+	if (*v == '\0' && k->type != K_PREFIXES) {
+		conf_error(p, p->lineno, "%s: empty value", k->name);
+		return -1;
+	}
+	if (*v == ';') {
+		conf_error(p, p->lineno, "%s: '%s' starts with ';', which "
+		    "begins a comment after white space", k->name, v);
+		return -1;
+	}
+	return 0;
+}
+
 static const struct key *
 key_lookup(const struct section *s, const char *name)
 {
@@ -1087,9 +931,7 @@ key_value(struct parser *p, const char *name, const char *value)
 	s->seen[i] = p->lineno;
 	p->last_key = k;
 	/* value NULL: the line was too long and is already reported. */
-	if (value != NULL && *value == '\0' && k->type != K_PREFIXES)
-		conf_error(p, p->lineno, "%s: empty value", name);
-	if (value == NULL || (*value == '\0' && k->type != K_PREFIXES) ||
+	if (value == NULL || value_printable(p, k, value) == -1 ||
 	    parse_value(p, k, s->base, value) == -1)
 		s->bad[i] = true;
 }
@@ -1274,7 +1116,7 @@ validate(struct parser *p)
 	size_t fi = key_index(agent_keys, NKEYS(agent_keys), "fast_interval");
 	size_t ti = key_index(probe_keys, NKEYS(probe_keys), "timeout");
 	size_t pi = key_index(probe_keys, NKEYS(probe_keys), "port");
-	char b1[CONF_FMT_MAX], b2[CONF_FMT_MAX];
+	char b1[DUR_FMT_MAX], b2[DUR_FMT_MAX];
 
 	if (a->line == 0)
 		conf_error(p, 1, "missing [agent] section");
@@ -1292,13 +1134,13 @@ validate(struct parser *p)
 	    c->fast_interval_ms > c->interval_ms) {
 		if (a->seen[fi] != 0)
 			conf_error(p, a->seen[fi], "fast_interval: %s is longer "
-			    "than interval %s", conf_duration_fmt(
+			    "than interval %s", dur_fmt_ms(
 			    c->fast_interval_ms, b1, sizeof(b1)),
-			    conf_duration_fmt(c->interval_ms, b2, sizeof(b2)));
+			    dur_fmt_ms(c->interval_ms, b2, sizeof(b2)));
 		else
 			conf_error(p, a->seen[ii], "interval: %s is shorter than "
-			    "fast_interval %s (the default)", conf_duration_fmt(
-			    c->interval_ms, b1, sizeof(b1)), conf_duration_fmt(
+			    "fast_interval %s (the default)", dur_fmt_ms(
+			    c->interval_ms, b1, sizeof(b1)), dur_fmt_ms(
 			    c->fast_interval_ms, b2, sizeof(b2)));
 	}
 	for (int i = 0; i < c->nprobes; i++) {
@@ -1307,9 +1149,9 @@ validate(struct parser *p)
 
 		/* A cycle must end before the next one starts. */
 		if (!a->bad[fi] && !s->bad[ti] &&
-		    pr->timeout_ms >= c->fast_interval_ms) {
-			conf_duration_fmt(pr->timeout_ms, b1, sizeof(b1));
-			conf_duration_fmt(c->fast_interval_ms, b2, sizeof(b2));
+		    pr->pc.timeout_ms >= c->fast_interval_ms) {
+			dur_fmt_ms(pr->pc.timeout_ms, b1, sizeof(b1));
+			dur_fmt_ms(c->fast_interval_ms, b2, sizeof(b2));
 			if (s->seen[ti] != 0)
 				conf_error(p, s->seen[ti], "timeout: %s must be "
 				    "shorter than fast_interval %s", b1, b2);
@@ -1320,11 +1162,11 @@ validate(struct parser *p)
 		}
 		if (pr->server_str == NULL || s->bad[pi])
 			continue;
-		if (pr->server.ss_family == AF_INET)
-			((struct sockaddr_in *)&pr->server)->sin_port =
+		if (pr->pc.server.ss_family == AF_INET)
+			((struct sockaddr_in *)&pr->pc.server)->sin_port =
 			    htons(pr->port);
 		else
-			((struct sockaddr_in6 *)&pr->server)->sin6_port =
+			((struct sockaddr_in6 *)&pr->pc.server)->sin6_port =
 			    htons(pr->port);
 	}
 }
@@ -1352,7 +1194,7 @@ defaults(struct parser *p)
 	c->fast_interval_ms = DEF_FAST_INTERVAL_MS;
 	c->hold_down_ms = DEF_HOLD_DOWN_MS;
 	c->on_exit = CONF_EXIT_KEEP;
-	c->control_socket = xstrdup(p, DEF_CONTROL_SOCKET);
+	c->control_socket = xstrdup(p, CTL_DEFAULT_SOCKET);
 	c->state_dir = xstrdup(p, DEF_STATE_DIR);
 	c->bird_grace_ms = DEF_GRACE_MS;
 }
@@ -1390,6 +1232,7 @@ done:
 	if (p.fp != NULL)
 		fclose(p.fp);
 	free(p.buf);
+	free(p.probes);
 	if (p.nerrs > 1)
 		qsort(p.errs, p.nerrs, sizeof(*p.errs), perr_cmp);
 	if (p.oom)
@@ -1413,17 +1256,19 @@ conf_free(struct conf *c)
 	if (c == NULL)
 		return;
 	for (int i = 0; i < c->nprobes; i++) {
-		free(c->probes[i].name);
+		/* const for the probe, which only reads them; ours. */
+		free((char *)c->probes[i].pc.name);
+		free((char *)c->probes[i].pc.qname);
 		free(c->probes[i].server_str);
-		free(c->probes[i].qname);
 	}
+	free(c->probes);
 	free(c->path);
 	free(c->control_socket);
 	free(c->control_group);
 	free(c->state_dir);
 	free(c->metrics_file);
 	free(c->bird_socket);
-	free(c->bird_prefixes);
+	free(c->bird_prefix);
 	free(c);
 }
 
@@ -1456,22 +1301,19 @@ print_kv(FILE *fp, const char *key, const char *value)
 static void
 print_prefixes(const struct conf *c, FILE *fp)
 {
-	const char *s = c->bird_prefixes;
-	int col;
+	char s[PREFIX_STRLEN];
+	int col, n;
 
 	col = fprintf(fp, KV, "prefixes");
-	while (*s != '\0') {
-		size_t n = strcspn(s, " ");
-
+	for (int i = 0; i < c->bird_nprefixes; i++) {
+		n = (int)strlen(prefix_fmt(&c->bird_prefix[i], s, sizeof(s)));
 		/* Wrap onto indented continuation lines, which inih joins
 		 * back, so a long list stays under INI_MAX_LINE. */
-		if (col > 17 && col + 1 + (int)n > PRINT_WRAP)
+		if (col > 17 && col + 1 + n > PRINT_WRAP)
 			col = fprintf(fp, "\n%17s", "") - 1;
 		else if (col > 17)
 			col += fprintf(fp, " ");
-		col += fprintf(fp, "%.*s", (int)n, s);
-		s += n;
-		s += *s == ' ';
+		col += fprintf(fp, "%s", s);
 	}
 	fprintf(fp, "\n");
 }
@@ -1479,18 +1321,18 @@ print_prefixes(const struct conf *c, FILE *fp)
 void
 conf_print(const struct conf *c, FILE *fp)
 {
-	char b[CONF_FMT_MAX];
+	char b[DUR_FMT_MAX], d[DNS_FMT_MAX];
 
 	fprintf(fp, "[agent]\n");
 	fprintf(fp, KV "%s\n", "interface", c->interface);
 	fprintf(fp, KV "%d\n", "rise", c->rise);
 	fprintf(fp, KV "%d\n", "fall", c->fall);
 	fprintf(fp, KV "%s\n", "interval",
-	    conf_duration_fmt(c->interval_ms, b, sizeof(b)));
+	    dur_fmt_ms(c->interval_ms, b, sizeof(b)));
 	fprintf(fp, KV "%s\n", "fast_interval",
-	    conf_duration_fmt(c->fast_interval_ms, b, sizeof(b)));
+	    dur_fmt_ms(c->fast_interval_ms, b, sizeof(b)));
 	fprintf(fp, KV "%s\n", "hold_down",
-	    conf_duration_fmt(c->hold_down_ms, b, sizeof(b)));
+	    dur_fmt_ms(c->hold_down_ms, b, sizeof(b)));
 	fprintf(fp, KV "%s\n", "on_exit",
 	    c->on_exit == CONF_EXIT_WITHDRAW ? "withdraw" : "keep");
 	print_kv(fp, "control_socket", c->control_socket);
@@ -1509,37 +1351,37 @@ conf_print(const struct conf *c, FILE *fp)
 	if (c->bird_socket != NULL) {
 		fprintf(fp, "[bird]\n");
 		print_kv(fp, "socket", c->bird_socket);
-		if (c->bird_prefixes != NULL)
+		if (c->bird_nprefixes > 0)
 			print_prefixes(c, fp);
 		else
 			fprintf(fp, "# prefixes unset: every exported route "
 			    "counts\n");
 		fprintf(fp, KV "%s\n", "grace",
-		    conf_duration_fmt(c->bird_grace_ms, b, sizeof(b)));
+		    dur_fmt_ms(c->bird_grace_ms, b, sizeof(b)));
 	} else
 		fprintf(fp, "# [bird] unset: BIRD's view is off\n");
 
 	for (int i = 0; i < c->nprobes; i++) {
 		const struct conf_probe *pr = &c->probes[i];
 
-		fprintf(fp, "\n[probe %s]\n", pr->name);
+		fprintf(fp, "\n[probe %s]\n", pr->pc.name);
 		fprintf(fp, KV "%s\n", "server", pr->server_str);
 		fprintf(fp, KV "%u\n", "port", (unsigned)pr->port);
-		if (strlen("name=") + strlen(pr->qname) > INI_MAX_LINE - 2)
+		if (strlen("name=") + strlen(pr->pc.qname) > INI_MAX_LINE - 2)
 			/* The one way it fits: as read, without the dot. */
-			fprintf(fp, "name=%.*s\n", (int)strlen(pr->qname) - 1,
-			    pr->qname);
+			fprintf(fp, "name=%.*s\n", (int)strlen(pr->pc.qname) - 1,
+			    pr->pc.qname);
 		else
-			print_kv(fp, "name", pr->qname);
+			print_kv(fp, "name", pr->pc.qname);
 		fprintf(fp, KV "%s\n", "type",
-		    conf_qtype_fmt(pr->qtype, b, sizeof(b)));
-		fprintf(fp, KV "%s\n", "transport", pr->tcp ? "tcp" : "udp");
+		    dns_qtype_fmt(pr->pc.qtype, d, sizeof(d)));
+		fprintf(fp, KV "%s\n", "transport", pr->pc.tcp ? "tcp" : "udp");
 		fprintf(fp, KV "%s\n", "timeout",
-		    conf_duration_fmt(pr->timeout_ms, b, sizeof(b)));
+		    dur_fmt_ms(pr->pc.timeout_ms, b, sizeof(b)));
 		fprintf(fp, KV "%s\n", "rcode",
-		    conf_rcode_fmt(pr->rcode, b, sizeof(b)));
+		    dns_rcode_fmt(pr->pc.rcode, d, sizeof(d)));
 		fprintf(fp, KV "%s\n", "authoritative",
-		    pr->authoritative ? "yes" : "no");
-		fprintf(fp, KV "%s\n", "answer", pr->answer ? "yes" : "no");
+		    pr->pc.authoritative ? "yes" : "no");
+		fprintf(fp, KV "%s\n", "answer", pr->pc.answer ? "yes" : "no");
 	}
 }

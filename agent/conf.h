@@ -9,40 +9,27 @@
 
 #include <net/if.h>
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <sys/socket.h>
+
+#include "prefix.h"
+#include "probe.h"
 
 #define CONF_DEFAULT_PATH	"/etc/anycastd/anycastd.conf"
-#define CONF_MAX_PROBES		32
+#define CONF_MAX_PROBES		1024
 #define CONF_MAX_PREFIXES	64
 #define CONF_PROBE_NAME_MAX	32	/* [A-Za-z0-9_.-]{1,32} */
-#define CONF_FMT_MAX		16	/* buffer for the conf_*_fmt helpers */
 
 enum conf_on_exit { CONF_EXIT_KEEP, CONF_EXIT_WITHDRAW };
 
+/* One [probe NAME].  pc is what probe_new() takes, port included in
+ * pc.server; pc.name and pc.qname (absolute, with the trailing dot) point
+ * to strings the conf owns and conf_free() frees. */
 struct conf_probe {
-	char			*name;
+	struct probe_conf	 pc;
 	char			*server_str;	/* normalized (inet_ntop), for printing */
-	struct sockaddr_storage	 server;	/* with port */
-	socklen_t		 server_len;
-	uint16_t		 port;
-	char			*qname;		/* absolute, trailing dot */
-	uint16_t		 qtype;
-	bool			 tcp;
-	uint32_t		 timeout_ms;
-	int			 rcode;		/* 0..15 */
-	bool			 authoritative;
-	bool			 answer;
+	uint16_t		 port;		/* as in pc.server, for printing */
 	int			 line;		/* of the section header */
-};
-
-/* One [bird] prefixes entry; host bits are zero. */
-struct conf_prefix {
-	int			 family;	/* AF_INET or AF_INET6 */
-	uint8_t			 addr[16];	/* network order, 4 used for v4 */
-	uint8_t			 len;
 };
 
 struct conf {
@@ -51,18 +38,17 @@ struct conf {
 	int			 rise, fall;
 	uint32_t		 interval_ms, fast_interval_ms, hold_down_ms;
 	enum conf_on_exit	 on_exit;
-	char			*control_socket;	/* default /run/anycastd/anycastd.sock */
+	char			*control_socket;	/* default CTL_DEFAULT_SOCKET */
 	char			*control_group;		/* NULL: root only; name or gid, not looked up */
 	char			*state_dir;		/* default /var/lib/anycastd */
 	char			*metrics_file;		/* NULL: no metrics */
 	char			*bird_socket;		/* [bird] socket; NULL: off */
-	char			*bird_prefixes;		/* [bird] prefixes normalized,
-							   space-separated; NULL: none */
+	struct prefix		*bird_prefix;		/* [bird] prefixes, in order,
+							   host bits zero; NULL: none */
+	int			 bird_nprefixes;	/* 0..CONF_MAX_PREFIXES */
 	uint32_t		 bird_grace_ms;		/* [bird] grace, default 5s */
-	struct conf_prefix	 bird_prefix[CONF_MAX_PREFIXES];	/* parsed */
-	int			 bird_nprefixes;
-	struct conf_probe	 probes[CONF_MAX_PROBES];
-	int			 nprobes;
+	struct conf_probe	*probes;		/* in file order */
+	int			 nprobes;		/* 1..CONF_MAX_PROBES */
 };
 
 /* Receives each error; msg has no file or line.  line 0: the whole file. */
@@ -77,19 +63,5 @@ void		 conf_print(const struct conf *, FILE *);
 /* A conf_err_fn printing "FILE:LINE: msg" (or "FILE: msg" for line 0) to
  * arg, a FILE *, or to stderr when arg is NULL. */
 void		 conf_err_print(void *arg, const char *file, int line, const char *msg);
-
-/* Mnemonics shared with the status output.  The _str forms return NULL when
- * there is no mnemonic; the _fmt forms always write something that the
- * config accepts ("SERVFAIL" or "12", "SOA" or "TYPE65", "500ms") into buf
- * (CONF_FMT_MAX bytes is enough) and return buf. */
-const char	*conf_rcode_str(int rcode);
-const char	*conf_qtype_str(uint16_t qtype);
-const char	*conf_rcode_fmt(int rcode, char *buf, size_t len);
-const char	*conf_qtype_fmt(uint16_t qtype, char *buf, size_t len);
-const char	*conf_duration_fmt(uint64_t ms, char *buf, size_t len);
-/* Parsers behind the config keys, for tools such as anycastctl: 0 or -1. */
-int		 conf_rcode_parse(const char *, int *rcode);
-int		 conf_qtype_parse(const char *, uint16_t *qtype);
-int		 conf_duration_parse(const char *, uint64_t *ms);
 
 #endif

@@ -6,8 +6,9 @@
  * and every RR of the answer, authority and additional sections, including
  * the rdata of the types that carry names or have a fixed size.  An EDNS OPT
  * RR (RFC 6891) extends the rcode.  It does no I/O and knows nothing of
- * c-ares, sockets or time; it also holds the rcode and qtype mnemonics that
- * the config parser shares. */
+ * c-ares, sockets or time.  It also holds the one table of rcode and qtype
+ * mnemonics: the config parser reads and prints rcode and type with it, and
+ * the messages here use it, so all of them spell a value the same way. */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,6 +55,24 @@ dns_rcode_str(int rcode)
 	return rcode_names[rcode];
 }
 
+/* The mnemonic, else prefix and number: what the _parse functions read. */
+static const char *
+mnemonic_fmt(const char *name, const char *prefix, long v, char *buf,
+    size_t len)
+{
+	if (name != NULL)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "%s%ld", prefix, v);
+	return buf;
+}
+
+const char *
+dns_rcode_fmt(int rcode, char *buf, size_t len)
+{
+	return mnemonic_fmt(dns_rcode_str(rcode), "", rcode, buf, len);
+}
+
 /* Decimal 0..max without sign, spaces or leading junk; -1 otherwise. */
 static long
 parse_decimal(const char *s, long max)
@@ -94,6 +113,13 @@ dns_qtype_str(uint16_t qtype)
 		if (qtypes[i].type == qtype)
 			return qtypes[i].name;
 	return NULL;
+}
+
+const char *
+dns_qtype_fmt(uint16_t qtype, char *buf, size_t len)
+{
+	/* Types without a mnemonic in RFC 3597 section 5's generic form. */
+	return mnemonic_fmt(dns_qtype_str(qtype), "TYPE", qtype, buf, len);
 }
 
 int
@@ -196,17 +222,6 @@ name_to_text(const unsigned char *wire, char *buf, size_t size)
 		if (o >= size)
 			return;
 	}
-}
-
-static const char *
-type_text(uint16_t type, char *buf, size_t size)
-{
-	const char *s = dns_qtype_str(type);
-
-	if (s != NULL)
-		return s;
-	snprintf(buf, size, "TYPE%u", type);
-	return buf;
 }
 
 /* Reads the possibly compressed name at *off.  On success it returns NULL,
@@ -422,24 +437,13 @@ fail(struct dns_eval_info *out, enum probe_result r, const char *fmt, ...)
 	return r;
 }
 
-static void
-rcode_text(int rcode, char *buf, size_t size)
-{
-	const char *s = dns_rcode_str(rcode);
-
-	if (s != NULL)
-		snprintf(buf, size, "%s", s);
-	else
-		snprintf(buf, size, "%d", rcode);
-}
-
 static enum probe_result
 rcode_fail(struct dns_eval_info *out, int rcode, int expected)
 {
-	char seen[16], want[16];
+	char seen[DNS_FMT_MAX], want[DNS_FMT_MAX];
 
-	rcode_text(rcode, seen, sizeof(seen));
-	rcode_text(expected, want, sizeof(want));
+	dns_rcode_fmt(rcode, seen, sizeof(seen));
+	dns_rcode_fmt(expected, want, sizeof(want));
 	/* NOERROR is the usual expectation; say it only when it is not. */
 	if (expected == 0)
 		return fail(out, PROBE_RCODE, "rcode %s", seen);
@@ -457,7 +461,7 @@ dns_eval(const unsigned char *pkt, size_t len, const struct dns_expect *exp,
 	struct dns_eval_info scratch;
 	/* Zeroed only to help static analysers see they are initialised. */
 	unsigned char want[DNS_MAX_NAME] = { 0 }, qname[DNS_MAX_NAME] = { 0 };
-	char tbuf[16];
+	char tbuf[DNS_FMT_MAX];
 	unsigned counts[3], sec, i, nopt = 0, hrcode, other = 0;
 	int rcode, id, other_type = -1;
 	const char *why;
@@ -522,7 +526,7 @@ dns_eval(const unsigned char *pkt, size_t len, const struct dns_expect *exp,
 	if (get16(pkt + off) != exp->qtype)
 		return fail(out, PROBE_MALFORMED,
 		    "malformed: question mismatch: type %s",
-		    type_text(get16(pkt + off), tbuf, sizeof(tbuf)));
+		    dns_qtype_fmt(get16(pkt + off), tbuf, sizeof(tbuf)));
 	if (get16(pkt + off + 2) != exp->qclass)
 		return fail(out, PROBE_MALFORMED,
 		    "malformed: question mismatch: class %u",
@@ -577,20 +581,21 @@ dns_eval(const unsigned char *pkt, size_t len, const struct dns_expect *exp,
 		if (other_type == exp->qtype)
 			return fail(out, PROBE_NO_ANSWER,
 			    "no answer: %s not in class %s",
-			    type_text(exp->qtype, tbuf, sizeof(tbuf)),
+			    dns_qtype_fmt(exp->qtype, tbuf, sizeof(tbuf)),
 			    exp->qclass == DNS_CLASS_IN ? "IN" : "queried");
 		if (other_type >= 0) {
-			char tbuf2[16];
+			char tbuf2[DNS_FMT_MAX];
 
 			/* Typically a CNAME whose target is out of zone. */
 			return fail(out, PROBE_NO_ANSWER,
 			    "no answer: only %s (%u RR), no %s",
-			    type_text((uint16_t)other_type, tbuf, sizeof(tbuf)),
-			    other, type_text(exp->qtype, tbuf2, sizeof(tbuf2)));
+			    dns_qtype_fmt((uint16_t)other_type, tbuf,
+			    sizeof(tbuf)), other, dns_qtype_fmt(exp->qtype,
+			    tbuf2, sizeof(tbuf2)));
 		}
 		return fail(out, PROBE_NO_ANSWER,
 		    "no answer: %u RRs, none of type %s", out->ancount,
-		    type_text(exp->qtype, tbuf, sizeof(tbuf)));
+		    dns_qtype_fmt(exp->qtype, tbuf, sizeof(tbuf)));
 	}
 	return PROBE_OK;
 }

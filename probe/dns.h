@@ -1,6 +1,8 @@
-/* DNS reply evaluation and DNS mnemonics.  Pure functions on bytes and
- * strings: no I/O, no clock, no allocation, no c-ares.  The agent's config
- * parser uses the mnemonic helpers; probe.c uses dns_eval(). */
+/* DNS reply evaluation and the one table of DNS mnemonics.  Pure functions
+ * on bytes and strings: no I/O, no clock, no allocation, no c-ares, so that
+ * the agent's config parser can link them (library anycastd_dns) without
+ * c-ares.  The config parses and prints rcodes and record types with the
+ * mnemonic helpers; probe.c uses dns_eval(). */
 #ifndef ANYCASTD_DNS_H
 #define ANYCASTD_DNS_H
 
@@ -13,6 +15,7 @@
 #define DNS_CLASS_IN	1
 #define DNS_MAX_NAME	255	/* wire octets, RFC 1035 2.3.4 */
 #define DNS_MAX_LABEL	63
+#define DNS_FMT_MAX	16	/* for the _fmt helpers: "NSEC3PARAM", "TYPE65535" */
 
 /* What a passing reply must look like. */
 struct dns_expect {
@@ -55,12 +58,16 @@ int		 dns_name_to_wire(const char *name, unsigned char *wire,
 		    size_t size);
 
 /* Mnemonics.  The _str functions return a static string, or NULL for a
- * value without a mnemonic: callers print the number ("rcode 12", or
- * "TYPE65280" as RFC 3597 says).  The _parse functions are case-insensitive
- * and return -1 for an unknown string. */
+ * value without a mnemonic.  The _fmt functions always write something the
+ * _parse functions read back to the same value: the mnemonic, else the
+ * number ("12") or RFC 3597's generic form ("TYPE65280"); they return buf,
+ * for which DNS_FMT_MAX bytes are enough.  The _parse functions are
+ * case-insensitive and return -1 for an unknown string. */
 const char	*dns_rcode_str(int rcode);	/* 0..23; BADVERS for 16 */
+const char	*dns_rcode_fmt(int rcode, char *buf, size_t len);
 int		 dns_rcode_parse(const char *);	/* mnemonic or 0..4095 */
 const char	*dns_qtype_str(uint16_t qtype);
-int		 dns_qtype_parse(const char *);	/* mnemonic or TYPEnnn */
+const char	*dns_qtype_fmt(uint16_t qtype, char *buf, size_t len);
+int		 dns_qtype_parse(const char *);	/* mnemonic or TYPE0..TYPE65535 */
 
 #endif

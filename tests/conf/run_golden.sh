@@ -8,6 +8,7 @@
 #   invalid/X.conf  `BIN -n -c invalid/X.conf` prints exactly invalid/X.err on
 #                   stderr, nothing on stdout, exits 1 (and so does -nv).
 #   the shipped agent/anycastd.conf passes -n, and -nv matches example.ok.
+#   the configs at the limits are what gen_limits.sh writes from conf.h.
 # It runs from this directory so that the paths inside the goldens are
 # relative (invalid/X.conf:LINE: message) and the tree can live anywhere.
 #
@@ -134,6 +135,19 @@ for golden in valid/*.ok invalid/*.err; do
 	checks=$((checks + 1))
 	[ -e "${golden%.*}.conf" ] || fail "$golden has no ${golden%.*}.conf"
 done
+# The configs at the limits are generated from agent/conf.h's limits; they
+# must be what the generator writes now.
+checks=$((checks + 1))
+if ./gen_limits.sh "$tmp/gen"; then
+	for f in valid/max_probes.conf invalid/too_many_probes.conf \
+	    invalid/too_many_prefixes.conf; do
+		cmp -s -- "$f" "$tmp/gen/$f" ||
+		    fail "$f is not what gen_limits.sh writes; run it, then UPDATE=1"
+	done
+else
+	fail "gen_limits.sh failed"
+fi
+
 # Guards against an empty or misplaced test directory.
 checks=$((checks + 1))
 if [ "$nvalid" -lt 8 ] || [ "$ninvalid" -lt 40 ]; then

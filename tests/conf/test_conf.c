@@ -16,6 +16,9 @@
 #include <ini.h>
 
 #include "conf.h"
+#include "dns.h"
+#include "duration.h"
+#include "prefix.h"
 
 static int failures, checks;
 
@@ -213,18 +216,18 @@ test_defaults(void)
 	    "control_socket");
 	CHECK(c->control_group == NULL && c->metrics_file == NULL, "unset");
 	CHECK(!strcmp(c->state_dir, "/var/lib/anycastd"), "state_dir");
-	CHECK(c->bird_socket == NULL && c->bird_prefixes == NULL &&
+	CHECK(c->bird_socket == NULL && c->bird_prefix == NULL &&
 	    c->bird_nprefixes == 0 && c->bird_grace_ms == 5000, "bird");
 	CHECK(c->nprobes == 1, "nprobes %d", c->nprobes);
 	p = &c->probes[0];
-	CHECK(!strcmp(p->name, "soa") && !strcmp(p->qname, "example.com."),
-	    "names");
-	CHECK(p->port == 53 && p->qtype == ns_t_soa && !p->tcp &&
-	    p->timeout_ms == 100 && p->rcode == ns_r_noerror &&
-	    p->authoritative && p->answer, "probe defaults");
+	CHECK(!strcmp(p->pc.name, "soa") &&
+	    !strcmp(p->pc.qname, "example.com."), "names");
+	CHECK(p->port == 53 && p->pc.qtype == ns_t_soa && !p->pc.tcp &&
+	    p->pc.timeout_ms == 100 && p->pc.rcode == ns_r_noerror &&
+	    p->pc.authoritative && p->pc.answer, "probe defaults");
 	CHECK(p->line == 3, "probe line %d", p->line);
-	sin = (const struct sockaddr_in *)&p->server;
-	CHECK(sin->sin_family == AF_INET && p->server_len == sizeof(*sin) &&
+	sin = (const struct sockaddr_in *)&p->pc.server;
+	CHECK(sin->sin_family == AF_INET && p->pc.server_len == sizeof(*sin) &&
 	    sin->sin_port == htons(53) &&
 	    sin->sin_addr.s_addr == htonl(0x7f000001), "sockaddr");
 	CHECK(strlen(c->path) > 7 &&
@@ -252,6 +255,7 @@ test_full(void)
 	const struct conf_probe *p;
 	const struct sockaddr_in6 *sin6;
 	struct in6_addr a6;
+	char pbuf[PREFIX_STRLEN] = "";
 
 	CHECK(c != NULL, "full config refused");
 	if (c == NULL) {
@@ -268,25 +272,29 @@ test_full(void)
 	    && !strcmp(c->metrics_file, "/m.prom"), "agent strings");
 	CHECK(!strcmp(c->bird_socket, "/run/bird/bird.ctl") &&
 	    c->bird_grace_ms == 1000, "bird");
-	CHECK(c->bird_prefixes != NULL &&
-	    !strcmp(c->bird_prefixes, "198.51.100.0/24 2001:db8:53::/48"),
-	    "prefixes '%s'", c->bird_prefixes ? c->bird_prefixes : "(null)");
+	CHECK(c->bird_nprefixes == 2 &&
+	    !strcmp(prefix_fmt(&c->bird_prefix[0], pbuf, sizeof(pbuf)),
+	    "198.51.100.0/24") &&
+	    !strcmp(prefix_fmt(&c->bird_prefix[1], pbuf, sizeof(pbuf)),
+	    "2001:db8:53::/48"), "prefixes: %d, last '%s'", c->bird_nprefixes,
+	    pbuf);
 	CHECK(c->bird_nprefixes == 2 && c->bird_prefix[0].family == AF_INET &&
 	    c->bird_prefix[0].len == 24 && c->bird_prefix[0].addr[0] == 198 &&
 	    c->bird_prefix[1].family == AF_INET6 &&
 	    c->bird_prefix[1].len == 48 && c->bird_prefix[1].addr[5] == 0x53,
 	    "parsed prefixes");
 	p = &c->probes[0];
-	sin6 = (const struct sockaddr_in6 *)&p->server;
+	sin6 = (const struct sockaddr_in6 *)&p->pc.server;
 	inet_pton(AF_INET6, "2001:db8::53", &a6);
-	CHECK(sin6->sin6_family == AF_INET6 && p->server_len == sizeof(*sin6)
+	CHECK(sin6->sin6_family == AF_INET6 && p->pc.server_len == sizeof(*sin6)
 	    && sin6->sin6_port == htons(5353) &&
 	    !memcmp(&sin6->sin6_addr, &a6, sizeof(a6)), "v6 sockaddr");
 	CHECK(!strcmp(p->server_str, "2001:db8::53"), "server_str '%s'",
 	    p->server_str);
-	CHECK(!strcmp(p->qname, "example.org.") && p->qtype == ns_t_aaaa &&
-	    p->tcp && p->timeout_ms == 1000 && p->rcode == ns_r_nxdomain &&
-	    !p->authoritative && !p->answer, "probe");
+	CHECK(!strcmp(p->pc.qname, "example.org.") &&
+	    p->pc.qtype == ns_t_aaaa && p->pc.tcp && p->pc.timeout_ms == 1000 &&
+	    p->pc.rcode == ns_r_nxdomain && !p->pc.authoritative &&
+	    !p->pc.answer, "probe");
 	conf_free(c);
 }
 
@@ -311,12 +319,12 @@ field(const struct conf *c, const char *key)
 	if (!strcmp(key, "hold_down")) return c->hold_down_ms;
 	if (!strcmp(key, "grace")) return c->bird_grace_ms;
 	if (!strcmp(key, "port")) return p->port;
-	if (!strcmp(key, "type")) return p->qtype;
-	if (!strcmp(key, "timeout")) return p->timeout_ms;
-	if (!strcmp(key, "rcode")) return p->rcode;
-	if (!strcmp(key, "authoritative")) return p->authoritative;
-	if (!strcmp(key, "answer")) return p->answer;
-	if (!strcmp(key, "transport")) return p->tcp;
+	if (!strcmp(key, "type")) return p->pc.qtype;
+	if (!strcmp(key, "timeout")) return p->pc.timeout_ms;
+	if (!strcmp(key, "rcode")) return p->pc.rcode;
+	if (!strcmp(key, "authoritative")) return p->pc.authoritative;
+	if (!strcmp(key, "answer")) return p->pc.answer;
+	if (!strcmp(key, "transport")) return p->pc.tcp;
 	if (!strcmp(key, "on_exit")) return c->on_exit;
 	if (!strcmp(key, "prefixes")) return c->bird_nprefixes;
 	return 0;	/* strings: only acceptance is checked */
@@ -361,6 +369,10 @@ static const struct vcase vcases[] = {
 	{ "agent", "interface", "a\tb", -1 },
 	{ "agent", "interface", ".", -1 },
 	{ "agent", "interface", "...", 0 },
+	{ "agent", "interface", "a;b", 0 },
+	{ "agent", "interface", "#x", 0 },
+	{ "agent", "interface", "=x", 0 },
+	{ "agent", "interface", "[x]", 0 },
 	{ "agent", "control_group", "anycast-ops", 0 },
 	{ "agent", "control_group", "machine$", 0 },
 	{ "agent", "control_group", "1000", 0 },
@@ -400,12 +412,22 @@ static const struct vcase vcases[] = {
 	{ "probe", "type", "TYPE255", ns_t_any },
 	{ "probe", "type", "TYPE256", 256 },
 	{ "probe", "type", "AXFR", -1 },
+	{ "probe", "type", "IXFR", -1 },
+	{ "probe", "type", "OPT", -1 },
+	{ "probe", "type", "TYPE0", -1 },
+	{ "probe", "type", "tlsa", 52 },
+	{ "probe", "type", "HTTPS", 65 },
+	{ "probe", "type", "TYPE65", 65 },
+	{ "probe", "type", "NSEC3PARAM", 51 },
 	{ "probe", "rcode", "0", 0 },
 	{ "probe", "rcode", "15", 15 },
 	{ "probe", "rcode", "16", -1 },
 	{ "probe", "rcode", "NotImp", ns_r_notimpl },
 	{ "probe", "rcode", "yxrrset", ns_r_yxrrset },
 	{ "probe", "rcode", "BADVERS", -1 },
+	{ "probe", "rcode", "BADSIG", -1 },
+	{ "probe", "rcode", "DSOTYPENI", 11 },
+	{ "probe", "rcode", "4095", -1 },
 	{ "probe", "timeout", "199ms", 199 },
 	{ "probe", "timeout", "200ms", -1 },	/* not < fast_interval */
 	{ "probe", "timeout", "0", -1 },
@@ -526,6 +548,17 @@ test_errors(void)
 		dump(&es);
 	conf_free(c);
 
+	/* A value that starts with ';' would not read back as printed,
+	 * "interface = ;x"; after white space it is a comment already. */
+	c = load_text("[agent]\ninterface =;x\n" PROBE, &es);
+	CHECK(c == NULL && es.n == 1 && has_error(&es, 2, "starts with ';'"),
+	    "interface =;x: %d errors", es.n);
+	conf_free(c);
+	c = load_text("[agent]\ninterface = ;x\n" PROBE, &es);
+	CHECK(c == NULL && es.n == 1 && has_error(&es, 2, "empty value"),
+	    "interface = ;x: %d errors", es.n);
+	conf_free(c);
+
 	/* The file at fault: one error on line 0. */
 	memset(&es, 0, sizeof(es));
 	c = conf_load("/nonexistent/anycastd.conf", capture, &es);
@@ -567,9 +600,8 @@ test_errors(void)
 static void
 test_helpers(void)
 {
-	char buf[CONF_FMT_MAX];
+	char buf[DUR_FMT_MAX], d[DNS_FMT_MAX];
 	uint64_t ms;
-	uint16_t t;
 	int r;
 	static const struct { uint64_t ms; const char *s; } durs[] = {
 		{ 0, "0s" }, { 1, "1ms" }, { 999, "999ms" }, { 1000, "1s" },
@@ -580,40 +612,37 @@ test_helpers(void)
 	FILE *fp;
 
 	for (size_t i = 0; i < sizeof(durs) / sizeof(durs[0]); i++) {
-		conf_duration_fmt(durs[i].ms, buf, sizeof(buf));
+		dur_fmt_ms(durs[i].ms, buf, sizeof(buf));
 		CHECK(!strcmp(buf, durs[i].s), "%llu ms printed '%s'",
 		    (unsigned long long)durs[i].ms, buf);
-		CHECK(conf_duration_parse(buf, &ms) == 0 && ms == durs[i].ms,
+		CHECK(dur_parse_ms(buf, &ms) == 0 && ms == durs[i].ms,
 		    "'%s' does not parse back", buf);
 	}
-	CHECK(conf_duration_parse("5", &ms) == 0 && ms == 5000, "bare");
+	CHECK(dur_parse_ms("5", &ms) == 0 && ms == 5000, "bare");
 	errno = 0;
-	CHECK(conf_duration_parse("99999999999999999999", &ms) == -1 &&
+	CHECK(dur_parse_ms("99999999999999999999", &ms) == -1 &&
 	    errno == ERANGE, "overflow");
 	errno = 0;
-	CHECK(conf_duration_parse("", &ms) == -1 && errno == EINVAL, "empty");
+	CHECK(dur_parse_ms("", &ms) == -1 && errno == EINVAL, "empty");
 
+	/* rcodes and types come from probe/dns.c's one table; what it
+	 * prints is what the config reads back. */
 	for (r = 0; r <= 15; r++) {
-		int back = -1;
-
-		conf_rcode_fmt(r, buf, sizeof(buf));
-		CHECK(conf_rcode_parse(buf, &back) == 0 && back == r,
-		    "rcode %d printed '%s'", r, buf);
+		dns_rcode_fmt(r, d, sizeof(d));
+		CHECK(dns_rcode_parse(d) == r, "rcode %d printed '%s'", r, d);
 	}
-	CHECK(!strcmp(conf_rcode_str(ns_r_servfail), "SERVFAIL"), "SERVFAIL");
-	CHECK(conf_rcode_str(12) == NULL, "rcode 12 has no name");
+	CHECK(!strcmp(dns_rcode_str(ns_r_servfail), "SERVFAIL"), "SERVFAIL");
+	CHECK(dns_rcode_str(12) == NULL, "rcode 12 has no name");
 	for (uint32_t q = 1; q <= 65535; q++) {
-		uint16_t back = 0;
-
-		conf_qtype_fmt((uint16_t)q, buf, sizeof(buf));
-		if (conf_qtype_parse(buf, &back) != 0 || back != q) {
-			CHECK(0, "type %u printed '%s'", q, buf);
+		dns_qtype_fmt((uint16_t)q, d, sizeof(d));
+		if (dns_qtype_parse(d) != (int)q) {
+			CHECK(0, "type %u printed '%s'", q, d);
 			break;
 		}
 	}
-	CHECK(!strcmp(conf_qtype_str(ns_t_soa), "SOA"), "SOA");
-	CHECK(conf_qtype_str(65) == NULL, "65 has no name here");
-	CHECK(conf_qtype_parse("TYPE0", &t) == -1, "TYPE0");
+	CHECK(!strcmp(dns_qtype_str(ns_t_soa), "SOA"), "SOA");
+	CHECK(!strcmp(dns_qtype_str(65), "HTTPS"), "65 is HTTPS");
+	CHECK(dns_qtype_str(65280) == NULL, "65280 has no name");
 
 	/* The exact forms anycastd -n prints. */
 	fp = tmpfile();
@@ -651,6 +680,9 @@ test_roundtrip(void)
 	static const char *const types[] = { "soa", "TYPE99", "any", "A" };
 	static const char *const servers[] = { "127.0.0.1", "::1",
 	    "2001:DB8::0:1", "::ffff:10.0.0.1" };
+	/* Characters inih gives a meaning to elsewhere on a line. */
+	static const char *const ifnames[] = { "if", "a;", "#", "=", "[",
+	    "x;#" };
 	int tried = 0, ok = 0;
 
 	for (int i = 0; i < 200; i++) {
@@ -659,10 +691,13 @@ test_roundtrip(void)
 		struct conf *c, *c2;
 		char *p1;
 		int n = 0, nprobes = 1 + i % 4;
+		char ifname[32];
 
+		snprintf(ifname, sizeof(ifname), "%s%d", ifnames[i % 6], i);
 		n += snprintf(text + n, sizeof(text) - (size_t)n,
-		    "[agent]\ninterface = if%d\nrise = %d\nfall = %d\n"
-		    "interval = %s\nhold_down = %s\n%s", i, 1 + i % 100,
+		    "[agent]\ninterface %s %s\nrise = %d\nfall = %d\n"
+		    "interval = %s\nhold_down = %s\n%s", i % 4 ? "=" : ":",
+		    ifname, 1 + i % 100,
 		    1 + (i * 7) % 100, i % 2 ? "2m" : "90s", durs[i % 5],
 		    i % 3 ? "control_group = g\n" : "");
 		if (i % 2)
@@ -702,6 +737,103 @@ test_roundtrip(void)
 	CHECK(ok == tried, "%d of %d round trips", ok, tried);
 }
 
+/* The probes array grows as sections come: the limit holds, every probe
+ * keeps its own values after the array moved, and the sections' errors
+ * still land on the right probe. */
+static void
+test_limits(void)
+{
+	size_t cap = 128 + (size_t)(CONF_MAX_PROBES + 1) * 80;
+	char *text = malloc(cap), *p1, needle[64];
+	struct errs es;
+	struct conf *c;
+	int n, line;
+
+	if (text == NULL) {
+		CHECK(0, "out of memory");
+		return;
+	}
+	for (int extra = 0; extra <= 1; extra++) {
+		n = snprintf(text, cap, "%s", AGENT);
+		line = 3;	/* of the next header */
+		for (int i = 1; i <= CONF_MAX_PROBES + extra; i++) {
+			n += snprintf(text + n, cap - (size_t)n, "[probe p%d]\n"
+			    "server = 10.0.%d.%d\nname = z%d.example\n"
+			    "port = %d\n", i, i / 256, i % 256, i, i);
+			line += 4;
+		}
+		c = load_text(text, &es);
+		if (extra) {
+			/* The last header is the one too many. */
+			CHECK(c == NULL && es.n == 1 && es.e[0].line == line - 4 &&
+			    strstr(es.e[0].msg, "too many probes") != NULL,
+			    "%d probes: %d errors", CONF_MAX_PROBES + 1, es.n);
+			conf_free(c);
+			continue;
+		}
+		CHECK(c != NULL && c->nprobes == CONF_MAX_PROBES, "%d probes "
+		    "refused", CONF_MAX_PROBES);
+		if (c == NULL) {
+			dump(&es);
+			continue;
+		}
+		for (int i = 0; i < c->nprobes; i++) {
+			const struct conf_probe *p = &c->probes[i];
+			const struct sockaddr_in *sin =
+			    (const struct sockaddr_in *)&p->pc.server;
+			char want[32];
+
+			snprintf(want, sizeof(want), "p%d", i + 1);
+			if (strcmp(p->pc.name, want) != 0 ||
+			    p->port != i + 1 || sin->sin_port != htons(i + 1) ||
+			    ntohl(sin->sin_addr.s_addr) !=
+			    (0x0a000000u | (unsigned)(i + 1)) ||
+			    p->line != 3 + 4 * i) {
+				CHECK(0, "probe %d: %s port %u line %d", i,
+				    p->pc.name, p->port, p->line);
+				break;
+			}
+		}
+		p1 = print_to_string(c);
+		conf_free(c);
+		c = load_text(p1, &es);
+		CHECK(c != NULL && c->nprobes == CONF_MAX_PROBES,
+		    "printed %d probes refused", CONF_MAX_PROBES);
+		if (c != NULL) {
+			char *p2 = print_to_string(c);
+
+			CHECK(!strcmp(p1, p2), "%d probes print differently",
+			    CONF_MAX_PROBES);
+			free(p2);
+		}
+		free(p1);
+		conf_free(c);
+	}
+
+	/* CONF_MAX_PREFIXES prefixes, on continuation lines. */
+	for (int extra = 0; extra <= 1; extra++) {
+		n = snprintf(text, cap, AGENT "[bird]\nsocket = /b\nprefixes =");
+		for (int i = 0; i < CONF_MAX_PREFIXES + extra; i++)
+			n += snprintf(text + n, cap - (size_t)n, "%s 10.%d.0.0/16",
+			    i % 8 == 0 ? "\n " : "", i);
+		snprintf(text + n, cap - (size_t)n, "\n" PROBE);
+		c = load_text(text, &es);
+		snprintf(needle, sizeof(needle), "more than %d prefixes",
+		    CONF_MAX_PREFIXES);
+		if (extra)
+			CHECK(c == NULL && es.n == 1 &&
+			    strstr(es.e[0].msg, needle) != NULL,
+			    "%d prefixes: %d errors", CONF_MAX_PREFIXES + 1, es.n);
+		else
+			CHECK(c != NULL && c->bird_nprefixes == CONF_MAX_PREFIXES
+			    && c->bird_prefix[CONF_MAX_PREFIXES - 1].addr[1] ==
+			    CONF_MAX_PREFIXES - 1, "%d prefixes refused",
+			    CONF_MAX_PREFIXES);
+		conf_free(c);
+	}
+	free(text);
+}
+
 int
 main(void)
 {
@@ -716,6 +848,7 @@ main(void)
 	test_errors();
 	test_helpers();
 	test_roundtrip();
+	test_limits();
 	{
 		char path[600];
 

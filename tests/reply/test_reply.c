@@ -998,6 +998,38 @@ test_mnemonics(void)
 	CHECK(dns_qtype_parse(NULL) == -1, "NULL");
 	CHECK(dns_qtype_str(65280) == NULL, "65280");
 	CHECK(dns_qtype_str(0) == NULL, "0");
+
+	/* The _fmt forms are what the config prints: each parses back. */
+	{
+		char buf[DNS_FMT_MAX];
+		uint32_t q;
+		int r;
+
+		for (r = 0; r <= 4095; r++) {
+			dns_rcode_fmt(r, buf, sizeof(buf));
+			if (dns_rcode_parse(buf) != r) {
+				CHECK(0, "rcode %d printed '%s'", r, buf);
+				break;
+			}
+		}
+		for (q = 0; q <= 65535; q++) {
+			dns_qtype_fmt((uint16_t)q, buf, sizeof(buf));
+			if (dns_qtype_parse(buf) != (int)q) {
+				CHECK(0, "type %u printed '%s'", q, buf);
+				break;
+			}
+		}
+		CHECK(strcmp(dns_rcode_fmt(12, buf, sizeof(buf)), "12") == 0,
+		    "rcode 12: %s", buf);
+		CHECK(strcmp(dns_rcode_fmt(11, buf, sizeof(buf)), "DSOTYPENI")
+		    == 0, "rcode 11: %s", buf);
+		CHECK(strcmp(dns_qtype_fmt(65280, buf, sizeof(buf)),
+		    "TYPE65280") == 0, "65280: %s", buf);
+		CHECK(strcmp(dns_qtype_fmt(52, buf, sizeof(buf)), "TLSA") == 0,
+		    "52: %s", buf);
+		CHECK(strcmp(dns_qtype_fmt(51, buf, sizeof(buf)),
+		    "NSEC3PARAM") == 0, "51: %s", buf);
+	}
 }
 
 static void
