@@ -35,6 +35,7 @@
 #include "bird_check.h"
 #include "conf.h"
 #include "ctl.h"
+#include "dns.h"
 #include "drain.h"
 #include "duration.h"
 #include "health.h"
@@ -134,8 +135,7 @@ health_params_from(const struct conf *c, struct health_params *p)
 	p->interval_us = ms_to_us(c->interval_ms);
 	p->fast_interval_us = ms_to_us(c->fast_interval_ms);
 	p->hold_down_us = ms_to_us(c->hold_down_ms);
-	/* Until the config has confirm_interval: no faster than today. */
-	p->confirm_interval_us = ms_to_us(c->fast_interval_ms);
+	p->confirm_interval_us = ms_to_us(c->confirm_interval_ms);
 }
 
 /* --- probes ------------------------------------------------------------ */
@@ -303,16 +303,16 @@ static void
 probes_to_status(struct agent *a)
 {
 	const struct conf *c = a->conf;
-	char target[160], qt[CONF_FMT_MAX];
+	char target[160], qt[DNS_FMT_MAX];
 	int i;
 
 	for (i = 0; i < c->nprobes; i++) {
 		const struct conf_probe *cp = &c->probes[i];
 
 		snprintf(target, sizeof(target), "%s port %u %s %s %s",
-		    cp->server_str, (unsigned)cp->port, cp->tcp ? "tcp" : "udp",
-		    conf_qtype_fmt(cp->qtype, qt, sizeof(qt)), cp->qname);
-		status_set_probe(&a->st, i, cp->name, target);
+		    cp->server_str, (unsigned)cp->port, cp->pc.tcp ? "tcp" : "udp",
+		    dns_qtype_fmt(cp->pc.qtype, qt, sizeof(qt)), cp->pc.qname);
+		status_set_probe(&a->st, i, cp->pc.name, target);
 	}
 	status_set_nprobes(&a->st, c->nprobes);
 }
@@ -321,7 +321,6 @@ static int
 probes_new(struct agent *a)
 {
 	const struct conf *c = a->conf;
-	struct probe_conf pc;
 	int i;
 
 	if ((a->slots = calloc((size_t)c->nprobes, sizeof(*a->slots))) == NULL) {
@@ -331,22 +330,11 @@ probes_new(struct agent *a)
 	for (i = 0; i < c->nprobes; i++) {
 		const struct conf_probe *cp = &c->probes[i];
 
-		memset(&pc, 0, sizeof(pc));
-		pc.name = cp->name;
-		pc.server = cp->server;
-		pc.server_len = cp->server_len;
-		pc.qname = cp->qname;
-		pc.qtype = cp->qtype;
-		pc.tcp = cp->tcp;
-		pc.timeout_ms = cp->timeout_ms;
-		pc.rcode = cp->rcode;
-		pc.authoritative = cp->authoritative;
-		pc.answer = cp->answer;
 		a->slots[i].agent = a;
-		a->slots[i].probe = probe_new(a->loop, &pc, probe_done,
+		a->slots[i].probe = probe_new(a->loop, &cp->pc, probe_done,
 		    &a->slots[i]);
 		if (a->slots[i].probe == NULL) {
-			log_warn("probe %s: cannot create", cp->name);
+			log_warn("probe %s: cannot create", cp->pc.name);
 			a->nslots = i;
 			probes_free(a);
 			return -1;
@@ -402,19 +390,19 @@ sockwatch_update(struct agent *a)
 		struct nl_sockwatch one;
 
 		memset(&one, 0, sizeof(one));
-		one.family = cp->server.ss_family;
+		one.family = cp->pc.server.ss_family;
 		if (one.family == AF_INET) {
-			const struct sockaddr_in *sin = (const void *)&cp->server;
+			const struct sockaddr_in *sin = (const void *)&cp->pc.server;
 
 			memcpy(one.addr, &sin->sin_addr, 4);
 			one.port = ntohs(sin->sin_port);
 		} else {
-			const struct sockaddr_in6 *sin6 = (const void *)&cp->server;
+			const struct sockaddr_in6 *sin6 = (const void *)&cp->pc.server;
 
 			memcpy(one.addr, &sin6->sin6_addr, 16);
 			one.port = ntohs(sin6->sin6_port);
 		}
-		one.proto = cp->tcp ? IPPROTO_TCP : IPPROTO_UDP;
+		one.proto = cp->pc.tcp ? IPPROTO_TCP : IPPROTO_UDP;
 		for (j = 0; j < n; j++)
 			if (memcmp(&w[j], &one, sizeof(one)) == 0)
 				break;
@@ -650,7 +638,7 @@ bird_prefixes_update(struct agent *a)
 	if (a->bird == NULL)
 		return;
 	if (a->conf->bird_nprefixes > 0) {
-		(void)bird_set_prefixes(a->bird, (const struct prefix *)(const void *)a->conf->bird_prefix,
+		(void)bird_set_prefixes(a->bird, a->conf->bird_prefix,
 		    a->conf->bird_nprefixes);
 		return;
 	}
@@ -1061,8 +1049,8 @@ max_timeout_us(const struct conf *c)
 	int i;
 
 	for (i = 0; i < c->nprobes; i++)
-		if (c->probes[i].timeout_ms > m)
-			m = c->probes[i].timeout_ms;
+		if (c->probes[i].pc.timeout_ms > m)
+			m = c->probes[i].pc.timeout_ms;
 	return ms_to_us(m);
 }
 

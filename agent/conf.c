@@ -72,6 +72,8 @@ static const struct key agent_keys[] = {
 	{ "fall", CA(fall), 1, 100, K_INT, false },
 	{ "interval", CA(interval_ms), 10, 60 * MS_MIN, K_DUR, false },
 	{ "fast_interval", CA(fast_interval_ms), 10, 60 * MS_MIN, K_DUR, false },
+	{ "confirm_interval", CA(confirm_interval_ms), 1, 60 * MS_MIN, K_DUR,
+	  false },
 	{ "hold_down", CA(hold_down_ms), 0, 60 * MS_MIN, K_DUR, false },
 	{ "on_exit", CA(on_exit), 0, 0, K_ONEXIT, false },
 	{ "control_socket", CA(control_socket), 0, 0, K_SOCKPATH, false },
@@ -105,6 +107,10 @@ static const struct key probe_keys[] = {
 #define DEF_FALL		3
 #define DEF_INTERVAL_MS		1000
 #define DEF_FAST_INTERVAL_MS	200
+/* 5 ms: fall 3 then spans 10 ms of refusals after the first, so a listener
+ * that a server replaces (a reconfig) does not look dead, while a kill -9
+ * is withdrawn within about 15 ms of the kernel's event. */
+#define DEF_CONFIRM_INTERVAL_MS	5
 #define DEF_HOLD_DOWN_MS	10000
 #define DEF_STATE_DIR		"/var/lib/anycastd"
 #define DEF_GRACE_MS		5000
@@ -1114,6 +1120,7 @@ validate(struct parser *p)
 	const struct section *a = &p->agent;
 	size_t ii = key_index(agent_keys, NKEYS(agent_keys), "interval");
 	size_t fi = key_index(agent_keys, NKEYS(agent_keys), "fast_interval");
+	size_t ci = key_index(agent_keys, NKEYS(agent_keys), "confirm_interval");
 	size_t ti = key_index(probe_keys, NKEYS(probe_keys), "timeout");
 	size_t pi = key_index(probe_keys, NKEYS(probe_keys), "port");
 	char b1[DUR_FMT_MAX], b2[DUR_FMT_MAX];
@@ -1143,6 +1150,14 @@ validate(struct parser *p)
 			    c->interval_ms, b1, sizeof(b1)), dur_fmt_ms(
 			    c->fast_interval_ms, b2, sizeof(b2)));
 	}
+	/* The default (5ms) is below fast_interval's minimum (10ms), so only
+	 * a confirm_interval that was set can be too long. */
+	if (a->line != 0 && !a->bad[fi] && !a->bad[ci] && a->seen[ci] != 0 &&
+	    c->confirm_interval_ms > c->fast_interval_ms)
+		conf_error(p, a->seen[ci], "confirm_interval: %s is longer "
+		    "than fast_interval %s", dur_fmt_ms(c->confirm_interval_ms,
+		    b1, sizeof(b1)), dur_fmt_ms(c->fast_interval_ms, b2,
+		    sizeof(b2)));
 	for (int i = 0; i < c->nprobes; i++) {
 		const struct section *s = &p->probes[i];
 		struct conf_probe *pr = &c->probes[i];
@@ -1192,6 +1207,7 @@ defaults(struct parser *p)
 	c->fall = DEF_FALL;
 	c->interval_ms = DEF_INTERVAL_MS;
 	c->fast_interval_ms = DEF_FAST_INTERVAL_MS;
+	c->confirm_interval_ms = DEF_CONFIRM_INTERVAL_MS;
 	c->hold_down_ms = DEF_HOLD_DOWN_MS;
 	c->on_exit = CONF_EXIT_KEEP;
 	c->control_socket = xstrdup(p, CTL_DEFAULT_SOCKET);
@@ -1331,6 +1347,8 @@ conf_print(const struct conf *c, FILE *fp)
 	    dur_fmt_ms(c->interval_ms, b, sizeof(b)));
 	fprintf(fp, KV "%s\n", "fast_interval",
 	    dur_fmt_ms(c->fast_interval_ms, b, sizeof(b)));
+	fprintf(fp, KV "%s\n", "confirm_interval",
+	    dur_fmt_ms(c->confirm_interval_ms, b, sizeof(b)));
 	fprintf(fp, KV "%s\n", "hold_down",
 	    dur_fmt_ms(c->hold_down_ms, b, sizeof(b)));
 	fprintf(fp, KV "%s\n", "on_exit",

@@ -37,6 +37,7 @@ struct conf {
 	char			 interface[IF_NAMESIZE];
 	int			 rise, fall;
 	uint32_t		 interval_ms, fast_interval_ms, hold_down_ms;
+	uint32_t		 confirm_interval_ms;	/* cycles confirming a refusal */
 	enum conf_on_exit	 on_exit;
 	char			*control_socket;	/* default CTL_DEFAULT_SOCKET */
 	char			*control_group;		/* NULL: root only; name or gid, not looked up */

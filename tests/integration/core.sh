@@ -181,6 +181,7 @@ named_conf good
 agent_conf() {
 	local rise=2 fall=3 interval=100ms fast=100ms hold=1s on_exit=keep
 	local transport=udp name=svc.test. type=SOA timeout=50ms iface=anycast0 kv
+	local confirm=5ms
 	for kv in "$@"; do
 		case $kv in
 		rise=*) rise=${kv#*=} ;; fall=*) fall=${kv#*=} ;;
@@ -188,7 +189,7 @@ agent_conf() {
 		hold=*) hold=${kv#*=} ;; on_exit=*) on_exit=${kv#*=} ;;
 		transport=*) transport=${kv#*=} ;; name=*) name=${kv#*=} ;;
 		type=*) type=${kv#*=} ;; timeout=*) timeout=${kv#*=} ;;
-		iface=*) iface=${kv#*=} ;;
+		iface=*) iface=${kv#*=} ;; confirm=*) confirm=${kv#*=} ;;
 		*) fail "agent_conf: $kv" ;;
 		esac
 	done
@@ -199,6 +200,7 @@ rise = $rise
 fall = $fall
 interval = $interval
 fast_interval = $fast
+confirm_interval = $confirm
 hold_down = $hold
 on_exit = $on_exit
 control_socket = $run/anycastd.sock
@@ -589,6 +591,77 @@ sc_bench() {
 	local bms=$(( (bend - bstart) * 1000 / hz ))
 	local ams=$(( ticks * 1000 / hz ))
 	log "FIGURE dig loop CPU: ${bms} ms for ${bsecs}s; per second: dig $((bms / bsecs)) ms vs anycastd $((ams * 1000 / secs / 1000)).$(( (ams * 1000 / secs) % 1000 )) ms"
+}
+
+# --- event-driven detection (NETLINK_SOCK_DIAG) -------------------------------
+#
+# With interval and fast_interval at 30 s, polling alone cannot withdraw
+# within the 5 s these scenarios wait: only the kernel's event (a cycle at
+# once) and confirm_interval (the confirming cycles) can.  So a withdrawal
+# here proves the event path, without a timed assertion.
+
+sc_event_kill() {
+	announced_start interval=30s fast=30s hold=0 timeout=50ms confirm=5ms
+	# The first poll has run; the next is 30 s away.
+	sleep 0.3
+	local t_kill
+	t_kill=$(now_ms)
+	kill_named
+	wait_for 5 is_down || fail "not withdrawn within 5 s of kill -9 (polling alone would take 90 s)"
+	log "FIGURE kill -9 -> anycast0 down: $(( $(now_ms) - t_kill )) ms as seen by polling ip every 10 ms"
+	expect_log "destroyed: cycling now"
+	# fall 3: the two confirming cycles ran confirm_interval apart.
+	expect_log "withdrawn: 3 failed cycles, probe soa: refused"
+	log "PASS: a killed named is withdrawn by the event and confirm_interval alone"
+}
+
+# An event only starts a cycle; the probes decide.  None of these may
+# withdraw a healthy node, and the positive control at the end shows that the
+# same watcher (ip monitor) and the same event path do see a real failure.
+sc_event_no_false() {
+	announced_start interval=30s fast=30s hold=0 timeout=50ms confirm=5ms
+	start_monitor
+	sleep 0.3
+	# 1. A listener on the probed address and port destroyed while named
+	#    is healthy: a second UDP socket on 127.0.0.1:53 (SO_REUSEPORT, as
+	#    named binds), closed at once.  This must cause an event.
+	inns python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+s.bind(("127.0.0.1", 53))
+s.close()'
+	expect_log "destroyed: cycling now"
+	local ev
+	ev=$(grep -c "destroyed: cycling now" "$agent_log")
+	log "events after a foreign listener on 127.0.0.1:53 closed: $ev"
+	# 2. rndc reconfig and rndc reload.
+	inns rndc -c "$run/rndc.conf" reconfig >/dev/null
+	inns rndc -c "$run/rndc.conf" reload >/dev/null
+	# 3. named's interface rescans: an address of anycast0 deleted and
+	#    added again, and an explicit scan.
+	inns ip addr del 198.51.100.1/24 dev anycast0
+	inns ip addr add 198.51.100.1/24 dev anycast0
+	inns rndc -c "$run/rndc.conf" scan >/dev/null
+	# 4. An unrelated UDP service restarted on another port.
+	for _ in 1 2 3; do
+		inns python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 5353))
+s.close()'
+	done
+	sleep 1
+	dig_ok || fail "named stopped answering"
+	link_is_up || fail "withdrawn by a harmless event"
+	monitor_saw_down && fail "anycast0 went down for a moment: $(cat "$run/monitor.log")"
+	agent_said "withdrawn:" && fail "anycastd withdrew: $(grep withdrawn: "$agent_log")"
+	log "no withdrawal after a foreign listener closed, reconfig, reload, rescans, an unrelated UDP service"
+	# Positive control: the same watcher and event path see a real death.
+	kill_named
+	wait_for 5 is_down || fail "positive control: kill -9 not withdrawn within 5 s"
+	wait_for 2 monitor_saw_down || fail "positive control: ip monitor did not see the withdrawal"
+	log "PASS: events start cycles, probes decide (positive control withdrew)"
 }
 
 type "sc_$scenario" >/dev/null 2>&1 || fail "unknown scenario $scenario"
