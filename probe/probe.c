@@ -523,7 +523,7 @@ init_channel(struct probe *p)
 	 * others keep search lists and HOSTALIASES out. */
 	opts.flags = ARES_FLAG_IGNTC | ARES_FLAG_NOCHECKRESP |
 	    ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_NORECURSE |
-	    (p->tcp ? ARES_FLAG_USEVC : 0);
+	    (p->tcp ? ARES_FLAG_USEVC : ARES_FLAG_STAYOPEN);
 	opts.timeout = (int)p->timeout_ms;
 	opts.tries = 1;
 	opts.ndots = 1;

@@ -1,13 +1,20 @@
-/* The event loop, in the manner of Redis's ae.c: epoll for readiness, one
- * timerfd per timer so that a timer is just another fd, and no globals.  A
- * watcher is looked up by fd in a growable table indexed by fd number.
- * Callbacks may add, change or remove watchers (including their own) while
- * the loop dispatches; a removed watcher is never called again. */
+/* The event loop, in the manner of Redis's ae.c: epoll for readiness,
+ * timers kept by the loop itself and served through epoll_pwait2()'s
+ * timeout, and no globals.  A watcher is looked up by fd in a growable table
+ * indexed by fd number.  Callbacks may add, change or remove watchers and
+ * timers (including their own) while the loop dispatches; a removed watcher
+ * or timer is never called again.
+ *
+ * Why not a timerfd per timer: arming, firing and disarming one costs three
+ * syscalls and an epoll wakeup each, and a probe cycle arms several.  Here
+ * arming is a store, and a turn of the loop costs one epoll_pwait2().  The
+ * timers are few (the cycle, the watchdog, BIRD's poll, one per probe
+ * channel, one per control client), so the nearest one is found by a scan. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,12 +36,17 @@ struct loop {
 	int		 nw;
 	loop_hook_cb	*before_sleep;
 	void		*before_sleep_arg;
+	struct loop_timer **t;		/* NULL slots: freed while dispatching */
+	int		 nt, tcap;
+	int		 dispatching;
+	bool		 holes;
 };
 
 struct loop_timer {
 	struct loop	*loop;
-	int		 fd;
-	int		 armed;
+	int		 slot;		/* index in loop->t */
+	bool		 armed;
+	uint64_t	 when_us;	/* CLOCK_MONOTONIC */
 	loop_timer_cb	*cb;
 	void		*arg;
 };
@@ -69,6 +81,8 @@ loop_free(struct loop *l)
 		return;
 	close(l->epfd);
 	free(l->w);
+	/* Timers belong to their owners, who free them before the loop. */
+	free(l->t);
 	free(l);
 }
 
@@ -163,6 +177,63 @@ loop_stop(struct loop *l)
 	l->stop = 1;
 }
 
+/* The nearest armed timer, or UINT64_MAX. */
+static uint64_t
+next_deadline(const struct loop *l)
+{
+	uint64_t when = UINT64_MAX;
+	int i;
+
+	for (i = 0; i < l->nt; i++)
+		if (l->t[i] != NULL && l->t[i]->armed && l->t[i]->when_us < when)
+			when = l->t[i]->when_us;
+	return when;
+}
+
+/* Fires every timer due by now; each is disarmed before its callback, which
+ * may re-arm it or free any timer. */
+static void
+run_timers(struct loop *l)
+{
+	uint64_t now = loop_now_us();
+	int i, j;
+
+	l->dispatching++;
+	for (i = 0; i < l->nt && !l->stop; i++) {
+		struct loop_timer *t = l->t[i];
+
+		if (t == NULL || !t->armed || t->when_us > now)
+			continue;
+		t->armed = false;
+		t->cb(l, t->arg);
+	}
+	l->dispatching--;
+	if (l->dispatching > 0 || !l->holes)
+		return;
+	for (i = j = 0; i < l->nt; i++)
+		if (l->t[i] != NULL) {
+			l->t[i]->slot = j;
+			l->t[j++] = l->t[i];
+		}
+	l->nt = j;
+	l->holes = false;
+}
+
+static int
+wait_events(struct loop *l, struct epoll_event *evs, int max)
+{
+	uint64_t when = next_deadline(l), now;
+	struct timespec ts;
+
+	if (when == UINT64_MAX)
+		return epoll_pwait2(l->epfd, evs, max, NULL, NULL);
+	now = loop_now_us();
+	when = when > now ? when - now : 0;
+	ts.tv_sec = (time_t)(when / 1000000u);
+	ts.tv_nsec = (long)(when % 1000000u) * 1000;
+	return epoll_pwait2(l->epfd, evs, max, &ts, NULL);
+}
+
 int
 loop_run(struct loop *l)
 {
@@ -176,11 +247,11 @@ loop_run(struct loop *l)
 		 * than after every event (Redis's beforeSleep). */
 		if (l->before_sleep != NULL)
 			l->before_sleep(l, l->before_sleep_arg);
-		n = epoll_wait(l->epfd, evs, 32, -1);
+		n = wait_events(l, evs, 32);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			log_warn("epoll_wait");
+			log_warn("epoll_pwait2");
 			return -1;
 		}
 		/* Snapshot generations so that a watcher removed (and maybe
@@ -204,72 +275,58 @@ loop_run(struct loop *l)
 				mask |= LOOP_ERROR | LOOP_READ;
 			l->w[fd].cb(l, fd, l->w[fd].arg, mask);
 		}
+		run_timers(l);
 	}
 	return 0;
-}
-
-static void
-timer_fire(struct loop *l, int fd, void *arg, int mask)
-{
-	struct loop_timer *t = arg;
-	uint64_t exp;
-
-	(void)l;
-	(void)mask;
-	if (read(fd, &exp, sizeof(exp)) != (ssize_t)sizeof(exp))
-		return;		/* EAGAIN: re-armed or disarmed meanwhile */
-	t->armed = 0;
-	t->cb(t->loop, t->arg);
 }
 
 struct loop_timer *
 loop_timer_new(struct loop *l, loop_timer_cb *cb, void *arg)
 {
-	struct loop_timer *t;
+	struct loop_timer *t, **nt;
+	int cap;
 
+	if (l->nt == l->tcap) {
+		cap = l->tcap ? l->tcap * 2 : 16;
+		if ((nt = realloc(l->t, (size_t)cap * sizeof(*nt))) == NULL)
+			return NULL;
+		l->t = nt;
+		l->tcap = cap;
+	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
 	t->loop = l;
 	t->cb = cb;
 	t->arg = arg;
-	t->fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (t->fd == -1)
-		goto fail;
-	if (loop_add_fd(l, t->fd, LOOP_READ, timer_fire, t) == -1)
-		goto fail;
+	t->slot = l->nt;
+	l->t[l->nt++] = t;
 	return t;
-fail:
-	if (t->fd != -1)
-		close(t->fd);
-	free(t);
-	return NULL;
 }
 
 void
 loop_timer_free(struct loop_timer *t)
 {
+	struct loop *l;
+
 	if (t == NULL)
 		return;
-	loop_del_fd(t->loop, t->fd);
-	close(t->fd);
+	l = t->loop;
+	if (l->dispatching > 0) {
+		/* run_timers() is walking the table: leave a hole. */
+		l->t[t->slot] = NULL;
+		l->holes = true;
+	} else {
+		l->t[t->slot] = l->t[--l->nt];
+		l->t[t->slot]->slot = t->slot;
+	}
 	free(t);
 }
 
 int
 loop_timer_arm_at(struct loop_timer *t, uint64_t when_us)
 {
-	struct itimerspec its = { 0 };
-
-	/* An all-zero it_value would disarm; 1 ns means "already due". */
-	if (when_us == 0)
-		its.it_value.tv_nsec = 1;
-	else {
-		its.it_value.tv_sec = (time_t)(when_us / 1000000u);
-		its.it_value.tv_nsec = (long)(when_us % 1000000u) * 1000;
-	}
-	if (timerfd_settime(t->fd, TFD_TIMER_ABSTIME, &its, NULL) == -1)
-		return -1;
-	t->armed = 1;
+	t->when_us = when_us;
+	t->armed = true;
 	return 0;
 }
 
@@ -282,10 +339,7 @@ loop_timer_arm(struct loop_timer *t, uint64_t delay_us)
 void
 loop_timer_disarm(struct loop_timer *t)
 {
-	struct itimerspec its = { 0 };
-
-	(void)timerfd_settime(t->fd, 0, &its, NULL);
-	t->armed = 0;
+	t->armed = false;
 }
 
 void

@@ -26,7 +26,8 @@ int		 loop_add_fd(struct loop *l, int fd, int mask, loop_fd_cb *cb,
 int		 loop_mod_fd(struct loop *, int fd, int mask);
 void		 loop_del_fd(struct loop *, int fd);
 
-/* One-shot timers on CLOCK_MONOTONIC, each backed by its own timerfd. */
+/* One-shot timers on CLOCK_MONOTONIC, kept by the loop: arming is cheap
+ * (no syscall).  The _arm functions cannot fail; they return 0. */
 struct loop_timer *loop_timer_new(struct loop *l, loop_timer_cb *cb, void *arg);
 void		 loop_timer_free(struct loop_timer *);
 int		 loop_timer_arm(struct loop_timer *, uint64_t delay_us);
