@@ -70,6 +70,7 @@ struct agent {
 	struct conf		*conf;
 	struct notify		*notify;
 	struct nl_link		*link;
+	struct probe_pool	*pool;
 	struct health		 health;
 	struct slot		*slots;
 	int			 nslots;
@@ -331,7 +332,7 @@ probes_new(struct agent *a)
 		const struct conf_probe *cp = &c->probes[i];
 
 		a->slots[i].agent = a;
-		a->slots[i].probe = probe_new(a->loop, &cp->pc, probe_done,
+		a->slots[i].probe = probe_new(a->pool, &cp->pc, probe_done,
 		    &a->slots[i]);
 		if (a->slots[i].probe == NULL) {
 			log_warn("probe %s: cannot create", cp->pc.name);
@@ -1299,6 +1300,10 @@ agent_new(struct conf *conf)
 		log_warn("%s: cannot open netlink", conf->interface);
 		goto fail;
 	}
+	if ((a->pool = probe_pool_new(a->loop)) == NULL) {
+		log_warn("probes");
+		goto fail;
+	}
 	if (probes_new(a) == -1)
 		goto fail;
 
@@ -1339,6 +1344,7 @@ agent_free(struct agent *a)
 	nl_sockdiag_free(a->sockdiag);
 	bird_free(a->bird);
 	probes_free(a);
+	probe_pool_free(a->pool);
 	nl_link_free(a->link);
 	loop_timer_free(a->cycle_timer);
 	loop_timer_free(a->wd_timer);

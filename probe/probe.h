@@ -9,6 +9,7 @@
 
 struct loop;
 struct probe;
+struct probe_pool;
 
 enum probe_result {
 	PROBE_OK = 0,
@@ -46,11 +47,18 @@ struct probe_report {
 
 typedef void probe_cb(void *arg, struct probe *, const struct probe_report *);
 
+/* The channels that probes share: one per server, port and timeout for UDP
+ * probes, one per TCP probe.  Free every probe before its pool. */
+struct probe_pool *probe_pool_new(struct loop *);
+void		 probe_pool_free(struct probe_pool *);
+
 /* The probe copies what it needs from conf. */
-struct probe	*probe_new(struct loop *, const struct probe_conf *, probe_cb *, void *arg);
+struct probe	*probe_new(struct probe_pool *, const struct probe_conf *,
+		    probe_cb *, void *arg);
 void		 probe_free(struct probe *);
 /* Sends one query; the callback fires exactly once per successful call,
- * never from inside probe_start.  -1 if a query is already in flight. */
+ * never from inside probe_start, and never after probe_free.  -1 with
+ * EBUSY if a query is already in flight. */
 int		 probe_start(struct probe *);
 const char	*probe_name(const struct probe *);
 const char	*probe_result_str(enum probe_result);	/* "ok", "timeout", ... */

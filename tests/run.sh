@@ -21,7 +21,7 @@ pkgs=(build-essential cmake pkg-config git
 	bind9 bind9-dnsutils bird2 knot knot-dnsutils iproute2 procps psmisc
 	systemd-container debootstrap sudo lintian dpkg-dev fakeroot file
 	groff-base man-db prometheus cppcheck clang-tidy util-linux
-	xz-utils ca-certificates python3)
+	xz-utils ca-certificates python3 exabgp gnuplot-nox)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -25,6 +25,7 @@
 
 struct cli {
 	struct loop	*loop;
+	struct probe_pool *pool;
 	struct probe	*probe;
 	int		 in_start;
 	int		 calls;
@@ -168,7 +169,9 @@ main(int argc, char *argv[])
 
 	if ((c.loop = loop_new()) == NULL)
 		fatal("loop_new");
-	if ((c.probe = probe_new(c.loop, &conf, done, &c)) == NULL)
+	if ((c.pool = probe_pool_new(c.loop)) == NULL)
+		fatal("probe_pool_new");
+	if ((c.probe = probe_new(c.pool, &conf, done, &c)) == NULL)
 		fatal("probe_new");
 	c.remaining = count;
 	if (starve) {
@@ -219,6 +222,7 @@ main(int argc, char *argv[])
 	}
 	loop_timer_free(guard);
 	probe_free(c.probe);
+	probe_pool_free(c.pool);
 	loop_free(c.loop);
 	if (c.broken)
 		return 3;

@@ -1,0 +1,67 @@
+/* Private to probe/: the channels of a pool (pool.c) that the probes
+ * (probe.c) send their queries on.  Nothing outside probe/ includes this. */
+#ifndef ANYCASTD_PROBE_PRIV_H
+#define ANYCASTD_PROBE_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <ares.h>
+
+struct loop;
+struct probe;
+struct probe_pool;
+
+/* One c-ares channel aimed at one server, shared by every UDP probe with
+ * the same server, port and timeout (a TCP probe has one of its own, so
+ * that each of its queries opens a connection).  What the socket hooks saw
+ * is kept here, since a socket serves all of the channel's queries. */
+struct pchan {
+	struct probe_pool	*pool;
+	struct pchan		*next;
+	int			 refs;
+	bool			 dying;		/* being destroyed: refs no longer count */
+	struct sockaddr_storage	 server;
+	socklen_t		 server_len;
+	bool			 tcp;
+	uint32_t		 timeout_ms;
+	ares_channel		 channel;
+	int			 running;	/* queries in flight */
+	/* The socket's last hard errno (reset when c-ares opens a new one),
+	 * TCP EOF, and the size of the datagram being processed. */
+	int			 sock_errno;
+	bool			 eof;
+	size_t			 udp_len;
+	struct probe		*sending;	/* inside ares_send() for it */
+	uint16_t		 next_id, id_step;
+};
+
+/* A channel for conf's server: a shared one, or a new one.  NULL with
+ * errno after logging. */
+struct pchan	*pchan_get(struct probe_pool *, const struct sockaddr_storage *,
+		    socklen_t, bool tcp, uint32_t timeout_ms, const char *name);
+void		 pchan_put(struct pchan *);
+/* A query ID not in use on the channel: consecutive IDs on one channel
+ * are distinct for 65536 queries. */
+uint16_t	 pchan_next_id(struct pchan *);
+/* After ares_send() or any processing: follow c-ares' next timeout. */
+void		 pchan_rearm(struct pchan *);
+/* The wire ID captured for the probe being sent, if c-ares wrote it
+ * inside ares_send(). */
+void		 pchan_capture(struct pchan *, const unsigned char *id2);
+
+/* Reports are handed to their callbacks from the loop, never from inside
+ * probe_start() or c-ares: probe.c queues a finished probe here. */
+void		 pool_deliver(struct probe_pool *, struct probe *);
+void		 pool_undeliver(struct probe_pool *, struct probe *);
+struct loop	*pool_loop(struct probe_pool *);
+
+/* probe.c's side of delivery and of the wire-ID capture. */
+void		 probe_deliver(struct probe *);
+void		 probe_wire_id(struct probe *, const unsigned char *id2);
+struct probe	*probe_next_done(struct probe *);
+void		 probe_set_next_done(struct probe *, struct probe *);
+
+#endif
