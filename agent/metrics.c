@@ -74,7 +74,7 @@ metrics_render(const struct status *s, const struct status_clock *c,
 	fprintf(f, "anycastd_drained %d\n", s->drain.drained);
 	family(f, "anycastd_link_up", "gauge",
 	    "1 while the anycast interface is administratively up.");
-	fprintf(f, "anycastd_link_up %d\n", s->link == 2);
+	fprintf(f, "anycastd_link_up %d\n", s->link == NL_UP);
 	family(f, "anycastd_hold_down_remaining_seconds", "gauge",
 	    "Time left before a withdrawn node may announce again.");
 	fprintf(f, "anycastd_hold_down_remaining_seconds ");

@@ -183,7 +183,7 @@ status_withdrawn(const struct status *s, char *why, size_t whylen)
 {
 	char w[192];
 
-	if (s->link == 2) {
+	if (s->link == NL_UP) {
 		snprintf(why, whylen, "%s is still up",
 		    s->ifname[0] ? s->ifname : "the interface");
 		return false;
@@ -191,7 +191,7 @@ status_withdrawn(const struct status *s, char *why, size_t whylen)
 	if (s->bird_socket == NULL) {
 		snprintf(why, whylen, "%s is %s; BIRD not configured, "
 		    "only the link was checked", s->ifname,
-		    s->link == 0 ? "absent" : "down");
+		    nl_state_str(s->link));
 		return true;
 	}
 	if (s->bird == NULL || s->bird->polled_us == 0 ||
@@ -209,7 +209,7 @@ status_withdrawn(const struct status *s, char *why, size_t whylen)
 		return false;
 	}
 	snprintf(why, whylen, "%s is %s and BIRD exports no anycast prefix",
-	    s->ifname, s->link == 0 ? "absent" : "down");
+	    s->ifname, nl_state_str(s->link));
 	return true;
 }
 
@@ -224,12 +224,6 @@ static const struct {
 	{ IFF_NOARP, "NOARP" }, { IFF_MULTICAST, "MULTICAST" },
 	{ IFF_RUNNING, "LOWER_UP" },
 };
-
-static const char *
-link_str(int link)
-{
-	return link == 2 ? "up" : link == 1 ? "down" : "absent";
-}
 
 /* "850us", "1.2ms", "3.4s", "5m07s", "2h03m", "3d04h" */
 static void
@@ -309,10 +303,10 @@ status_render_text(const struct status *s, const struct status_clock *c,
 	put_text(f, s->reason[0] ? s->reason : "-");
 	fputc('\n', f);
 	fprintf(f, "Interface:   %s", s->ifname[0] ? s->ifname : "?");
-	if (s->link == 0)
+	if (s->link == NL_ABSENT)
 		fprintf(f, " absent\n");
 	else {
-		fprintf(f, " (index %d) %s <", s->ifindex, link_str(s->link));
+		fprintf(f, " (index %d) %s <", s->ifindex, nl_state_str(s->link));
 		for (i = 0, n = 0; i < sizeof(if_flags) / sizeof(if_flags[0]); i++)
 			if (s->ifflags & if_flags[i].flag)
 				fprintf(f, "%s%s", n++ ? "," : "", if_flags[i].name);
@@ -668,11 +662,11 @@ status_render_json(const struct status *s, const struct status_clock *c,
 	json_key(f, &sub, "index");
 	fprintf(f, "%d", s->ifindex);
 	json_key(f, &sub, "state");
-	json_str(f, link_str(s->link));
+	json_str(f, nl_state_str(s->link));
 	json_key(f, &sub, "flags");
 	fputc('[', f);
 	for (i = 0, n = 0; i < sizeof(if_flags) / sizeof(if_flags[0]); i++)
-		if (s->link != 0 && (s->ifflags & if_flags[i].flag)) {
+		if (s->link != NL_ABSENT && (s->ifflags & if_flags[i].flag)) {
 			fputs(n++ ? "," : "", f);
 			json_str(f, if_flags[i].name);
 		}

@@ -14,6 +14,7 @@
 
 #include "bird.h"
 #include "drain.h"
+#include "link.h"
 #include "probe.h"
 
 #define STATUS_MAX_PROBES	32
@@ -66,7 +67,7 @@ struct status {
 
 	char		 ifname[IF_NAMESIZE];
 	int		 ifindex;	/* 0: absent */
-	int		 link;		/* enum nl_state: 0 absent, 1 down, 2 up */
+	enum nl_state	 link;
 	unsigned	 ifflags;	/* IFF_* */
 	char		 addrs[512];	/* "198.51.100.1/24 2001:db8:abcd::1/48" */
 

@@ -162,7 +162,7 @@ populate(struct status *s, struct status_clock *c)
 	status_init(s, "0.1.0", 4242, c->mono_us - 3723000000ull);
 	snprintf(s->ifname, sizeof(s->ifname), "anycast0");
 	s->ifindex = 5;
-	s->link = 2;
+	s->link = NL_UP;
 	s->ifflags = 0x1 | 0x2 | 0x80 | 0x40;	/* UP BROADCAST NOARP RUNNING */
 	snprintf(s->addrs, sizeof(s->addrs), "198.51.100.1/24 2001:db8:abcd::1/48");
 	s->rise = 2;
@@ -275,7 +275,7 @@ test_render(void)
 	s.drain.since = 1763765990;
 	snprintf(s.drain.reason, sizeof(s.drain.reason),
 	    "kernel \"upgrade\"\\ \xc3\xa9t\xe9 \x01");	/* é then bad UTF-8 */
-	s.link = 1;
+	s.link = NL_DOWN;
 	s.ifflags &= ~1u;
 	status_transition(&s, STATUS_DRAINED, STATUS_REASON_DRAIN,
 	    "drained by uid 1000 pid 777", c.mono_us - 10000000);
@@ -334,7 +334,7 @@ test_render(void)
 	/* Not configured; link absent; nothing run yet. */
 	populate(&s, &c);
 	s.bird_socket = NULL;
-	s.link = 0;
+	s.link = NL_ABSENT;
 	s.cycles = 0;
 	s.probes[1].ran = false;
 	s.state = STATUS_DRAINED;
