@@ -1,7 +1,7 @@
 # Operations: control socket, BIRD's view, status, metrics, drain file
 # (library anycastd_ops, linked into anycastd).
-add_library(anycastd_ops STATIC ctl.c status.c metrics.c drain.c
-  statefile.c)
+add_library(anycastd_ops STATIC ctl.c status.c status_text.c status_json.c
+  metrics.c drain.c statefile.c)
 # status.h names enum probe_result; only the header is used, so the probe
 # library (and c-ares) is not linked in here.  It also holds the link's
 # enum nl_state, and the one table of its names is nl_state_str() in

@@ -1,8 +1,9 @@
 /* The status snapshot: everything "anycastctl status" shows and the metrics
- * file exports, in one plain struct that the agent keeps up to date, plus its
- * renderers (short text, stable JSON) and the check behind "drain --wait".
- * Counters live here too, so that the text, the JSON and the metrics can never
- * disagree.  Rendering takes the clocks as arguments, so it is pure. */
+ * file exports, in one plain struct that the agent keeps up to date, and the
+ * check behind "drain --wait".  Counters live here too, so that the text,
+ * the JSON and the metrics can never disagree.  The renderers are in
+ * status_text.c, status_json.c and metrics.c; they take the clocks as
+ * arguments, so they are pure. */
 #ifndef ANYCASTD_STATUS_H
 #define ANYCASTD_STATUS_H
 
@@ -115,12 +116,24 @@ const char	*status_result_key(enum probe_result);	/* "ok", "not_authoritative" *
 /* Upper bounds of the latency buckets in microseconds; UINT64_MAX = +Inf. */
 uint64_t	 status_bucket_le_us(int i);
 
+/* For the renderers.  How long ago a monotonic instant was (0 if it is in
+ * the future), and its wall-clock time in microseconds. */
+uint64_t	 status_age_us(const struct status_clock *, uint64_t mono_us);
+int64_t		 status_wall_us(const struct status_clock *, uint64_t mono_us);
+/* The names of the IFF_* flags set in flags that status shows ("UP",
+ * "BROADCAST", ..., "LOWER_UP"), in a fixed order; returns how many. */
+#define STATUS_IF_FLAGS_MAX	8
+size_t		 status_if_flags(unsigned flags,
+		    const char *names[STATUS_IF_FLAGS_MAX]);
+
 /* The "drain --wait" condition: the link is not up and, when BIRD is
  * configured, a BIRD poll that started after the withdrawal found no anycast
- * prefix exported to any BGP protocol.  why says what is still missing. */
+ * prefix exported to any BGP protocol.  why says what is still missing,
+ * sanitised by text.h (it may quote BIRD), for anycastctl to print as is. */
 bool		 status_withdrawn(const struct status *, char *why, size_t whylen);
 
-/* Renderers: 0, or -1 if the stream failed. */
+/* Renderers (status_text.c, status_json.c): 0, or -1 if the stream
+ * failed. */
 int		 status_render_text(const struct status *, const struct status_clock *,
 		    FILE *);
 int		 status_render_json(const struct status *, const struct status_clock *,

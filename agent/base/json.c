@@ -16,9 +16,9 @@
 struct json {
 	FILE		*f;
 	int		 depth;		/* open objects and arrays, written */
-	int		 overflow;	/* opened beyond JSON_MAX_DEPTH, not written */
+	int		 overflow;	/* opened beyond the limit, not written */
 	bool		 bad;
-	bool		 top_done;	/* the one top-level value was started */
+	bool		 top_done;	/* the one top-level value began */
 	struct {
 		bool	 array;
 		bool	 first;		/* no member yet */

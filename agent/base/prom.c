@@ -121,7 +121,8 @@ sample_start(struct prom *p, const char *suffix, const char *const *labels)
 	}
 	fprintf(p->f, "%s%s", p->family, suffix != NULL ? suffix : "");
 	for (i = 0; labels != NULL && labels[i] != NULL; i += 2) {
-		if (labels[i + 1] == NULL || !name_ok(labels[i], false, false)) {
+		if (labels[i + 1] == NULL ||
+		    !name_ok(labels[i], false, false)) {
 			p->bad = true;
 			break;
 		}

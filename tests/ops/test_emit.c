@@ -128,7 +128,7 @@ test_json_misuse(void)
 			exit(1);
 		json_object(j, NULL);
 		if (i == 1)
-			json_int(j, NULL, 1);		/* no key in an object */
+			json_int(j, NULL, 1);	/* no key in an object */
 		if (i == 2) {
 			json_array(j, "a");
 			json_int(j, "k", 1);		/* a key in an array */
@@ -192,7 +192,8 @@ test_prom(void)
 	prom_family(p, "t_lat_seconds", "Latency.", PROM_HISTOGRAM);
 	prom_uint(p, "_bucket", (const char *[]){ "probe", "tcp \"q\"\\\n",
 	    "le", "+Inf", NULL }, 3);
-	prom_fixed(p, "_sum", (const char *[]){ "probe", "s", NULL }, 500590, 6);
+	prom_fixed(p, "_sum", (const char *[]){ "probe", "s", NULL }, 500590,
+	    6);
 	prom_fixed(p, "_count", NULL, 3, 0);
 	prom_family(p, "t_total", "Counter.", PROM_COUNTER);
 	prom_double(p, NULL, NULL, INFINITY);
@@ -211,7 +212,8 @@ test_prom(void)
 	    "t_up{a=\"x\"} -2\n"
 	    "# HELP t_lat_seconds Latency.\n"
 	    "# TYPE t_lat_seconds histogram\n"
-	    "t_lat_seconds_bucket{probe=\"tcp \\\"q\\\"\\\\\\n\",le=\"+Inf\"} 3\n"
+	    "t_lat_seconds_bucket{probe=\"tcp \\\"q\\\"\\\\\\n\","
+	    "le=\"+Inf\"} 3\n"
 	    "t_lat_seconds_sum{probe=\"s\"} 0.500590\n"
 	    "t_lat_seconds_count 3\n"
 	    "# HELP t_total Counter.\n"
@@ -241,8 +243,8 @@ test_prom_misuse(void)
 		else if (i == 5)
 			prom_uint(p, NULL, (const char *[]){ "k", NULL }, 1);
 		else if (i == 6)
-			prom_uint(p, NULL, (const char *[]){ "le:x", "1", NULL },
-			    1);
+			prom_uint(p, NULL,
+			    (const char *[]){ "le:x", "1", NULL }, 1);
 		else
 			prom_uint(p, NULL, NULL, 1);
 		CHECK(prom_finish(p) == (i == 0 ? 0 : -1));

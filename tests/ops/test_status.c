@@ -290,8 +290,11 @@ test_render(void)
 	printf("---- text, drained, BIRD lagging ----\n%s", t);
 	CHECK(strstr(t, "State:       drained for 10.0s") != NULL);
 	CHECK(strstr(t, "Drain:       yes, since ") != NULL);
+	/* text.h's sanitiser: the é stays, the lone Latin-1 0xe9 (not UTF-8,
+	 * which the old put_text() let through to the terminal) and the
+	 * control character become '?'. */
 	CHECK(strstr(t, "by uid 1000 pid 777: kernel \"upgrade\"\\ \xc3\xa9t"
-	    "\xe9 ?\n") != NULL);
+	    "? ?\n") != NULL);
 	CHECK(strstr(t, "Mismatch:    not yet (grace): BIRD exports "
 	    "198.51.100.0/24 to upstream") != NULL);
 	free(t);
@@ -358,6 +361,37 @@ test_render(void)
 	CHECK(json_valid("{\"a\":[1,2.5,-0,true,null,\"\\u00e9\"]}"));
 }
 
+/* Text from outside (a probe's detail, BIRD's names and version) with an
+ * ESC, a C1 CSI (0xc2 0x9b) and a byte that is not UTF-8: the text shows
+ * '?' for each byte, and still pads its columns; the JSON escapes the ESC
+ * and replaces the others with U+FFFD, and stays valid. */
+static void
+test_outside_text(void)
+{
+	struct status s;
+	struct status_clock c;
+	char *t, *j;
+
+	populate(&s, &c);
+	status_probe_record(&s, 1, PROBE_RCODE, 1200,
+	    "rcode \x1b[2J\xc2\x9b\xff", c.mono_us - 1000);
+	snprintf(view.version, sizeof(view.version), "2\xc2\x9b");
+	snprintf(view.protos[1].name, 64, "up\x1b" "2");
+	t = render(status_render_text, &s, &c);
+	CHECK(strstr(t, "1.2ms     rcode ?[2J???\n") != NULL);
+	CHECK(strstr(t, "/run/bird/bird.ctl 2??, polled") != NULL);
+	CHECK(strstr(t, "\nup?2         start  Idle") != NULL);
+	CHECK(strchr(t, '\x1b') == NULL && strstr(t, "\xc2\x9b") == NULL);
+	free(t);
+	j = render(status_render_json, &s, &c);
+	CHECK(json_valid(j));
+	CHECK(strstr(j, "\"detail\":\"rcode \\u001b[2J"
+	    "\\ufffd\\ufffd\\ufffd\"") != NULL);
+	CHECK(strstr(j, "\"version\":\"2\\ufffd\\ufffd\"") != NULL);
+	CHECK(strstr(j, "\"name\":\"up\\u001b2\"") != NULL);
+	free(j);
+}
+
 static void
 test_probe_slots(void)
 {
@@ -404,6 +438,7 @@ main(int argc, char *argv[])
 		return metrics_write(argv[2], &s, &c) == 0 ? 0 : 1;
 	}
 	test_render();
+	test_outside_text();
 	test_probe_slots();
 	if (failures) {
 		fprintf(stderr, "%d check(s) failed\n", failures);
