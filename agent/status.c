@@ -4,7 +4,10 @@
  * rendering.  This file keeps the record, its stable keys and the "drain
  * --wait" condition; it renders nothing (status_text.c, status_json.c and
  * metrics.c do), reads no clock and does no I/O. */
+#include <errno.h>
+#include <limits.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "status.h"
@@ -115,13 +118,43 @@ status_init(struct status *s, const char *version, pid_t pid, uint64_t now_us)
 }
 
 void
+status_free(struct status *s)
+{
+	free(s->probes);
+	s->probes = NULL;
+	s->nprobes = s->probes_alloc = 0;
+}
+
+/* Room for n probes; new slots are zero.  It never shrinks: a reload that
+ * drops probes keeps the room for the next one that adds them back. */
+static int
+probes_reserve(struct status *s, int n)
+{
+	struct status_probe *p;
+
+	if (n <= s->probes_alloc)
+		return 0;
+	if ((p = reallocarray(s->probes, (size_t)n, sizeof(*p))) == NULL)
+		return -1;
+	memset(p + s->probes_alloc, 0,
+	    (size_t)(n - s->probes_alloc) * sizeof(*p));
+	s->probes = p;
+	s->probes_alloc = n;
+	return 0;
+}
+
+int
 status_set_probe(struct status *s, int i, const char *name, const char *target)
 {
 	struct status_probe keep, *p;
 	int j;
 
-	if (i < 0 || i >= STATUS_MAX_PROBES)
-		return;
+	if (i < 0 || i == INT_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (probes_reserve(s, i + 1) == -1)
+		return -1;
 	p = &s->probes[i];
 	if (strcmp(p->name, name) != 0) {
 		memset(&keep, 0, sizeof(keep));
@@ -139,18 +172,25 @@ status_set_probe(struct status *s, int i, const char *name, const char *target)
 		text_copy(p->name, sizeof(p->name), name);
 	}
 	text_copy(p->target, sizeof(p->target), target);
+	return 0;
 }
 
-void
+int
 status_set_nprobes(struct status *s, int n)
 {
-	int i;
+	int rc = 0;
 
-	if (n > STATUS_MAX_PROBES)
-		n = STATUS_MAX_PROBES;
-	for (i = n; i < STATUS_MAX_PROBES; i++)
-		memset(&s->probes[i], 0, sizeof(s->probes[i]));
+	if (n < 0)
+		n = 0;
+	if (probes_reserve(s, n) == -1) {
+		n = s->probes_alloc;
+		rc = -1;
+	}
+	if (n < s->probes_alloc)
+		memset(&s->probes[n], 0,
+		    (size_t)(s->probes_alloc - n) * sizeof(s->probes[0]));
 	s->nprobes = n;
+	return rc;
 }
 
 void

@@ -18,7 +18,6 @@
 #include "link.h"
 #include "probe.h"
 
-#define STATUS_MAX_PROBES	32
 #define STATUS_LAT_BUCKETS	12	/* the last one is +Inf */
 
 enum status_state {
@@ -84,7 +83,8 @@ struct status {
 	bool		 cycle_good;
 
 	int		 nprobes;
-	struct status_probe probes[STATUS_MAX_PROBES];
+	int		 probes_alloc;	/* slots past nprobes are all zero */
+	struct status_probe *probes;	/* as many as the config declares */
 
 	struct drain_info drain;
 
@@ -94,13 +94,20 @@ struct status {
 	uint64_t	 bird_grace_us;
 };
 
+/* status_init() starts an empty record; status_free() releases what the
+ * status_set_*() calls allocated (the record itself is the caller's). */
 void		 status_init(struct status *, const char *version, pid_t,
 		    uint64_t now_us);
-/* (Re)declares the probes after a (re)load.  A probe whose name is kept
- * keeps its counters; the others start from zero. */
-void		 status_set_probe(struct status *, int i, const char *name,
+void		 status_free(struct status *);
+/* (Re)declares the probes after a (re)load: status_set_probe() for each,
+ * then status_set_nprobes() with their number.  A probe whose name is kept
+ * keeps its counters, wherever it moved; the others start from zero.  The
+ * array grows as needed: 0, or -1 with errno ENOMEM, and then the probes
+ * that did not fit are not shown (status_set_nprobes() keeps as many as
+ * there is room for). */
+int		 status_set_probe(struct status *, int i, const char *name,
 		    const char *target);
-void		 status_set_nprobes(struct status *, int n);
+int		 status_set_nprobes(struct status *, int n);
 /* Records one probe report: last result, counters, latency histogram. */
 void		 status_probe_record(struct status *, int i, enum probe_result,
 		    uint64_t latency_us, const char *detail, uint64_t now_us);

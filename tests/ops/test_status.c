@@ -335,6 +335,7 @@ test_render(void)
 	free(j);
 
 	/* Not configured; link absent; nothing run yet. */
+	status_free(&s);
 	populate(&s, &c);
 	s.bird_socket = NULL;
 	s.link = NL_ABSENT;
@@ -359,6 +360,7 @@ test_render(void)
 	CHECK(!json_valid("{\"a\":\"\x01\"}"));
 	CHECK(!json_valid("[1 2]"));
 	CHECK(json_valid("{\"a\":[1,2.5,-0,true,null,\"\\u00e9\"]}"));
+	status_free(&s);
 }
 
 /* Text from outside (a probe's detail, BIRD's names and version) with an
@@ -390,6 +392,7 @@ test_outside_text(void)
 	CHECK(strstr(j, "\"version\":\"2\\ufffd\\ufffd\"") != NULL);
 	CHECK(strstr(j, "\"name\":\"up\\u001b2\"") != NULL);
 	free(j);
+	status_free(&s);
 }
 
 static void
@@ -411,6 +414,51 @@ test_probe_slots(void)
 	CHECK(s.probes[1].buckets[2] == 2 && s.probes[1].buckets[10] == 1);
 	status_set_nprobes(&s, 1);
 	CHECK(s.nprobes == 1 && s.probes[1].name[0] == '\0');
+	status_free(&s);
+	CHECK(s.probes == NULL && s.nprobes == 0);
+	status_free(&s);	/* twice is harmless */
+}
+
+/* More probes than the old fixed array held (32), as many as the config
+ * will allow: the array grows, and a reload that reverses the order and
+ * drops the first half keeps every counter with its name. */
+static void
+test_many_probes(void)
+{
+	struct status s;
+	struct status_clock c;
+	char name[16], *j;
+	int i, n = 1024;
+
+	populate(&s, &c);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		CHECK(status_set_probe(&s, i, name, "t") == 0);
+	}
+	CHECK(status_set_nprobes(&s, n) == 0 && s.nprobes == n);
+	for (i = 0; i < n; i++)
+		status_probe_record(&s, i, PROBE_OK, 100, "", c.mono_us);
+	status_probe_record(&s, 1000, PROBE_TIMEOUT, 500000, "", c.mono_us);
+	for (i = 0; i < n / 2; i++) {
+		snprintf(name, sizeof(name), "p%d", n - 1 - i);
+		CHECK(status_set_probe(&s, i, name, "u") == 0);
+	}
+	CHECK(status_set_nprobes(&s, n / 2) == 0 && s.nprobes == n / 2);
+	CHECK(strcmp(s.probes[23].name, "p1000") == 0 &&
+	    s.probes[23].results[PROBE_TIMEOUT] == 1 &&
+	    s.probes[23].results[PROBE_OK] == 1);
+	for (i = 0; i < n / 2; i++) {
+		snprintf(name, sizeof(name), "p%d", n - 1 - i);
+		CHECK(strcmp(s.probes[i].name, name) == 0 &&
+		    s.probes[i].lat_count == (i == 23 ? 2 : 1));
+	}
+	CHECK(s.probes[n / 2].name[0] == '\0' && s.probes[n - 1].lat_count == 0);
+	/* Out of range is refused, not written. */
+	CHECK(status_set_probe(&s, -1, "x", "y") == -1);
+	j = render(status_render_json, &s, &c);
+	CHECK(json_valid(j));
+	free(j);
+	status_free(&s);
 }
 
 int
@@ -418,6 +466,7 @@ main(int argc, char *argv[])
 {
 	struct status s;
 	struct status_clock c;
+	int rc;
 
 	if (argc == 2 && strcmp(argv[1], "json-check") == 0) {
 		/* For the lab tests: is stdin one valid JSON document? */
@@ -435,11 +484,14 @@ main(int argc, char *argv[])
 		populate(&s, &c);
 		/* After a withdraw/announce cycle, BIRD exporting v4 only. */
 		view.protos[0].exported = 1;
-		return metrics_write(argv[2], &s, &c) == 0 ? 0 : 1;
+		rc = metrics_write(argv[2], &s, &c);
+		status_free(&s);
+		return rc == 0 ? 0 : 1;
 	}
 	test_render();
 	test_outside_text();
 	test_probe_slots();
+	test_many_probes();
 	if (failures) {
 		fprintf(stderr, "%d check(s) failed\n", failures);
 		return 1;
