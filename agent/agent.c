@@ -287,15 +287,17 @@ probes_to_status(struct agent *a)
 	char target[160], qt[CONF_FMT_MAX];
 	int i;
 
-	for (i = 0; i < c->nprobes && i < STATUS_MAX_PROBES; i++) {
+	for (i = 0; i < c->nprobes; i++) {
 		const struct conf_probe *cp = &c->probes[i];
 
 		snprintf(target, sizeof(target), "%s port %u %s %s %s",
 		    cp->server_str, (unsigned)cp->port, cp->tcp ? "tcp" : "udp",
 		    conf_qtype_fmt(cp->qtype, qt, sizeof(qt)), cp->qname);
-		status_set_probe(&a->st, i, cp->name, target);
+		(void)status_set_probe(&a->st, i, cp->name, target);
 	}
-	status_set_nprobes(&a->st, c->nprobes);
+	if (status_set_nprobes(&a->st, c->nprobes) == -1)
+		log_warn("status: only %d of %d probes shown", a->st.nprobes,
+		    c->nprobes);
 }
 
 static int
@@ -651,7 +653,7 @@ status_refresh(struct agent *a, struct status_clock *c)
 	c->wall_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	st->state = current_state(a);
 	snprintf(st->ifname, sizeof(st->ifname), "%s", cf->interface);
-	st->link = (int)nl_link_state(a->link);
+	st->link = nl_link_state(a->link);
 	st->ifindex = nl_link_index(a->link);
 	st->ifflags = nl_link_flags(a->link);
 	if (nl_link_addrs(a->link, st->addrs, sizeof(st->addrs)) < 0)
@@ -1227,6 +1229,7 @@ agent_free(struct agent *a)
 	}
 	loop_free(a->loop);
 	conf_free(a->conf);
+	status_free(&a->st);
 	free(a);
 }
 
