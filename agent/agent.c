@@ -313,9 +313,11 @@ probes_to_status(struct agent *a)
 		snprintf(target, sizeof(target), "%s port %u %s %s %s",
 		    cp->server_str, (unsigned)cp->port, cp->pc.tcp ? "tcp" : "udp",
 		    dns_qtype_fmt(cp->pc.qtype, qt, sizeof(qt)), cp->pc.qname);
-		status_set_probe(&a->st, i, cp->pc.name, target);
+		(void)status_set_probe(&a->st, i, cp->pc.name, target);
 	}
-	status_set_nprobes(&a->st, c->nprobes);
+	if (status_set_nprobes(&a->st, c->nprobes) == -1)
+		log_warn("status: only %d of %d probes shown", a->st.nprobes,
+		    c->nprobes);
 }
 
 static int
@@ -754,7 +756,7 @@ status_refresh(struct agent *a, struct status_clock *c)
 	c->wall_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	st->state = current_state(a);
 	snprintf(st->ifname, sizeof(st->ifname), "%s", cf->interface);
-	st->link = (int)nl_link_state(a->link);
+	st->link = nl_link_state(a->link);
 	st->ifindex = nl_link_index(a->link);
 	st->ifflags = nl_link_flags(a->link);
 	if (nl_link_addrs(a->link, st->addrs, sizeof(st->addrs)) < 0)
@@ -1358,6 +1360,7 @@ agent_free(struct agent *a)
 	loop_free(a->loop);
 	conf_free(a->conf);
 	free(a->addr6);
+	status_free(&a->st);
 	free(a);
 }
 

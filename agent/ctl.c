@@ -25,6 +25,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "loop.h"
+#include "text.h"
 
 struct ctl_client {
 	struct ctl		*ctl;
@@ -153,17 +154,17 @@ static void
 client_request(struct ctl_client *c, size_t linelen)
 {
 	char *line = c->in, *cmd, *args, *sp, *body = NULL;
-	size_t i, bodylen = 0;
+	size_t bodylen = 0;
 	FILE *out;
 	int code;
 
 	line[linelen] = '\0';
-	for (i = 0; i < linelen; i++)
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f) {
-			client_error(c, CTL_BAD_REQUEST,
-			    "control character in request");
-			return;
-		}
+	/* A NUL is a control character too: it would hide the rest. */
+	if (strlen(line) != linelen || !text_clean(line)) {
+		client_error(c, CTL_BAD_REQUEST,
+		    "control character in request");
+		return;
+	}
 	if ((sp = strchr(line, ' ')) == NULL) {
 		client_error(c, CTL_BAD_REQUEST,
 		    "expected \"" CTL_VERSION " COMMAND [ARGUMENT]\"");

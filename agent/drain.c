@@ -17,6 +17,7 @@
 
 #include "drain.h"
 #include "store.h"
+#include "text.h"
 
 #define DRAIN_FILE_MAX	4096	/* a valid file is far smaller */
 
@@ -162,14 +163,23 @@ void
 drain_print(const struct drain_info *d, FILE *f)
 {
 	const char *s;
+	size_t n;
 
 	fprintf(f, "# anycastd drain state: while this file exists the node stays\n"
 	    "# withdrawn.  Undo with \"anycastctl undrain\".\n");
 	fprintf(f, "version 1\nsince %" PRId64 "\nuid %u\npid %d\nreason ",
 	    d->since, (unsigned)d->uid, (int)d->pid);
-	/* The reason came from a client: keep it on one printable line. */
-	for (s = d->reason; *s != '\0'; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
+	/* The reason came from a client and the file is read with cat: keep
+	 * it on one printable line, by text.h's measure.  What is not
+	 * printable becomes a space rather than text_scrub()'s '?', so that a
+	 * tab reads back as the word break it was. */
+	for (s = d->reason; *s != '\0'; s += n) {
+		if ((n = text_char_len(s)) == 0) {
+			fputc(' ', f);
+			n = 1;
+		} else
+			fwrite(s, 1, n, f);
+	}
 	fputc('\n', f);
 }
 

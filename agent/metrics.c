@@ -2,225 +2,214 @@
  * "anycastd_" prefix, base units (seconds), "_total" on counters, HELP and
  * TYPE for every family, and every label set present from the start (a
  * counter that appears only at its first increment breaks rate()).  The file
- * is rewritten whole after every cycle or change; it is small, so there is no
- * incremental update.  It is not fsynced: node_exporter reads it from the
- * page cache, a crash loses nothing that the next cycle does not rewrite, and
- * an fsync a second would cost disk writes for nothing.  Atomicity comes from
- * rename(2), so a scrape never sees half a file. */
+ * is rendered on the prom.h emitter, which escapes and sanitises the label
+ * values (probe and protocol names come from the config and from BIRD).  It
+ * is rewritten whole after every cycle or change; it is small, so there is
+ * no incremental update.  The write is file_write()'s: a fresh temporary
+ * with a random name, renamed over the file, so a scrape never sees half a
+ * file and nothing planted at the temporary name is opened.  It is not
+ * fsynced: node_exporter reads it from the page cache, a crash loses nothing
+ * that the next cycle does not rewrite, and an fsync a second would cost
+ * disk writes for nothing. */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
+#include "file.h"
 #include "metrics.h"
-#include "status.h"
+#include "prom.h"
 #include "prefix.h"
+#include "status.h"
 
-/* A label value: backslash, double quote and newline escaped. */
 static void
-label(FILE *f, const char *v)
+usecs(struct prom *p, const char *suffix, const char *const *labels,
+    uint64_t us)
 {
-	for (; *v != '\0'; v++) {
-		if (*v == '\\' || *v == '"')
-			fputc('\\', f);
-		if (*v == '\n') {
-			fputs("\\n", f);
-			continue;
-		}
-		fputc(*v, f);
+	prom_fixed(p, suffix, labels, us, 6);
+}
+
+/* A wall-clock time; before the epoch cannot happen, but must not wrap. */
+static uint64_t
+wall(const struct status_clock *c, uint64_t mono_us)
+{
+	int64_t w = status_wall_us(c, mono_us);
+
+	return w < 0 ? 0 : (uint64_t)w;
+}
+
+static void
+metrics_state(struct prom *p, const struct status *s,
+    const struct status_clock *c)
+{
+	int i;
+
+	prom_family(p, "anycastd_state",
+	    "Current state: 1 for the state the node is in, 0 for the others.",
+	    PROM_GAUGE);
+	for (i = 0; i < STATUS_STATE_MAX; i++)
+		prom_uint(p, NULL, (const char *[]){ "state",
+		    status_state_str(i), NULL }, s->state == (enum status_state)i);
+	prom_family(p, "anycastd_state_change_timestamp_seconds",
+	    "Unix time of the last state change.", PROM_GAUGE);
+	usecs(p, NULL, NULL, wall(c, s->since_us));
+	prom_family(p, "anycastd_transitions_total",
+	    "State transitions since start, by reason.", PROM_COUNTER);
+	for (i = 0; i < STATUS_REASON_MAX; i++)
+		prom_uint(p, NULL, (const char *[]){ "reason",
+		    status_reason_key(i), NULL }, s->transitions[i]);
+	prom_family(p, "anycastd_drained",
+	    "1 while the operator has drained the node.", PROM_GAUGE);
+	prom_uint(p, NULL, NULL, s->drain.drained);
+	prom_family(p, "anycastd_link_up",
+	    "1 while the anycast interface is administratively up.", PROM_GAUGE);
+	prom_uint(p, NULL, NULL, s->link == NL_UP);
+	prom_family(p, "anycastd_hold_down_remaining_seconds",
+	    "Time left before a withdrawn node may announce again.", PROM_GAUGE);
+	usecs(p, NULL, NULL, s->hold_remaining_us);
+
+	prom_family(p, "anycastd_cycles_total", "Completed probe cycles.",
+	    PROM_COUNTER);
+	prom_uint(p, NULL, NULL, s->cycles);
+	prom_family(p, "anycastd_last_cycle_timestamp_seconds",
+	    "Unix time the last probe cycle completed (0: none yet); "
+	    "alert when it stops moving.", PROM_GAUGE);
+	if (s->cycles == 0)
+		prom_uint(p, NULL, NULL, 0);
+	else
+		usecs(p, NULL, NULL, wall(c, s->cycle_at_us));
+	prom_family(p, "anycastd_last_cycle_duration_seconds",
+	    "How long the last probe cycle took.", PROM_GAUGE);
+	usecs(p, NULL, NULL, s->cycle_dur_us);
+}
+
+static void
+metrics_histogram(struct prom *p, const struct status_probe *sp)
+{
+	const char *const probe[] = { "probe", sp->name, NULL };
+	char le[32];
+	uint64_t cum = 0;
+	int i;
+
+	for (i = 0; i < STATUS_LAT_BUCKETS; i++) {
+		cum += sp->buckets[i];
+		if (status_bucket_le_us(i) == UINT64_MAX)
+			snprintf(le, sizeof(le), "+Inf");
+		else
+			snprintf(le, sizeof(le), "%g",
+			    (double)status_bucket_le_us(i) / 1e6);
+		prom_uint(p, "_bucket", (const char *[]){ "probe", sp->name,
+		    "le", le, NULL }, cum);
 	}
+	usecs(p, "_sum", probe, sp->lat_sum_us);
+	prom_uint(p, "_count", probe, sp->lat_count);
 }
 
 static void
-family(FILE *f, const char *name, const char *type, const char *help)
+metrics_probes(struct prom *p, const struct status *s)
 {
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	const struct status_probe *sp;
+	int j, r;
+
+	prom_family(p, "anycastd_probe_results_total",
+	    "Probe results, by probe and result.", PROM_COUNTER);
+	for (j = 0; j < s->nprobes; j++) {
+		sp = &s->probes[j];
+		for (r = 0; r < PROBE_RESULT_MAX; r++)
+			prom_uint(p, NULL, (const char *[]){ "probe", sp->name,
+			    "result", status_result_key(r), NULL },
+			    sp->results[r]);
+	}
+	prom_family(p, "anycastd_probe_latency_seconds",
+	    "Time from query to result, by probe.", PROM_HISTOGRAM);
+	for (j = 0; j < s->nprobes; j++)
+		metrics_histogram(p, &s->probes[j]);
 }
 
 static void
-secs(FILE *f, uint64_t us)
+metrics_bird(struct prom *p, const struct status *s)
 {
-	fprintf(f, "%" PRIu64 ".%06" PRIu64, us / 1000000u, us % 1000000u);
+	const struct bird_view *v = s->bird;
+	int i, j;
+
+	prom_family(p, "anycastd_bird_reachable",
+	    "1 if the last poll of BIRD's control socket succeeded.", PROM_GAUGE);
+	prom_uint(p, NULL, NULL, v != NULL && v->polled_us != 0 && v->reachable);
+	prom_family(p, "anycastd_bird_mismatch",
+	    "1 while BIRD's export has disagreed with the intended state "
+	    "for longer than the grace period.", PROM_GAUGE);
+	prom_uint(p, NULL, NULL, s->bird_mismatch.flagged);
+	if (v == NULL || !v->reachable || v->polled_us == 0)
+		return;
+	prom_family(p, "anycastd_bird_protocol_up",
+	    "1 if the BGP protocol is Established.", PROM_GAUGE);
+	for (j = 0; j < v->nprotos; j++)
+		prom_uint(p, NULL, (const char *[]){ "protocol",
+		    v->protos[j].name, NULL }, v->protos[j].established);
+	if (v->nprefixes == 0) {
+		prom_family(p, "anycastd_bird_exported_routes",
+		    "Routes BIRD exports to the BGP protocol.", PROM_GAUGE);
+		for (j = 0; j < v->nprotos; j++)
+			prom_int(p, NULL, (const char *[]){ "protocol",
+			    v->protos[j].name, NULL }, v->protos[j].routes);
+		return;
+	}
+	prom_family(p, "anycastd_bird_prefix_exported",
+	    "1 if BIRD exports the anycast prefix to the BGP protocol.",
+	    PROM_GAUGE);
+	for (i = 0; i < v->nprefixes; i++) {
+		char net[PREFIX_STRLEN];
+
+		prefix_fmt(&v->prefixes[i], net, sizeof(net));
+		for (j = 0; j < v->nprotos; j++)
+			prom_uint(p, NULL, (const char *[]){ "protocol",
+			    v->protos[j].name, "prefix", net, NULL },
+			    (v->protos[j].exported & ((uint64_t)1 << i)) != 0);
+	}
 }
 
 int
 metrics_render(const struct status *s, const struct status_clock *c,
     FILE *f)
 {
-	const struct status_probe *p;
-	const struct bird_view *v = s->bird;
-	uint64_t cum;
-	char net[PREFIX_STRLEN];
-	int i, j, r;
+	struct prom *p;
+	int rc;
 
-	family(f, "anycastd_state", "gauge",
-	    "Current state: 1 for the state the node is in, 0 for the others.");
-	for (i = 0; i < STATUS_STATE_MAX; i++)
-		fprintf(f, "anycastd_state{state=\"%s\"} %d\n",
-		    status_state_str(i), s->state == (enum status_state)i);
-	family(f, "anycastd_state_change_timestamp_seconds", "gauge",
-	    "Unix time of the last state change.");
-	fprintf(f, "anycastd_state_change_timestamp_seconds ");
-	secs(f, (uint64_t)(c->wall_us - (int64_t)(c->mono_us - s->since_us)));
-	fputc('\n', f);
-	family(f, "anycastd_transitions_total", "counter",
-	    "State transitions since start, by reason.");
-	for (i = 0; i < STATUS_REASON_MAX; i++)
-		fprintf(f, "anycastd_transitions_total{reason=\"%s\"} %" PRIu64
-		    "\n", status_reason_key(i), s->transitions[i]);
-	family(f, "anycastd_drained", "gauge",
-	    "1 while the operator has drained the node.");
-	fprintf(f, "anycastd_drained %d\n", s->drain.drained);
-	family(f, "anycastd_link_up", "gauge",
-	    "1 while the anycast interface is administratively up.");
-	fprintf(f, "anycastd_link_up %d\n", s->link == 2);
-	family(f, "anycastd_hold_down_remaining_seconds", "gauge",
-	    "Time left before a withdrawn node may announce again.");
-	fprintf(f, "anycastd_hold_down_remaining_seconds ");
-	secs(f, s->hold_remaining_us);
-	fputc('\n', f);
-
-	family(f, "anycastd_cycles_total", "counter",
-	    "Completed probe cycles.");
-	fprintf(f, "anycastd_cycles_total %" PRIu64 "\n", s->cycles);
-	family(f, "anycastd_last_cycle_timestamp_seconds", "gauge",
-	    "Unix time the last probe cycle completed (0: none yet); "
-	    "alert when it stops moving.");
-	fprintf(f, "anycastd_last_cycle_timestamp_seconds ");
-	if (s->cycles == 0)
-		fputs("0", f);
-	else
-		secs(f, (uint64_t)(c->wall_us -
-		    (int64_t)(c->mono_us - s->cycle_at_us)));
-	fputc('\n', f);
-	family(f, "anycastd_last_cycle_duration_seconds", "gauge",
-	    "How long the last probe cycle took.");
-	fprintf(f, "anycastd_last_cycle_duration_seconds ");
-	secs(f, s->cycle_dur_us);
-	fputc('\n', f);
-
-	family(f, "anycastd_probe_results_total", "counter",
-	    "Probe results, by probe and result.");
-	for (j = 0; j < s->nprobes; j++) {
-		p = &s->probes[j];
-		for (r = 0; r < PROBE_RESULT_MAX; r++) {
-			fputs("anycastd_probe_results_total{probe=\"", f);
-			label(f, p->name);
-			fprintf(f, "\",result=\"%s\"} %" PRIu64 "\n",
-			    status_result_key(r), p->results[r]);
-		}
-	}
-	family(f, "anycastd_probe_latency_seconds", "histogram",
-	    "Time from query to result, by probe.");
-	for (j = 0; j < s->nprobes; j++) {
-		p = &s->probes[j];
-		cum = 0;
-		for (i = 0; i < STATUS_LAT_BUCKETS; i++) {
-			cum += p->buckets[i];
-			fputs("anycastd_probe_latency_seconds_bucket{probe=\"", f);
-			label(f, p->name);
-			fputs("\",le=\"", f);
-			if (status_bucket_le_us(i) == UINT64_MAX)
-				fputs("+Inf", f);
-			else
-				fprintf(f, "%g", (double)status_bucket_le_us(i) / 1e6);
-			fprintf(f, "\"} %" PRIu64 "\n", cum);
-		}
-		fputs("anycastd_probe_latency_seconds_sum{probe=\"", f);
-		label(f, p->name);
-		fputs("\"} ", f);
-		secs(f, p->lat_sum_us);
-		fputs("\nanycastd_probe_latency_seconds_count{probe=\"", f);
-		label(f, p->name);
-		fprintf(f, "\"} %" PRIu64 "\n", p->lat_count);
-	}
-
-	if (s->bird_socket == NULL)
-		goto out;
-	family(f, "anycastd_bird_reachable", "gauge",
-	    "1 if the last poll of BIRD's control socket succeeded.");
-	fprintf(f, "anycastd_bird_reachable %d\n",
-	    v != NULL && v->polled_us != 0 && v->reachable);
-	family(f, "anycastd_bird_mismatch", "gauge",
-	    "1 while BIRD's export has disagreed with the intended state "
-	    "for longer than the grace period.");
-	fprintf(f, "anycastd_bird_mismatch %d\n", s->bird_mismatch.flagged);
-	if (v == NULL || !v->reachable || v->polled_us == 0)
-		goto out;
-	family(f, "anycastd_bird_protocol_up", "gauge",
-	    "1 if the BGP protocol is Established.");
-	for (j = 0; j < v->nprotos; j++) {
-		fputs("anycastd_bird_protocol_up{protocol=\"", f);
-		label(f, v->protos[j].name);
-		fprintf(f, "\"} %d\n", v->protos[j].established);
-	}
-	if (v->nprefixes == 0) {
-		family(f, "anycastd_bird_exported_routes", "gauge",
-		    "Routes BIRD exports to the BGP protocol.");
-		for (j = 0; j < v->nprotos; j++) {
-			fputs("anycastd_bird_exported_routes{protocol=\"", f);
-			label(f, v->protos[j].name);
-			fprintf(f, "\"} %ld\n", v->protos[j].routes);
-		}
-		goto out;
-	}
-	family(f, "anycastd_bird_prefix_exported", "gauge",
-	    "1 if BIRD exports the anycast prefix to the BGP protocol.");
-	for (j = 0; j < v->nprotos; j++)
-		for (i = 0; i < v->nprefixes; i++) {
-			fputs("anycastd_bird_prefix_exported{protocol=\"", f);
-			label(f, v->protos[j].name);
-			fprintf(f, "\",prefix=\"%s\"} %d\n",
-			    prefix_fmt(&v->prefixes[i], net, sizeof(net)),
-			    (v->protos[j].exported & ((uint64_t)1 << i)) != 0);
-		}
-out:
-	return ferror(f) ? -1 : 0;
+	if ((p = prom_new(f)) == NULL)
+		return -1;
+	metrics_state(p, s, c);
+	metrics_probes(p, s);
+	if (s->bird_socket != NULL)
+		metrics_bird(p, s);
+	rc = prom_finish(p);
+	prom_free(p);
+	return rc;
 }
 
 int
 metrics_write(const char *path, const struct status *s,
     const struct status_clock *c)
 {
-	char tmp[PATH_MAX];
-	FILE *f = NULL;
-	int fd, saved;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc = -1, saved;
 
-	/* The textfile collector ignores files not ending in ".prom", so the
-	 * temporary name is invisible to it even before the rename. */
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path,
-	    (int)getpid()) >= sizeof(tmp)) {
-		errno = ENAMETOOLONG;
+	if ((f = open_memstream(&buf, &len)) == NULL)
 		return -1;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
-	if (fd == -1)
-		return -1;
-	if ((f = fdopen(fd, "w")) == NULL) {
+	if (metrics_render(s, c, f) == -1) {
 		saved = errno;
-		close(fd);
-		goto fail;
+		(void)fclose(f);
+		errno = saved != 0 ? saved : EIO;
+		goto out;
 	}
-	if (metrics_render(s, c, f) == -1 || fflush(f) == EOF) {
-		saved = errno;
-		fclose(f);
-		goto fail;
-	}
-	if (fclose(f) == EOF) {
-		saved = errno;
-		goto fail;
-	}
-	if (rename(tmp, path) == -1) {
-		saved = errno;
-		goto fail;
-	}
-	return 0;
-fail:
-	(void)unlink(tmp);
+	if (fclose(f) == EOF)
+		goto out;
+	/* file_write()'s temporary name ends in ".tmp.XXXXXXXXXXXX", not
+	 * ".prom", so the textfile collector ignores it until the rename. */
+	rc = file_write(path, buf, len, 0);
+out:
+	saved = errno;
+	free(buf);
 	errno = saved;
-	return -1;
+	return rc;
 }

@@ -1,8 +1,9 @@
 /* The status snapshot: everything "anycastctl status" shows and the metrics
- * file exports, in one plain struct that the agent keeps up to date, plus its
- * renderers (short text, stable JSON) and the check behind "drain --wait".
- * Counters live here too, so that the text, the JSON and the metrics can never
- * disagree.  Rendering takes the clocks as arguments, so it is pure. */
+ * file exports, in one plain struct that the agent keeps up to date, and the
+ * check behind "drain --wait".  Counters live here too, so that the text,
+ * the JSON and the metrics can never disagree.  The renderers are in
+ * status_text.c, status_json.c and metrics.c; they take the clocks as
+ * arguments, so they are pure. */
 #ifndef ANYCASTD_STATUS_H
 #define ANYCASTD_STATUS_H
 
@@ -15,9 +16,9 @@
 #include "bird.h"
 #include "bird_check.h"
 #include "drain.h"
+#include "link.h"
 #include "probe.h"
 
-#define STATUS_MAX_PROBES	32
 #define STATUS_LAT_BUCKETS	12	/* the last one is +Inf */
 
 enum status_state {
@@ -67,7 +68,7 @@ struct status {
 
 	char		 ifname[IF_NAMESIZE];
 	int		 ifindex;	/* 0: absent */
-	int		 link;		/* enum nl_state: 0 absent, 1 down, 2 up */
+	enum nl_state	 link;
 	unsigned	 ifflags;	/* IFF_* */
 	char		 addrs[512];	/* "198.51.100.1/24 2001:db8:abcd::1/48" */
 
@@ -83,7 +84,8 @@ struct status {
 	bool		 cycle_good;
 
 	int		 nprobes;
-	struct status_probe probes[STATUS_MAX_PROBES];
+	int		 probes_alloc;	/* slots past nprobes are all zero */
+	struct status_probe *probes;	/* as many as the config declares */
 
 	struct drain_info drain;
 
@@ -93,13 +95,20 @@ struct status {
 	uint64_t	 bird_grace_us;
 };
 
+/* status_init() starts an empty record; status_free() releases what the
+ * status_set_*() calls allocated (the record itself is the caller's). */
 void		 status_init(struct status *, const char *version, pid_t,
 		    uint64_t now_us);
-/* (Re)declares the probes after a (re)load.  A probe whose name is kept
- * keeps its counters; the others start from zero. */
-void		 status_set_probe(struct status *, int i, const char *name,
+void		 status_free(struct status *);
+/* (Re)declares the probes after a (re)load: status_set_probe() for each,
+ * then status_set_nprobes() with their number.  A probe whose name is kept
+ * keeps its counters, wherever it moved; the others start from zero.  The
+ * array grows as needed: 0, or -1 with errno ENOMEM, and then the probes
+ * that did not fit are not shown (status_set_nprobes() keeps as many as
+ * there is room for). */
+int		 status_set_probe(struct status *, int i, const char *name,
 		    const char *target);
-void		 status_set_nprobes(struct status *, int n);
+int		 status_set_nprobes(struct status *, int n);
 /* Records one probe report: last result, counters, latency histogram. */
 void		 status_probe_record(struct status *, int i, enum probe_result,
 		    uint64_t latency_us, const char *detail, uint64_t now_us);
@@ -115,12 +124,24 @@ const char	*status_result_key(enum probe_result);	/* "ok", "not_authoritative" *
 /* Upper bounds of the latency buckets in microseconds; UINT64_MAX = +Inf. */
 uint64_t	 status_bucket_le_us(int i);
 
+/* For the renderers.  How long ago a monotonic instant was (0 if it is in
+ * the future), and its wall-clock time in microseconds. */
+uint64_t	 status_age_us(const struct status_clock *, uint64_t mono_us);
+int64_t		 status_wall_us(const struct status_clock *, uint64_t mono_us);
+/* The names of the IFF_* flags set in flags that status shows ("UP",
+ * "BROADCAST", ..., "LOWER_UP"), in a fixed order; returns how many. */
+#define STATUS_IF_FLAGS_MAX	8
+size_t		 status_if_flags(unsigned flags,
+		    const char *names[STATUS_IF_FLAGS_MAX]);
+
 /* The "drain --wait" condition: the link is not up and, when BIRD is
  * configured, a BIRD poll that started after the withdrawal found no anycast
- * prefix exported to any BGP protocol.  why says what is still missing. */
+ * prefix exported to any BGP protocol.  why says what is still missing,
+ * sanitised by text.h (it may quote BIRD), for anycastctl to print as is. */
 bool		 status_withdrawn(const struct status *, char *why, size_t whylen);
 
-/* Renderers: 0, or -1 if the stream failed. */
+/* Renderers (status_text.c, status_json.c): 0, or -1 if the stream
+ * failed. */
 int		 status_render_text(const struct status *, const struct status_clock *,
 		    FILE *);
 int		 status_render_json(const struct status *, const struct status_clock *,

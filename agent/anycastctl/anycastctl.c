@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "ctl_proto.h"
+#include "duration.h"
+#include "text.h"
 
 #ifndef ANYCASTD_VERSION
 #define ANYCASTD_VERSION "unknown"
@@ -221,24 +223,18 @@ usage(FILE *f)
 	    "denied, 5 timeout\n");
 }
 
-/* "500ms", "30s", "2m", "30": milliseconds, or -1. */
-static long long
-parse_duration(const char *s)
-{
-	char *end;
-	long long v;
+#define TIMEOUT_MAX_MS	86400000	/* a day: longer is a typo */
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || v < 0 || v > 86400000)
+/* "500ms", "30s", "2m", "30" (the config's durations): milliseconds, or
+ * -1. */
+static long long
+parse_timeout(const char *s)
+{
+	uint64_t ms;
+
+	if (dur_parse_ms(s, &ms) == -1 || ms > TIMEOUT_MAX_MS)
 		return -1;
-	if (*end == '\0' || strcmp(end, "s") == 0)
-		return v * 1000;
-	if (strcmp(end, "ms") == 0)
-		return v;
-	if (strcmp(end, "m") == 0)
-		return v * 60000;
-	return -1;
+	return (long long)ms;
 }
 
 /* Prints the server's error body as one line and returns the exit code. */
@@ -333,15 +329,6 @@ wait_withdrawn(const char *sock, long long timeout_ms)
 	return EXIT_TIMEOUT;
 }
 
-static bool
-printable(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -393,7 +380,7 @@ main(int argc, char *argv[])
 		    strcmp(argv[i], "--timeout") == 0) {
 			if (++i >= argc)
 				goto missing;
-			if ((timeout_ms = parse_duration(argv[i])) < 0) {
+			if ((timeout_ms = parse_timeout(argv[i])) < 0) {
 				fprintf(stderr, "anycastctl: bad --timeout "
 				    "%s\n", argv[i]);
 				return EXIT_USAGE;
@@ -410,7 +397,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "anycastctl: --timeout needs --wait\n");
 		return EXIT_USAGE;
 	}
-	if (reason != NULL && (!printable(reason) ||
+	if (reason != NULL && (!text_clean(reason) ||
 	    strlen(reason) > CTL_REQUEST_MAX - 64)) {
 		fprintf(stderr, "anycastctl: the reason must be one printable "
 		    "line of at most %d bytes\n", CTL_REQUEST_MAX - 64);

@@ -41,4 +41,29 @@ for want in \
 done
 # A label value with a quote is escaped, not cut.
 grep -qF 'probe="tcp \"q\""' "$out" || { echo "label not escaped"; fail=1; }
+
+# Something planted where the metrics file goes must not freeze the writer
+# (one event loop: a blocked open is a dead daemon).  A FIFO at the old,
+# predictable temporary name PATH.tmp.PID, with PID the writer's own (exec
+# keeps the shell's pid): the write succeeds and leaves it alone.
+fifo=$(mktemp -u /tmp/ops-metrics-fifo.XXXXXX)
+trap 'rm -f "$out" "$out".tmp.* "$fifo"' EXIT
+rc=0
+timeout 10 bash -c 'mkfifo "$1.tmp.$$" && exec "$2" metrics "$1"' _ \
+	"$out" "$bin" || rc=$?
+if [ $rc != 0 ]; then
+	echo "writing beside a planted FIFO: exit $rc (124: it hung)"; fail=1
+else
+	echo "a FIFO at the old temporary name is ignored: OK"
+fi
+# A FIFO at the path itself is refused at once (positive control: the
+# writer does report a failure).
+mkfifo "$fifo"
+rc=0
+timeout 10 "$bin" metrics "$fifo" || rc=$?
+if [ $rc != 1 ]; then
+	echo "writing to a FIFO: exit $rc, want 1 (124: it hung)"; fail=1
+else
+	echo "a FIFO as the metrics file is refused: OK"
+fi
 exit $fail

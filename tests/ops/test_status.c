@@ -163,7 +163,7 @@ populate(struct status *s, struct status_clock *c)
 	status_init(s, "0.1.0", 4242, c->mono_us - 3723000000ull);
 	snprintf(s->ifname, sizeof(s->ifname), "anycast0");
 	s->ifindex = 5;
-	s->link = 2;
+	s->link = NL_UP;
 	s->ifflags = 0x1 | 0x2 | 0x80 | 0x40;	/* UP BROADCAST NOARP RUNNING */
 	snprintf(s->addrs, sizeof(s->addrs), "198.51.100.1/24 2001:db8:abcd::1/48");
 	s->rise = 2;
@@ -237,7 +237,7 @@ test_render(void)
 	CHECK(strstr(t, "anycast0 (index 5) up <UP,BROADCAST,NOARP,LOWER_UP> "
 	    "198.51.100.1/24 2001:db8:abcd::1/48\n") != NULL);
 	CHECK(strstr(t, "good 7/2 (rise), bad 0/3 (fall)\n") != NULL);
-	CHECK(strstr(t, "Cycles:      1, every 1.0s, last 200.0ms ago (good, "
+	CHECK(strstr(t, "Cycles:      1, every 1.000s, last 200.0ms ago (good, "
 	    "took 1.2ms)") != NULL);
 	CHECK(strstr(t, "Drain:       no\n") != NULL);
 	CHECK(strstr(t, "Transitions: fall 1, rise 1, drain 0, undrain 0\n"));
@@ -276,7 +276,7 @@ test_render(void)
 	s.drain.since = 1763765990;
 	snprintf(s.drain.reason, sizeof(s.drain.reason),
 	    "kernel \"upgrade\"\\ \xc3\xa9t\xe9 \x01");	/* é then bad UTF-8 */
-	s.link = 1;
+	s.link = NL_DOWN;
 	s.ifflags &= ~1u;
 	status_transition(&s, STATUS_DRAINED, STATUS_REASON_DRAIN,
 	    "drained by uid 1000 pid 777", c.mono_us - 10000000);
@@ -291,8 +291,11 @@ test_render(void)
 	printf("---- text, drained, BIRD lagging ----\n%s", t);
 	CHECK(strstr(t, "State:       drained for 10.0s") != NULL);
 	CHECK(strstr(t, "Drain:       yes, since ") != NULL);
+	/* text.h's sanitiser: the é stays, the lone Latin-1 0xe9 (not UTF-8,
+	 * which the old put_text() let through to the terminal) and the
+	 * control character become '?'. */
 	CHECK(strstr(t, "by uid 1000 pid 777: kernel \"upgrade\"\\ \xc3\xa9t"
-	    "\xe9 ?\n") != NULL);
+	    "? ?\n") != NULL);
 	CHECK(strstr(t, "Mismatch:    not yet (grace): BIRD exports "
 	    "198.51.100.0/24 to upstream") != NULL);
 	free(t);
@@ -322,7 +325,7 @@ test_render(void)
 	printf("---- text, BIRD unreachable ----\n%s", t);
 	CHECK(strstr(t, "unreachable (100.0ms ago): connect: Connection "
 	    "refused\n") != NULL);
-	CHECK(strstr(t, "Mismatch:    YES for 7.0s: BIRD unreachable") != NULL);
+	CHECK(strstr(t, "Mismatch:    YES for 7.000s: BIRD unreachable") != NULL);
 	CHECK(strstr(t, "Protocol") == NULL);
 	free(t);
 	j = render(status_render_json, &s, &c);
@@ -333,9 +336,10 @@ test_render(void)
 	free(j);
 
 	/* Not configured; link absent; nothing run yet. */
+	status_free(&s);
 	populate(&s, &c);
 	s.bird_socket = NULL;
-	s.link = 0;
+	s.link = NL_ABSENT;
 	s.cycles = 0;
 	s.probes[1].ran = false;
 	s.state = STATUS_DRAINED;
@@ -357,6 +361,39 @@ test_render(void)
 	CHECK(!json_valid("{\"a\":\"\x01\"}"));
 	CHECK(!json_valid("[1 2]"));
 	CHECK(json_valid("{\"a\":[1,2.5,-0,true,null,\"\\u00e9\"]}"));
+	status_free(&s);
+}
+
+/* Text from outside (a probe's detail, BIRD's names and version) with an
+ * ESC, a C1 CSI (0xc2 0x9b) and a byte that is not UTF-8: the text shows
+ * '?' for each byte, and still pads its columns; the JSON escapes the ESC
+ * and replaces the others with U+FFFD, and stays valid. */
+static void
+test_outside_text(void)
+{
+	struct status s;
+	struct status_clock c;
+	char *t, *j;
+
+	populate(&s, &c);
+	status_probe_record(&s, 1, PROBE_RCODE, 1200,
+	    "rcode \x1b[2J\xc2\x9b\xff", c.mono_us - 1000);
+	snprintf(view.version, sizeof(view.version), "2\xc2\x9b");
+	snprintf(view.protos[1].name, 64, "up\x1b" "2");
+	t = render(status_render_text, &s, &c);
+	CHECK(strstr(t, "1.2ms     rcode ?[2J???\n") != NULL);
+	CHECK(strstr(t, "/run/bird/bird.ctl 2??, polled") != NULL);
+	CHECK(strstr(t, "\nup?2         start  Idle") != NULL);
+	CHECK(strchr(t, '\x1b') == NULL && strstr(t, "\xc2\x9b") == NULL);
+	free(t);
+	j = render(status_render_json, &s, &c);
+	CHECK(json_valid(j));
+	CHECK(strstr(j, "\"detail\":\"rcode \\u001b[2J"
+	    "\\ufffd\\ufffd\\ufffd\"") != NULL);
+	CHECK(strstr(j, "\"version\":\"2\\ufffd\\ufffd\"") != NULL);
+	CHECK(strstr(j, "\"name\":\"up\\u001b2\"") != NULL);
+	free(j);
+	status_free(&s);
 }
 
 static void
@@ -378,6 +415,51 @@ test_probe_slots(void)
 	CHECK(s.probes[1].buckets[2] == 2 && s.probes[1].buckets[10] == 1);
 	status_set_nprobes(&s, 1);
 	CHECK(s.nprobes == 1 && s.probes[1].name[0] == '\0');
+	status_free(&s);
+	CHECK(s.probes == NULL && s.nprobes == 0);
+	status_free(&s);	/* twice is harmless */
+}
+
+/* More probes than the old fixed array held (32), as many as the config
+ * will allow: the array grows, and a reload that reverses the order and
+ * drops the first half keeps every counter with its name. */
+static void
+test_many_probes(void)
+{
+	struct status s;
+	struct status_clock c;
+	char name[16], *j;
+	int i, n = 1024;
+
+	populate(&s, &c);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		CHECK(status_set_probe(&s, i, name, "t") == 0);
+	}
+	CHECK(status_set_nprobes(&s, n) == 0 && s.nprobes == n);
+	for (i = 0; i < n; i++)
+		status_probe_record(&s, i, PROBE_OK, 100, "", c.mono_us);
+	status_probe_record(&s, 1000, PROBE_TIMEOUT, 500000, "", c.mono_us);
+	for (i = 0; i < n / 2; i++) {
+		snprintf(name, sizeof(name), "p%d", n - 1 - i);
+		CHECK(status_set_probe(&s, i, name, "u") == 0);
+	}
+	CHECK(status_set_nprobes(&s, n / 2) == 0 && s.nprobes == n / 2);
+	CHECK(strcmp(s.probes[23].name, "p1000") == 0 &&
+	    s.probes[23].results[PROBE_TIMEOUT] == 1 &&
+	    s.probes[23].results[PROBE_OK] == 1);
+	for (i = 0; i < n / 2; i++) {
+		snprintf(name, sizeof(name), "p%d", n - 1 - i);
+		CHECK(strcmp(s.probes[i].name, name) == 0 &&
+		    s.probes[i].lat_count == (i == 23 ? 2 : 1));
+	}
+	CHECK(s.probes[n / 2].name[0] == '\0' && s.probes[n - 1].lat_count == 0);
+	/* Out of range is refused, not written. */
+	CHECK(status_set_probe(&s, -1, "x", "y") == -1);
+	j = render(status_render_json, &s, &c);
+	CHECK(json_valid(j));
+	free(j);
+	status_free(&s);
 }
 
 int
@@ -385,6 +467,7 @@ main(int argc, char *argv[])
 {
 	struct status s;
 	struct status_clock c;
+	int rc;
 
 	if (argc == 2 && strcmp(argv[1], "json-check") == 0) {
 		/* For the lab tests: is stdin one valid JSON document? */
@@ -402,10 +485,14 @@ main(int argc, char *argv[])
 		populate(&s, &c);
 		/* After a withdraw/announce cycle, BIRD exporting v4 only. */
 		view.protos[0].exported = 1;
-		return metrics_write(argv[2], &s, &c) == 0 ? 0 : 1;
+		rc = metrics_write(argv[2], &s, &c);
+		status_free(&s);
+		return rc == 0 ? 0 : 1;
 	}
 	test_render();
+	test_outside_text();
 	test_probe_slots();
+	test_many_probes();
 	if (failures) {
 		fprintf(stderr, "%d check(s) failed\n", failures);
 		return 1;
