@@ -15,23 +15,14 @@
 
 #include <ini.h>
 
+#include "check.h"
 #include "conf.h"
 #include "dns.h"
 #include "duration.h"
 #include "prefix.h"
 
-static int failures, checks;
+CHECK_STATE;
 
-#define CHECK(cond, ...) do {						\
-	checks++;							\
-	if (!(cond)) {							\
-		failures++;						\
-		fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__,	\
-		    __LINE__, #cond);					\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-	}								\
-} while (0)
 
 /* ---- Error capture ---- */
 
@@ -162,16 +153,16 @@ test_inih_contract(void)
 	t.text = "[a]\nk1 = v1\n\n; c\nk2 = v2 ; inline\n  more\n[b]\n"
 	    "  k3 = v3\n";
 	rc = ini_parse_stream(trace_reader, &t, trace_handler, &t);
-	CHECK(rc == 0, "rc %d", rc);
-	CHECK(t.calls == 4, "calls %d", t.calls);
-	CHECK(t.call_line[0] == 2 && !strcmp(t.call_name[0], "k1"), "k1 line %d",
+	CHECKF(rc == 0, "rc %d", rc);
+	CHECKF(t.calls == 4, "calls %d", t.calls);
+	CHECKF(t.call_line[0] == 2 && !strcmp(t.call_name[0], "k1"), "k1 line %d",
 	    t.call_line[0]);
-	CHECK(t.call_line[1] == 5 && !strcmp(t.call_value[1], "v2"),
+	CHECKF(t.call_line[1] == 5 && !strcmp(t.call_value[1], "v2"),
 	    "k2 line %d value '%s'", t.call_line[1], t.call_value[1]);
-	CHECK(t.call_line[2] == 6 && !strcmp(t.call_name[2], "k2"),
+	CHECKF(t.call_line[2] == 6 && !strcmp(t.call_name[2], "k2"),
 	    "continuation line %d name '%s'", t.call_line[2], t.call_name[2]);
 	/* After a header, an indented key is a key, not a continuation. */
-	CHECK(t.call_line[3] == 8 && !strcmp(t.call_name[3], "k3"),
+	CHECKF(t.call_line[3] == 8 && !strcmp(t.call_name[3], "k3"),
 	    "k3 line %d name '%s'", t.call_line[3], t.call_name[3]);
 
 	/* The buffer is INI_MAX_LINE (200): a longer line arrives in pieces
@@ -183,9 +174,9 @@ test_inih_contract(void)
 	memcpy(longline + 300, "\nk2 = v\n", 9);
 	t.text = longline;
 	rc = ini_parse_stream(trace_reader, &t, trace_handler, &t);
-	CHECK(t.num == 200, "inih offers %d bytes, expected 200", t.num);
-	CHECK(t.lines == 4, "a 296-byte line became %d lines", t.lines - 2);
-	CHECK(t.calls >= 1 && strlen(t.call_value[0]) < 200, "first piece");
+	CHECKF(t.num == 200, "inih offers %d bytes, expected 200", t.num);
+	CHECKF(t.lines == 4, "a 296-byte line became %d lines", t.lines - 2);
+	CHECKF(t.calls >= 1 && strlen(t.call_value[0]) < 200, "first piece");
 	(void)rc;
 }
 
@@ -202,35 +193,35 @@ test_defaults(void)
 	const struct conf_probe *p;
 	const struct sockaddr_in *sin;
 
-	CHECK(c != NULL && es.n == 0, "minimal config refused");
+	CHECKF(c != NULL && es.n == 0, "minimal config refused");
 	if (c == NULL) {
 		dump(&es);
 		return;
 	}
-	CHECK(!strcmp(c->interface, "anycast0"), "interface");
-	CHECK(c->rise == 2 && c->fall == 3, "rise %d fall %d", c->rise, c->fall);
-	CHECK(c->interval_ms == 1000 && c->fast_interval_ms == 200 &&
+	CHECKF(!strcmp(c->interface, "anycast0"), "interface");
+	CHECKF(c->rise == 2 && c->fall == 3, "rise %d fall %d", c->rise, c->fall);
+	CHECKF(c->interval_ms == 1000 && c->fast_interval_ms == 200 &&
 	    c->hold_down_ms == 10000, "durations");
-	CHECK(c->on_exit == CONF_EXIT_KEEP, "on_exit");
-	CHECK(!strcmp(c->control_socket, "/run/anycastd/anycastd.sock"),
+	CHECKF(c->on_exit == CONF_EXIT_KEEP, "on_exit");
+	CHECKF(!strcmp(c->control_socket, "/run/anycastd/anycastd.sock"),
 	    "control_socket");
-	CHECK(c->control_group == NULL && c->metrics_file == NULL, "unset");
-	CHECK(!strcmp(c->state_dir, "/var/lib/anycastd"), "state_dir");
-	CHECK(c->bird_socket == NULL && c->bird_prefix == NULL &&
+	CHECKF(c->control_group == NULL && c->metrics_file == NULL, "unset");
+	CHECKF(!strcmp(c->state_dir, "/var/lib/anycastd"), "state_dir");
+	CHECKF(c->bird_socket == NULL && c->bird_prefix == NULL &&
 	    c->bird_nprefixes == 0 && c->bird_grace_ms == 5000, "bird");
-	CHECK(c->nprobes == 1, "nprobes %d", c->nprobes);
+	CHECKF(c->nprobes == 1, "nprobes %d", c->nprobes);
 	p = &c->probes[0];
-	CHECK(!strcmp(p->pc.name, "soa") &&
+	CHECKF(!strcmp(p->pc.name, "soa") &&
 	    !strcmp(p->pc.qname, "example.com."), "names");
-	CHECK(p->port == 53 && p->pc.qtype == ns_t_soa && !p->pc.tcp &&
+	CHECKF(p->port == 53 && p->pc.qtype == ns_t_soa && !p->pc.tcp &&
 	    p->pc.timeout_ms == 100 && p->pc.rcode == ns_r_noerror &&
 	    p->pc.authoritative && p->pc.answer, "probe defaults");
-	CHECK(p->line == 3, "probe line %d", p->line);
+	CHECKF(p->line == 3, "probe line %d", p->line);
 	sin = (const struct sockaddr_in *)&p->pc.server;
-	CHECK(sin->sin_family == AF_INET && p->pc.server_len == sizeof(*sin) &&
+	CHECKF(sin->sin_family == AF_INET && p->pc.server_len == sizeof(*sin) &&
 	    sin->sin_port == htons(53) &&
 	    sin->sin_addr.s_addr == htonl(0x7f000001), "sockaddr");
-	CHECK(strlen(c->path) > 7 &&
+	CHECKF(strlen(c->path) > 7 &&
 	    !strcmp(c->path + strlen(c->path) - 7, "/t.conf"), "path '%s'",
 	    c->path);
 	conf_free(c);
@@ -257,28 +248,28 @@ test_full(void)
 	struct in6_addr a6;
 	char pbuf[PREFIX_STRLEN] = "";
 
-	CHECK(c != NULL, "full config refused");
+	CHECKF(c != NULL, "full config refused");
 	if (c == NULL) {
 		dump(&es);
 		return;
 	}
-	CHECK(!strcmp(c->interface, "eth1") && c->rise == 5 && c->fall == 1,
+	CHECKF(!strcmp(c->interface, "eth1") && c->rise == 5 && c->fall == 1,
 	    "agent ints");
-	CHECK(c->interval_ms == 120000 && c->fast_interval_ms == 1500 &&
+	CHECKF(c->interval_ms == 120000 && c->fast_interval_ms == 1500 &&
 	    c->hold_down_ms == 0, "agent durations");
-	CHECK(c->on_exit == CONF_EXIT_WITHDRAW, "on_exit");
-	CHECK(!strcmp(c->control_socket, "/run/x.sock") &&
+	CHECKF(c->on_exit == CONF_EXIT_WITHDRAW, "on_exit");
+	CHECKF(!strcmp(c->control_socket, "/run/x.sock") &&
 	    !strcmp(c->control_group, "ops") && !strcmp(c->state_dir, "/srv/s")
 	    && !strcmp(c->metrics_file, "/m.prom"), "agent strings");
-	CHECK(!strcmp(c->bird_socket, "/run/bird/bird.ctl") &&
+	CHECKF(!strcmp(c->bird_socket, "/run/bird/bird.ctl") &&
 	    c->bird_grace_ms == 1000, "bird");
-	CHECK(c->bird_nprefixes == 2 &&
+	CHECKF(c->bird_nprefixes == 2 &&
 	    !strcmp(prefix_fmt(&c->bird_prefix[0], pbuf, sizeof(pbuf)),
 	    "198.51.100.0/24") &&
 	    !strcmp(prefix_fmt(&c->bird_prefix[1], pbuf, sizeof(pbuf)),
 	    "2001:db8:53::/48"), "prefixes: %d, last '%s'", c->bird_nprefixes,
 	    pbuf);
-	CHECK(c->bird_nprefixes == 2 && c->bird_prefix[0].family == AF_INET &&
+	CHECKF(c->bird_nprefixes == 2 && c->bird_prefix[0].family == AF_INET &&
 	    c->bird_prefix[0].len == 24 && c->bird_prefix[0].addr[0] == 198 &&
 	    c->bird_prefix[1].family == AF_INET6 &&
 	    c->bird_prefix[1].len == 48 && c->bird_prefix[1].addr[5] == 0x53,
@@ -286,12 +277,12 @@ test_full(void)
 	p = &c->probes[0];
 	sin6 = (const struct sockaddr_in6 *)&p->pc.server;
 	inet_pton(AF_INET6, "2001:db8::53", &a6);
-	CHECK(sin6->sin6_family == AF_INET6 && p->pc.server_len == sizeof(*sin6)
+	CHECKF(sin6->sin6_family == AF_INET6 && p->pc.server_len == sizeof(*sin6)
 	    && sin6->sin6_port == htons(5353) &&
 	    !memcmp(&sin6->sin6_addr, &a6, sizeof(a6)), "v6 sockaddr");
-	CHECK(!strcmp(p->server_str, "2001:db8::53"), "server_str '%s'",
+	CHECKF(!strcmp(p->server_str, "2001:db8::53"), "server_str '%s'",
 	    p->server_str);
-	CHECK(!strcmp(p->pc.qname, "example.org.") &&
+	CHECKF(!strcmp(p->pc.qname, "example.org.") &&
 	    p->pc.qtype == ns_t_aaaa && p->pc.tcp && p->pc.timeout_ms == 1000 &&
 	    p->pc.rcode == ns_r_nxdomain && !p->pc.authoritative &&
 	    !p->pc.answer, "probe");
@@ -485,16 +476,16 @@ test_values(void)
 		line = 4;
 		c = load_text(text, &es);
 		if (v->want >= 0) {
-			CHECK(c != NULL, "%s %s = '%s' refused", v->section,
+			CHECKF(c != NULL, "%s %s = '%s' refused", v->section,
 			    v->key, v->value);
 			if (c == NULL)
 				dump(&es);
 			else
-				CHECK(field(c, v->key) == v->want, "%s = '%s': "
+				CHECKF(field(c, v->key) == v->want, "%s = '%s': "
 				    "%lld, expected %lld", v->key, v->value,
 				    field(c, v->key), v->want);
 		} else {
-			CHECK(c == NULL && es.n == 1 && es.e[0].line == line,
+			CHECKF(c == NULL && es.n == 1 && es.e[0].line == line,
 			    "%s %s = '%s': %d errors, expected 1 on line %d",
 			    v->section, v->key, v->value, es.n, line);
 			if (es.n != 1 || es.e[0].line != line)
@@ -525,24 +516,24 @@ test_errors(void)
 	int want_lines[] = { 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 10 };
 	size_t nwant = sizeof(want_lines) / sizeof(want_lines[0]);
 
-	CHECK(c == NULL, "accepted");
-	CHECK(es.n == (int)nwant, "%d errors, expected %zu", es.n, nwant);
+	CHECKF(c == NULL, "accepted");
+	CHECKF(es.n == (int)nwant, "%d errors, expected %zu", es.n, nwant);
 	for (int i = 0; i < es.n && i < (int)nwant; i++)
-		CHECK(es.e[i].line == want_lines[i], "error %d on line %d, "
+		CHECKF(es.e[i].line == want_lines[i], "error %d on line %d, "
 		    "expected %d: %s", i, es.e[i].line, want_lines[i],
 		    es.e[i].msg);
 	for (int i = 0; i < es.n; i++) {
-		CHECK(strstr(es.e[i].file, "/t.conf") != NULL, "file '%s'",
+		CHECKF(strstr(es.e[i].file, "/t.conf") != NULL, "file '%s'",
 		    es.e[i].file);
 		for (int j = 0; j < i; j++)
-			CHECK(es.e[i].line != es.e[j].line ||
+			CHECKF(es.e[i].line != es.e[j].line ||
 			    strcmp(es.e[i].msg, es.e[j].msg),
 			    "reported twice: %s", es.e[i].msg);
 	}
-	CHECK(has_error(&es, 5, "lacks required key 'name'"), "name missing");
-	CHECK(has_error(&es, 7, "timeout: 5s must be shorter"), "timeout");
-	CHECK(has_error(&es, 9, "duplicate [probe x], first at line 5"), "dup");
-	CHECK(has_error(&es, 10, "unknown key 'indented' in [probe x]"),
+	CHECKF(has_error(&es, 5, "lacks required key 'name'"), "name missing");
+	CHECKF(has_error(&es, 7, "timeout: 5s must be shorter"), "timeout");
+	CHECKF(has_error(&es, 9, "duplicate [probe x], first at line 5"), "dup");
+	CHECKF(has_error(&es, 10, "unknown key 'indented' in [probe x]"),
 	    "indented first key");
 	if (es.n != (int)nwant)
 		dump(&es);
@@ -551,18 +542,18 @@ test_errors(void)
 	/* A value that starts with ';' would not read back as printed,
 	 * "interface = ;x"; after white space it is a comment already. */
 	c = load_text("[agent]\ninterface =;x\n" PROBE, &es);
-	CHECK(c == NULL && es.n == 1 && has_error(&es, 2, "starts with ';'"),
+	CHECKF(c == NULL && es.n == 1 && has_error(&es, 2, "starts with ';'"),
 	    "interface =;x: %d errors", es.n);
 	conf_free(c);
 	c = load_text("[agent]\ninterface = ;x\n" PROBE, &es);
-	CHECK(c == NULL && es.n == 1 && has_error(&es, 2, "empty value"),
+	CHECKF(c == NULL && es.n == 1 && has_error(&es, 2, "empty value"),
 	    "interface = ;x: %d errors", es.n);
 	conf_free(c);
 
 	/* The file at fault: one error on line 0. */
 	memset(&es, 0, sizeof(es));
 	c = conf_load("/nonexistent/anycastd.conf", capture, &es);
-	CHECK(c == NULL && es.n == 1 && es.e[0].line == 0 &&
+	CHECKF(c == NULL && es.n == 1 && es.e[0].line == 0 &&
 	    !strcmp(es.e[0].msg, "cannot open: No such file or directory") &&
 	    !strcmp(es.e[0].file, "/nonexistent/anycastd.conf"),
 	    "missing file: %d errors", es.n);
@@ -584,11 +575,11 @@ test_errors(void)
 		memset(&es, 0, sizeof(es));
 		c = conf_load(write_file("nul.conf", buf, (size_t)n), capture,
 		    &es);
-		CHECK(c == NULL && es.n == 3, "%d errors", es.n);
-		CHECK(has_error(&es, 3, "NUL byte"), "NUL on 3");
-		CHECK(has_error(&es, 4, "too long (212 bytes, at most 198)"),
+		CHECKF(c == NULL && es.n == 3, "%d errors", es.n);
+		CHECKF(has_error(&es, 3, "NUL byte"), "NUL on 3");
+		CHECKF(has_error(&es, 4, "too long (212 bytes, at most 198)"),
 		    "long on 4");
-		CHECK(has_error(&es, 5, "fall: 0 is out of range"), "fall on 5");
+		CHECKF(has_error(&es, 5, "fall: 0 is out of range"), "fall on 5");
 		if (es.n != 3)
 			dump(&es);
 		conf_free(c);
@@ -613,45 +604,45 @@ test_helpers(void)
 
 	for (size_t i = 0; i < sizeof(durs) / sizeof(durs[0]); i++) {
 		dur_fmt_ms(durs[i].ms, buf, sizeof(buf));
-		CHECK(!strcmp(buf, durs[i].s), "%llu ms printed '%s'",
+		CHECKF(!strcmp(buf, durs[i].s), "%llu ms printed '%s'",
 		    (unsigned long long)durs[i].ms, buf);
-		CHECK(dur_parse_ms(buf, &ms) == 0 && ms == durs[i].ms,
+		CHECKF(dur_parse_ms(buf, &ms) == 0 && ms == durs[i].ms,
 		    "'%s' does not parse back", buf);
 	}
-	CHECK(dur_parse_ms("5", &ms) == 0 && ms == 5000, "bare");
+	CHECKF(dur_parse_ms("5", &ms) == 0 && ms == 5000, "bare");
 	errno = 0;
-	CHECK(dur_parse_ms("99999999999999999999", &ms) == -1 &&
+	CHECKF(dur_parse_ms("99999999999999999999", &ms) == -1 &&
 	    errno == ERANGE, "overflow");
 	errno = 0;
-	CHECK(dur_parse_ms("", &ms) == -1 && errno == EINVAL, "empty");
+	CHECKF(dur_parse_ms("", &ms) == -1 && errno == EINVAL, "empty");
 
 	/* rcodes and types come from probe/dns.c's one table; what it
 	 * prints is what the config reads back. */
 	for (r = 0; r <= 15; r++) {
 		dns_rcode_fmt(r, d, sizeof(d));
-		CHECK(dns_rcode_parse(d) == r, "rcode %d printed '%s'", r, d);
+		CHECKF(dns_rcode_parse(d) == r, "rcode %d printed '%s'", r, d);
 	}
-	CHECK(!strcmp(dns_rcode_str(ns_r_servfail), "SERVFAIL"), "SERVFAIL");
-	CHECK(dns_rcode_str(12) == NULL, "rcode 12 has no name");
+	CHECKF(!strcmp(dns_rcode_str(ns_r_servfail), "SERVFAIL"), "SERVFAIL");
+	CHECKF(dns_rcode_str(12) == NULL, "rcode 12 has no name");
 	for (uint32_t q = 1; q <= 65535; q++) {
 		dns_qtype_fmt((uint16_t)q, d, sizeof(d));
 		if (dns_qtype_parse(d) != (int)q) {
-			CHECK(0, "type %u printed '%s'", q, d);
+			CHECKF(0, "type %u printed '%s'", q, d);
 			break;
 		}
 	}
-	CHECK(!strcmp(dns_qtype_str(ns_t_soa), "SOA"), "SOA");
-	CHECK(!strcmp(dns_qtype_str(65), "HTTPS"), "65 is HTTPS");
-	CHECK(dns_qtype_str(65280) == NULL, "65280 has no name");
+	CHECKF(!strcmp(dns_qtype_str(ns_t_soa), "SOA"), "SOA");
+	CHECKF(!strcmp(dns_qtype_str(65), "HTTPS"), "65 is HTTPS");
+	CHECKF(dns_qtype_str(65280) == NULL, "65280 has no name");
 
 	/* The exact forms anycastd -n prints. */
 	fp = tmpfile();
 	conf_err_print(fp, "f.conf", 3, "boom");
 	conf_err_print(fp, "f.conf", 0, "cannot open: x");
 	rewind(fp);
-	CHECK(fgets(line, sizeof(line), fp) && !strcmp(line, "f.conf:3: boom\n"),
+	CHECKF(fgets(line, sizeof(line), fp) && !strcmp(line, "f.conf:3: boom\n"),
 	    "line form '%s'", line);
-	CHECK(fgets(line, sizeof(line), fp) &&
+	CHECKF(fgets(line, sizeof(line), fp) &&
 	    !strcmp(line, "f.conf: cannot open: x\n"), "file form '%s'", line);
 	fclose(fp);
 
@@ -714,17 +705,17 @@ test_roundtrip(void)
 			    (i + j) % 2 ? "no" : "yes");
 		tried++;
 		if ((c = load_text(text, &es)) == NULL) {
-			CHECK(0, "generated config %d refused", i);
+			CHECKF(0, "generated config %d refused", i);
 			dump(&es);
 			continue;
 		}
 		p1 = print_to_string(c);
 		c2 = load_text(p1, &es);
-		CHECK(c2 != NULL, "print of config %d refused", i);
+		CHECKF(c2 != NULL, "print of config %d refused", i);
 		if (c2 != NULL) {
 			char *p2 = print_to_string(c2);
 
-			CHECK(!strcmp(p1, p2), "config %d prints differently",
+			CHECKF(!strcmp(p1, p2), "config %d prints differently",
 			    i);
 			ok += !strcmp(p1, p2);
 			free(p2);
@@ -734,7 +725,7 @@ test_roundtrip(void)
 		conf_free(c);
 		conf_free(c2);
 	}
-	CHECK(ok == tried, "%d of %d round trips", ok, tried);
+	CHECKF(ok == tried, "%d of %d round trips", ok, tried);
 }
 
 /* The probes array grows as sections come: the limit holds, every probe
@@ -750,7 +741,7 @@ test_limits(void)
 	int n, line;
 
 	if (text == NULL) {
-		CHECK(0, "out of memory");
+		CHECKF(0, "out of memory");
 		return;
 	}
 	for (int extra = 0; extra <= 1; extra++) {
@@ -765,13 +756,13 @@ test_limits(void)
 		c = load_text(text, &es);
 		if (extra) {
 			/* The last header is the one too many. */
-			CHECK(c == NULL && es.n == 1 && es.e[0].line == line - 4 &&
+			CHECKF(c == NULL && es.n == 1 && es.e[0].line == line - 4 &&
 			    strstr(es.e[0].msg, "too many probes") != NULL,
 			    "%d probes: %d errors", CONF_MAX_PROBES + 1, es.n);
 			conf_free(c);
 			continue;
 		}
-		CHECK(c != NULL && c->nprobes == CONF_MAX_PROBES, "%d probes "
+		CHECKF(c != NULL && c->nprobes == CONF_MAX_PROBES, "%d probes "
 		    "refused", CONF_MAX_PROBES);
 		if (c == NULL) {
 			dump(&es);
@@ -789,7 +780,7 @@ test_limits(void)
 			    ntohl(sin->sin_addr.s_addr) !=
 			    (0x0a000000u | (unsigned)(i + 1)) ||
 			    p->line != 3 + 4 * i) {
-				CHECK(0, "probe %d: %s port %u line %d", i,
+				CHECKF(0, "probe %d: %s port %u line %d", i,
 				    p->pc.name, p->port, p->line);
 				break;
 			}
@@ -797,12 +788,12 @@ test_limits(void)
 		p1 = print_to_string(c);
 		conf_free(c);
 		c = load_text(p1, &es);
-		CHECK(c != NULL && c->nprobes == CONF_MAX_PROBES,
+		CHECKF(c != NULL && c->nprobes == CONF_MAX_PROBES,
 		    "printed %d probes refused", CONF_MAX_PROBES);
 		if (c != NULL) {
 			char *p2 = print_to_string(c);
 
-			CHECK(!strcmp(p1, p2), "%d probes print differently",
+			CHECKF(!strcmp(p1, p2), "%d probes print differently",
 			    CONF_MAX_PROBES);
 			free(p2);
 		}
@@ -821,11 +812,11 @@ test_limits(void)
 		snprintf(needle, sizeof(needle), "more than %d prefixes",
 		    CONF_MAX_PREFIXES);
 		if (extra)
-			CHECK(c == NULL && es.n == 1 &&
+			CHECKF(c == NULL && es.n == 1 &&
 			    strstr(es.e[0].msg, needle) != NULL,
 			    "%d prefixes: %d errors", CONF_MAX_PREFIXES + 1, es.n);
 		else
-			CHECK(c != NULL && c->bird_nprefixes == CONF_MAX_PREFIXES
+			CHECKF(c != NULL && c->bird_nprefixes == CONF_MAX_PREFIXES
 			    && c->bird_prefix[CONF_MAX_PREFIXES - 1].addr[1] ==
 			    CONF_MAX_PREFIXES - 1, "%d prefixes refused",
 			    CONF_MAX_PREFIXES);

@@ -13,18 +13,11 @@
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 
+#include "check.h"
 #include "sockdiag.h"
 
-static int failures;
+CHECK_STATE;
 
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		printf("FAIL %s:%d: ", __FILE__, __LINE__);		\
-		printf(__VA_ARGS__);					\
-		printf("\n");						\
-		failures++;						\
-	}								\
-} while (0)
 
 struct mwatch {
 	int		 proto;
@@ -168,7 +161,7 @@ run_case(const struct mcase *c)
 	if (parse_addr(c->w.addr, &w.family, w.addr) == -1 ||
 	    parse_addr(c->ev.laddr, &ev.family, ev.laddr) == -1 ||
 	    parse_addr(c->ev.raddr, &rf, ev.raddr) == -1) {
-		CHECK(0, "%s: bad address in the table", c->name);
+		CHECKF(0, "%s: bad address in the table", c->name);
 		return;
 	}
 	w.proto = c->w.proto;
@@ -178,7 +171,7 @@ run_case(const struct mcase *c)
 	ev.rport = c->ev.rport;
 	ev.state = c->ev.state;
 	m = nl_sockwatch_match(&w, &ev);
-	CHECK(m == c->match, "%s: match %d, want %d", c->name, m, c->match);
+	CHECKF(m == c->match, "%s: match %d, want %d", c->name, m, c->match);
 }
 
 /* A destroy message as the kernel builds it (inet_diag_handler_get_info):
@@ -213,25 +206,25 @@ test_decode(void)
 	uint8_t lo4[4] = { 127, 0, 0, 1 };
 
 	nlh = build(buf, AF_INET, "127.0.0.1", 53, IPPROTO_UDP, 1);
-	CHECK(nl_sock_event_decode(nlh, &ev) == 0, "decode udp4");
-	CHECK(ev.family == AF_INET && ev.proto == IPPROTO_UDP &&
+	CHECKF(nl_sock_event_decode(nlh, &ev) == 0, "decode udp4");
+	CHECKF(ev.family == AF_INET && ev.proto == IPPROTO_UDP &&
 	    ev.lport == 53 && ev.rport == 0 && ev.state == TCP_CLOSE &&
 	    ev.inode == 1234 && memcmp(ev.laddr, lo4, 4) == 0,
 	    "decoded udp4 fields");
 	nlh = build(buf, AF_INET6, "::1", 53, IPPROTO_TCP, 1);
-	CHECK(nl_sock_event_decode(nlh, &ev) == 0 && ev.family == AF_INET6 &&
+	CHECKF(nl_sock_event_decode(nlh, &ev) == 0 && ev.family == AF_INET6 &&
 	    ev.proto == IPPROTO_TCP && ev.laddr[15] == 1, "decode tcp6");
 	nlh = build(buf, AF_INET, "127.0.0.1", 53, IPPROTO_UDP, 0);
-	CHECK(nl_sock_event_decode(nlh, &ev) == -1,
+	CHECKF(nl_sock_event_decode(nlh, &ev) == -1,
 	    "no INET_DIAG_PROTOCOL: rejected");
 	nlh = build(buf, AF_UNIX, "127.0.0.1", 53, IPPROTO_UDP, 1);
-	CHECK(nl_sock_event_decode(nlh, &ev) == -1, "AF_UNIX: rejected");
+	CHECKF(nl_sock_event_decode(nlh, &ev) == -1, "AF_UNIX: rejected");
 	nlh = build(buf, AF_INET, "127.0.0.1", 53, IPPROTO_UDP, 1);
 	nlh->nlmsg_type = NLMSG_ERROR;
-	CHECK(nl_sock_event_decode(nlh, &ev) == -1, "wrong type: rejected");
+	CHECKF(nl_sock_event_decode(nlh, &ev) == -1, "wrong type: rejected");
 	nlh = build(buf, AF_INET, "127.0.0.1", 53, IPPROTO_UDP, 0);
 	nlh->nlmsg_len = mnl_nlmsg_size(sizeof(struct inet_diag_msg) - 1);
-	CHECK(nl_sock_event_decode(nlh, &ev) == -1, "short: rejected");
+	CHECKF(nl_sock_event_decode(nlh, &ev) == -1, "short: rejected");
 }
 
 int

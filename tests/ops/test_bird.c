@@ -5,16 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "bird.h"
 #include "bird_check.h"
 #include "bird_reply.h"
 #include "prefix.h"
 
 static const char *dir;
-static int failures;
+CHECK_STATE;
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s) failed\n", \
-	__FILE__, __LINE__, #c); failures++; } } while (0)
 
 static char *
 slurp(const char *name, size_t *len)

@@ -19,14 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "ctl.h"
 #include "log.h"
 #include "loop.h"
 
-static int failures;
+CHECK_STATE;
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s) failed\n", \
-	__FILE__, __LINE__, #c); failures++; } } while (0)
 
 /* ---- the server ---- */
 

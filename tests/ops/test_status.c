@@ -8,14 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "metrics.h"
 #include "status.h"
 #include "prefix.h"
 
-static int failures;
+CHECK_STATE;
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK(%s) failed\n", \
-	__FILE__, __LINE__, #c); failures++; } } while (0)
 
 /* ---- a strict JSON syntax checker (RFC 8259), for the test only ---- */
 

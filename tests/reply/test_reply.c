@@ -7,18 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "dns.h"
 
-static int failures;
+CHECK_STATE;
 
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		failures++;						\
-		printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);	\
-		printf(__VA_ARGS__);					\
-		printf("\n");						\
-	}								\
-} while (0)
 
 static unsigned char *
 xmalloc(size_t n)
@@ -213,11 +206,11 @@ test_header(void)
 
 	good_soa(&p, QR | AA);
 	EXPECT("good reply", &p, &e, PROBE_OK, "");
-	CHECK(dns_eval(p.b, p.n, &e, &info) == PROBE_OK && info.rcode == 0 &&
+	CHECKF(dns_eval(p.b, p.n, &e, &info) == PROBE_OK && info.rcode == 0 &&
 	    info.aa && !info.tc && info.ancount == 1 && info.matching == 1,
 	    "info rcode %d aa %d an %u match %u", info.rcode, info.aa,
 	    info.ancount, info.matching);
-	CHECK(dns_eval(p.b, p.n, &e, NULL) == PROBE_OK, "NULL info");
+	CHECKF(dns_eval(p.b, p.n, &e, NULL) == PROBE_OK, "NULL info");
 
 	e.qname = "example.com";
 	EXPECT("expected name without final dot", &p, &e, PROBE_OK, "");
@@ -527,9 +520,9 @@ test_prefixes(void)
 		copy = xmalloc(n);
 		memcpy(copy, p.b, n);
 		r = dns_eval(copy, n, &e, &info);
-		CHECK(r == PROBE_MALFORMED, "prefix %zu/%zu: %s \"%s\"", n,
+		CHECKF(r == PROBE_MALFORMED, "prefix %zu/%zu: %s \"%s\"", n,
 		    full, probe_result_str(r), info.detail);
-		CHECK(strncmp(info.detail, "malformed: ", 11) == 0,
+		CHECKF(strncmp(info.detail, "malformed: ", 11) == 0,
 		    "prefix %zu: detail \"%s\"", n, info.detail);
 		free(copy);
 	}
@@ -539,7 +532,7 @@ test_prefixes(void)
 	    "malformed: additional RR 1: RR overruns reply");
 	copy = xmalloc(full);
 	memcpy(copy, p.b, full);
-	CHECK(dns_eval(copy, full, &e, &info) == PROBE_OK, "full %s",
+	CHECKF(dns_eval(copy, full, &e, &info) == PROBE_OK, "full %s",
 	    info.detail);
 	free(copy);
 }
@@ -575,13 +568,13 @@ test_garbage(void)
 		if (iter % 2 && len >= 30)
 			memcpy(buf, p.b, 12 + (seed >> 40) % 18);
 		r = dns_eval(buf, len, &e, &info);
-		CHECK((unsigned)r < PROBE_RESULT_MAX, "result %d", r);
-		CHECK(r == PROBE_OK || info.detail[0] != '\0',
+		CHECKF((unsigned)r < PROBE_RESULT_MAX, "result %d", r);
+		CHECKF(r == PROBE_OK || info.detail[0] != '\0',
 		    "iteration %d: no detail", iter);
 		ok += r == PROBE_OK;
 		free(buf);
 	}
-	CHECK(ok == 0, "%d random packets passed", ok);
+	CHECKF(ok == 0, "%d random packets passed", ok);
 
 	/* Mutate every byte of a good reply in turn. */
 	for (i = 0; i < p.n; i++) {
@@ -589,7 +582,7 @@ test_garbage(void)
 
 		m.b[i] ^= 0xff;
 		r = dns_eval(m.b, m.n, &e, &info);
-		CHECK(r == PROBE_OK || info.detail[0] != '\0', "byte %zu", i);
+		CHECKF(r == PROBE_OK || info.detail[0] != '\0', "byte %zu", i);
 	}
 }
 
@@ -951,53 +944,53 @@ test_mnemonics(void)
 	for (i = 0; i < sizeof(rc) / sizeof(rc[0]); i++) {
 		s = dns_rcode_str((int)i);
 		if (rc[i] == NULL) {
-			CHECK(s == NULL, "rcode %zu: %s", i, s);
+			CHECKF(s == NULL, "rcode %zu: %s", i, s);
 			continue;
 		}
-		CHECK(s != NULL && strcmp(s, rc[i]) == 0, "rcode %zu: %s", i,
+		CHECKF(s != NULL && strcmp(s, rc[i]) == 0, "rcode %zu: %s", i,
 		    s ? s : "NULL");
-		CHECK(dns_rcode_parse(rc[i]) == (int)i, "parse %s", rc[i]);
+		CHECKF(dns_rcode_parse(rc[i]) == (int)i, "parse %s", rc[i]);
 	}
-	CHECK(dns_rcode_str(24) == NULL, "24");
-	CHECK(dns_rcode_str(-1) == NULL, "-1");
-	CHECK(dns_rcode_parse("servfail") == 2, "lower case");
-	CHECK(dns_rcode_parse("NxDomain") == 3, "mixed case");
-	CHECK(dns_rcode_parse("BADSIG") == 16, "BADSIG");
-	CHECK(dns_rcode_parse("0") == 0, "0");
-	CHECK(dns_rcode_parse("12") == 12, "12");
-	CHECK(dns_rcode_parse("4095") == 4095, "4095");
-	CHECK(dns_rcode_parse("4096") == -1, "4096");
-	CHECK(dns_rcode_parse("-1") == -1, "-1");
-	CHECK(dns_rcode_parse("+1") == -1, "+1");
-	CHECK(dns_rcode_parse(" 1") == -1, "space");
-	CHECK(dns_rcode_parse("1x") == -1, "1x");
-	CHECK(dns_rcode_parse("") == -1, "empty");
-	CHECK(dns_rcode_parse("NOERRORS") == -1, "NOERRORS");
-	CHECK(dns_rcode_parse(NULL) == -1, "NULL");
+	CHECKF(dns_rcode_str(24) == NULL, "24");
+	CHECKF(dns_rcode_str(-1) == NULL, "-1");
+	CHECKF(dns_rcode_parse("servfail") == 2, "lower case");
+	CHECKF(dns_rcode_parse("NxDomain") == 3, "mixed case");
+	CHECKF(dns_rcode_parse("BADSIG") == 16, "BADSIG");
+	CHECKF(dns_rcode_parse("0") == 0, "0");
+	CHECKF(dns_rcode_parse("12") == 12, "12");
+	CHECKF(dns_rcode_parse("4095") == 4095, "4095");
+	CHECKF(dns_rcode_parse("4096") == -1, "4096");
+	CHECKF(dns_rcode_parse("-1") == -1, "-1");
+	CHECKF(dns_rcode_parse("+1") == -1, "+1");
+	CHECKF(dns_rcode_parse(" 1") == -1, "space");
+	CHECKF(dns_rcode_parse("1x") == -1, "1x");
+	CHECKF(dns_rcode_parse("") == -1, "empty");
+	CHECKF(dns_rcode_parse("NOERRORS") == -1, "NOERRORS");
+	CHECKF(dns_rcode_parse(NULL) == -1, "NULL");
 
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		int v = dns_qtype_parse(types[i].s);
 
-		CHECK(v == types[i].v, "%s: %d", types[i].s, v);
+		CHECKF(v == types[i].v, "%s: %d", types[i].s, v);
 		s = dns_qtype_str((uint16_t)types[i].v);
-		CHECK(s != NULL && strcmp(s, types[i].s) == 0, "%d: %s",
+		CHECKF(s != NULL && strcmp(s, types[i].s) == 0, "%d: %s",
 		    types[i].v, s ? s : "NULL");
 	}
-	CHECK(dns_qtype_parse("soa") == 6, "soa");
-	CHECK(dns_qtype_parse("Aaaa") == 28, "Aaaa");
-	CHECK(dns_qtype_parse("TYPE65280") == 65280, "TYPE65280");
-	CHECK(dns_qtype_parse("type1") == 1, "type1");
-	CHECK(dns_qtype_parse("TYPE65535") == 65535, "TYPE65535");
-	CHECK(dns_qtype_parse("TYPE65536") == -1, "TYPE65536");
-	CHECK(dns_qtype_parse("TYPE") == -1, "TYPE");
-	CHECK(dns_qtype_parse("TYPE-1") == -1, "TYPE-1");
-	CHECK(dns_qtype_parse("TYPE1a") == -1, "TYPE1a");
-	CHECK(dns_qtype_parse("6") == -1, "6");
-	CHECK(dns_qtype_parse("") == -1, "empty");
-	CHECK(dns_qtype_parse("AAAAA") == -1, "AAAAA");
-	CHECK(dns_qtype_parse(NULL) == -1, "NULL");
-	CHECK(dns_qtype_str(65280) == NULL, "65280");
-	CHECK(dns_qtype_str(0) == NULL, "0");
+	CHECKF(dns_qtype_parse("soa") == 6, "soa");
+	CHECKF(dns_qtype_parse("Aaaa") == 28, "Aaaa");
+	CHECKF(dns_qtype_parse("TYPE65280") == 65280, "TYPE65280");
+	CHECKF(dns_qtype_parse("type1") == 1, "type1");
+	CHECKF(dns_qtype_parse("TYPE65535") == 65535, "TYPE65535");
+	CHECKF(dns_qtype_parse("TYPE65536") == -1, "TYPE65536");
+	CHECKF(dns_qtype_parse("TYPE") == -1, "TYPE");
+	CHECKF(dns_qtype_parse("TYPE-1") == -1, "TYPE-1");
+	CHECKF(dns_qtype_parse("TYPE1a") == -1, "TYPE1a");
+	CHECKF(dns_qtype_parse("6") == -1, "6");
+	CHECKF(dns_qtype_parse("") == -1, "empty");
+	CHECKF(dns_qtype_parse("AAAAA") == -1, "AAAAA");
+	CHECKF(dns_qtype_parse(NULL) == -1, "NULL");
+	CHECKF(dns_qtype_str(65280) == NULL, "65280");
+	CHECKF(dns_qtype_str(0) == NULL, "0");
 
 	/* The _fmt forms are what the config prints: each parses back. */
 	{
@@ -1008,26 +1001,26 @@ test_mnemonics(void)
 		for (r = 0; r <= 4095; r++) {
 			dns_rcode_fmt(r, buf, sizeof(buf));
 			if (dns_rcode_parse(buf) != r) {
-				CHECK(0, "rcode %d printed '%s'", r, buf);
+				CHECKF(0, "rcode %d printed '%s'", r, buf);
 				break;
 			}
 		}
 		for (q = 0; q <= 65535; q++) {
 			dns_qtype_fmt((uint16_t)q, buf, sizeof(buf));
 			if (dns_qtype_parse(buf) != (int)q) {
-				CHECK(0, "type %u printed '%s'", q, buf);
+				CHECKF(0, "type %u printed '%s'", q, buf);
 				break;
 			}
 		}
-		CHECK(strcmp(dns_rcode_fmt(12, buf, sizeof(buf)), "12") == 0,
+		CHECKF(strcmp(dns_rcode_fmt(12, buf, sizeof(buf)), "12") == 0,
 		    "rcode 12: %s", buf);
-		CHECK(strcmp(dns_rcode_fmt(11, buf, sizeof(buf)), "DSOTYPENI")
+		CHECKF(strcmp(dns_rcode_fmt(11, buf, sizeof(buf)), "DSOTYPENI")
 		    == 0, "rcode 11: %s", buf);
-		CHECK(strcmp(dns_qtype_fmt(65280, buf, sizeof(buf)),
+		CHECKF(strcmp(dns_qtype_fmt(65280, buf, sizeof(buf)),
 		    "TYPE65280") == 0, "65280: %s", buf);
-		CHECK(strcmp(dns_qtype_fmt(52, buf, sizeof(buf)), "TLSA") == 0,
+		CHECKF(strcmp(dns_qtype_fmt(52, buf, sizeof(buf)), "TLSA") == 0,
 		    "52: %s", buf);
-		CHECK(strcmp(dns_qtype_fmt(51, buf, sizeof(buf)),
+		CHECKF(strcmp(dns_qtype_fmt(51, buf, sizeof(buf)),
 		    "NSEC3PARAM") == 0, "51: %s", buf);
 	}
 }
@@ -1066,9 +1059,9 @@ test_wire(void)
 	wire_is(__LINE__, "\\256.", NULL, -1);
 	wire_is(__LINE__, "\\06.", NULL, -1);
 	wire_is(__LINE__, "a\\", NULL, -1);
-	CHECK(dns_name_to_wire(NULL, small, sizeof(small)) == -1, "NULL");
-	CHECK(dns_name_to_wire("abc.", small, sizeof(small)) == 5, "fits");
-	CHECK(dns_name_to_wire("abcd.", small, sizeof(small)) == -1,
+	CHECKF(dns_name_to_wire(NULL, small, sizeof(small)) == -1, "NULL");
+	CHECKF(dns_name_to_wire("abc.", small, sizeof(small)) == 5, "fits");
+	CHECKF(dns_name_to_wire("abcd.", small, sizeof(small)) == -1,
 	    "too small");
 
 	/* 63-octet label fine, 64 not. */
@@ -1090,14 +1083,14 @@ test_wire(void)
 	{
 		unsigned char buf[300];
 
-		CHECK(dns_name_to_wire(name, buf, sizeof(buf)) == 255,
+		CHECKF(dns_name_to_wire(name, buf, sizeof(buf)) == 255,
 		    "253 chars: %d", dns_name_to_wire(name, buf, sizeof(buf)));
 		name[253] = '.';
 		name[254] = '\0';
-		CHECK(dns_name_to_wire(name, buf, sizeof(buf)) == 255,
+		CHECKF(dns_name_to_wire(name, buf, sizeof(buf)) == 255,
 		    "253 chars and a dot");
 		name[253] = 'y';
-		CHECK(dns_name_to_wire(name, buf, sizeof(buf)) == -1,
+		CHECKF(dns_name_to_wire(name, buf, sizeof(buf)) == -1,
 		    "254 chars");
 	}
 }
