@@ -141,24 +141,13 @@ health_params_from(const struct conf *c, struct health_params *p)
 
 /* --- probes ------------------------------------------------------------ */
 
-static void
-cycle_done(struct agent *a)
+/* How the cycle went, and for a bad one the first failures' details. */
+static enum health_cycle
+cycle_judge(const struct agent *a, char *reason, size_t len)
 {
-	struct health *h = &a->health;
-	uint64_t now = loop_now_us(), next;
-	enum health_state before = h->state;
-	uint64_t since = h->since;
-	char reason[512], dur[32], text[600];
-	enum health_verdict v;
 	enum health_cycle cycle = HEALTH_CYCLE_GOOD;
-	bool good = true;
 	size_t off = 0;
 	int i, bad = 0;
-
-	a->in_cycle = false;
-	a->cycles++;
-	a->last_cycle_done_us = now;
-	a->last_cycle_dur_us = now - a->cycle_start_us;
 
 	reason[0] = '\0';
 	for (i = 0; i < a->nslots; i++) {
@@ -166,20 +155,28 @@ cycle_done(struct agent *a)
 
 		if (s->last.result == PROBE_OK)
 			continue;
-		good = false;
 		/* One server refusing is hard evidence, whatever the others
 		 * say: the cycle fails either way. */
 		if (s->last.result == PROBE_REFUSED)
 			cycle = HEALTH_CYCLE_REFUSED;
 		else if (cycle == HEALTH_CYCLE_GOOD)
 			cycle = HEALTH_CYCLE_BAD;
-		if (bad++ < 4 && off < sizeof(reason))
-			off += (size_t)snprintf(reason + off, sizeof(reason) - off,
+		if (bad++ < 4 && off < len)
+			off += (size_t)snprintf(reason + off, len - off,
 			    ", probe %s: %s", probe_name(s->probe), s->last.detail);
 	}
+	return cycle;
+}
 
-	v = health_step(h, cycle, now);
-	status_cycle_done(&a->st, good, a->cycle_start_us, now);
+/* The log line and the status of a change, with how long the node had
+ * been in the state it leaves. */
+static void
+cycle_say(struct agent *a, enum health_verdict v, enum health_state before,
+    uint64_t since, const char *reason, uint64_t now)
+{
+	const struct health *h = &a->health;
+	char dur[DUR_FMT_MAX], text[600];
+
 	dur_fmt_us(now - since, dur, sizeof(dur));
 	if (v == HEALTH_WITHDRAW) {
 		log_notice("withdrawn: %d failed cycles%s (was %s for %s)",
@@ -197,9 +194,33 @@ cycle_done(struct agent *a)
 		status_transition(&a->st, STATUS_ANNOUNCED, STATUS_REASON_RISE,
 		    text, now);
 	}
-	if (v != HEALTH_KEEP)
+}
+
+/* The last probe has reported: judge, decide, act; publishing waits for
+ * the end of the loop turn (publish()). */
+static void
+cycle_done(struct agent *a)
+{
+	struct health *h = &a->health;
+	uint64_t now = loop_now_us(), next, since = h->since;
+	enum health_state before = h->state;
+	enum health_cycle cycle;
+	enum health_verdict v;
+	char reason[512];
+
+	a->in_cycle = false;
+	a->cycles++;
+	a->last_cycle_done_us = now;
+	a->last_cycle_dur_us = now - a->cycle_start_us;
+
+	cycle = cycle_judge(a, reason, sizeof(reason));
+	v = health_step(h, cycle, now);
+	status_cycle_done(&a->st, cycle == HEALTH_CYCLE_GOOD,
+	    a->cycle_start_us, now);
+	if (v != HEALTH_KEEP) {
+		cycle_say(a, v, before, since, reason, now);
 		enforce(a, "state change");
-	else if (nl_link_state(a->link) != NL_ABSENT &&
+	} else if (nl_link_state(a->link) != NL_ABSENT &&
 	    (nl_link_state(a->link) == NL_UP) != (h->state == HEALTH_ANNOUNCED))
 		/* A previous attempt failed; try again every cycle. */
 		enforce(a, "retry");
@@ -1243,13 +1264,62 @@ drain_start(struct agent *a)
 	return 0;
 }
 
+/* Signals arrive through a signalfd in the loop, never as handlers. */
+static int
+signals_setup(struct agent *a)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, &a->oldmask) == -1) {
+		log_warn("sigprocmask");
+		return -1;
+	}
+	if ((a->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) == -1) {
+		log_warn("signalfd");
+		return -1;
+	}
+	if (loop_add_fd(a->loop, a->sigfd, LOOP_READ, signal_read, a) == -1) {
+		log_warn("signalfd watch");
+		return -1;
+	}
+	return 0;
+}
+
+/* Adopt the link as it is: an up link stays announced through an agent
+ * restart, a down or missing one waits for `rise` good cycles. */
+static void
+adopt_link(struct agent *a)
+{
+	const struct conf *conf = a->conf;
+	struct health_params p;
+	enum nl_state st;
+
+	addr6_recall(a);
+	st = nl_link_state(a->link);
+	a->seen_link = st;
+	health_params_from(conf, &p);
+	health_init(&a->health, &p, st == NL_UP, loop_now_us());
+	if (st == NL_ABSENT)
+		log_warnx("%s: interface does not exist; starting withdrawn, "
+		    "will act when it appears", conf->interface);
+	else
+		log_info("%s: link is %s at start: %s", conf->interface,
+		    nl_state_str(st), st == NL_UP ?
+		    "staying announced unless probes fail" :
+		    "staying withdrawn until probes pass");
+	hold_recall(a);
+	snprintf(a->st.reason, sizeof(a->st.reason), "started with %s %s",
+	    conf->interface, nl_state_str(st));
+}
+
 struct agent *
 agent_new(struct conf *conf)
 {
 	struct agent *a;
-	struct health_params p;
-	sigset_t mask;
-	enum nl_state st;
 
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
 		log_warn("agent");
@@ -1268,33 +1338,19 @@ agent_new(struct conf *conf)
 	a->rl_watchdog = (struct log_rl)LOG_RL(10000000u, 1);
 	status_init(&a->st, ANYCASTD_VERSION, getpid(), loop_now_us());
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &mask, &a->oldmask) == -1) {
-		log_warn("sigprocmask");
-		goto fail;
-	}
-	if ((a->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) == -1) {
-		log_warn("signalfd");
-		goto fail;
-	}
 	if ((a->loop = loop_new()) == NULL) {
 		log_warn("event loop");
 		goto fail;
 	}
-	if (loop_add_fd(a->loop, a->sigfd, LOOP_READ, signal_read, a) == -1) {
-		log_warn("signalfd watch");
+	if (signals_setup(a) == -1)
 		goto fail;
-	}
 	if ((a->notify = notify_new()) == NULL) {
 		log_warn("notify");
 		goto fail;
 	}
 	if ((a->cycle_timer = loop_timer_new(a->loop, cycle_start, a)) == NULL ||
 	    (a->wd_timer = loop_timer_new(a->loop, watchdog_tick, a)) == NULL) {
-		log_warn("timerfd");
+		log_warn("timers");
 		goto fail;
 	}
 	if ((a->link = nl_link_new(a->loop, conf->interface, link_changed,
@@ -1308,25 +1364,7 @@ agent_new(struct conf *conf)
 	}
 	if (probes_new(a) == -1)
 		goto fail;
-
-	/* Adopt the link as it is: an up link stays announced through an
-	 * agent restart, a down or missing one waits for `rise` good cycles. */
-	addr6_recall(a);
-	st = nl_link_state(a->link);
-	a->seen_link = st;
-	health_params_from(conf, &p);
-	health_init(&a->health, &p, st == NL_UP, loop_now_us());
-	if (st == NL_ABSENT)
-		log_warnx("%s: interface does not exist; starting withdrawn, "
-		    "will act when it appears", conf->interface);
-	else
-		log_info("%s: link is %s at start: %s", conf->interface,
-		    nl_state_str(st), st == NL_UP ?
-		    "staying announced unless probes fail" :
-		    "staying withdrawn until probes pass");
-	hold_recall(a);
-	snprintf(a->st.reason, sizeof(a->st.reason), "started with %s %s",
-	    conf->interface, nl_state_str(st));
+	adopt_link(a);
 	if (drain_start(a) == -1 || ctl_setup(a) == -1)
 		goto fail;
 	bird_setup(a);

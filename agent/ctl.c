@@ -334,13 +334,56 @@ make_parent(const char *path)
 		log_warn("control: mkdir %s", dir);
 }
 
+/* A group name, or a number that names none. */
+static int
+group_id(const char *path, const char *group, gid_t *gid)
+{
+	struct group *gr;
+
+	if ((gr = getgrnam(group)) != NULL)
+		*gid = gr->gr_gid;
+	else if (group[0] != '\0' && strspn(group, "0123456789") ==
+	    strlen(group) && strlen(group) < 10)
+		*gid = (gid_t)strtoul(group, NULL, 10);
+	else {
+		log_warnx("control socket %s: group %s does not exist", path,
+		    group);
+		errno = ENOENT;
+		return -1;
+	}
+	return 0;
+}
+
+/* Takes path for us: a stale socket is removed, a live one (another
+ * anycastd) or a file that is not a socket is left alone.  0 or -1. */
+static int
+claim_path(const char *path, const struct sockaddr_un *sun)
+{
+	switch (socket_alive(path, sun)) {
+	case 1:
+		log_warnx("control socket %s: another anycastd is running "
+		    "there", path);
+		errno = EADDRINUSE;
+		return -1;
+	case -1:
+		log_warnx("control socket %s: exists and is not a socket; "
+		    "not touching it", path);
+		errno = EEXIST;
+		return -1;
+	default:
+		if (unlink(path) == 0)
+			log_info("control socket %s: removed a stale socket",
+			    path);
+		return 0;
+	}
+}
+
 struct ctl *
 ctl_new(struct loop *l, const char *path, const char *group,
     ctl_handler *handler, void *arg)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct ctl *ctl = NULL;
-	struct group *gr;
 	struct stat st;
 	gid_t gid = (gid_t)-1;
 	mode_t old;
@@ -352,36 +395,10 @@ ctl_new(struct loop *l, const char *path, const char *group,
 		return NULL;
 	}
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if (group != NULL) {
-		if ((gr = getgrnam(group)) != NULL)
-			gid = gr->gr_gid;
-		else if (group[0] != '\0' && strspn(group, "0123456789") ==
-		    strlen(group) && strlen(group) < 10)
-			gid = (gid_t)strtoul(group, NULL, 10);
-		else {
-			log_warnx("control socket %s: group %s does not exist",
-			    path, group);
-			errno = ENOENT;
-			return NULL;
-		}
-	}
-	switch (socket_alive(path, &sun)) {
-	case 1:
-		log_warnx("control socket %s: another anycastd is running "
-		    "there", path);
-		errno = EADDRINUSE;
+	if (group != NULL && group_id(path, group, &gid) == -1)
 		return NULL;
-	case -1:
-		log_warnx("control socket %s: exists and is not a socket; "
-		    "not touching it", path);
-		errno = EEXIST;
+	if (claim_path(path, &sun) == -1)
 		return NULL;
-	default:
-		if (unlink(path) == 0)
-			log_info("control socket %s: removed a stale socket",
-			    path);
-		break;
-	}
 	make_parent(path);
 	if ((ctl = calloc(1, sizeof(*ctl))) == NULL)
 		return NULL;

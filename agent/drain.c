@@ -48,16 +48,92 @@ parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 	return 0;
 }
 
+enum drain_key { K_VERSION = 1, K_SINCE = 2, K_UID = 4, K_PID = 8,
+    K_REASON = 16 };
+
+static int
+key_bit(const char *key)
+{
+	static const struct { const char *name; int bit; } keys[] = {
+		{ "version", K_VERSION }, { "since", K_SINCE }, { "uid", K_UID },
+		{ "pid", K_PID }, { "reason", K_REASON },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(key, keys[i].name) == 0)
+			return keys[i].bit;
+	return 0;
+}
+
+/* One "key value" line into d; NULL, or what is wrong with it. */
+static const char *
+parse_value(int bit, const char *val, struct drain_info *d)
+{
+	int64_t v;
+
+	switch (bit) {
+	case K_VERSION:
+		return strcmp(val, "1") == 0 ? NULL : "unsupported version";
+	case K_SINCE:
+		if (parse_int(val, 0, INT64_MAX, &v) == -1)
+			return "bad number";
+		d->since = v;
+		return NULL;
+	case K_UID:
+		if (parse_int(val, 0, UINT32_MAX - 1, &v) == -1)
+			return "bad number";
+		d->uid = (uid_t)v;
+		return NULL;
+	case K_PID:
+		if (parse_int(val, 0, INT32_MAX, &v) == -1)
+			return "bad number";
+		d->pid = (pid_t)v;
+		return NULL;
+	default:
+		if (strlen(val) >= sizeof(d->reason))
+			return "reason too long";
+		snprintf(d->reason, sizeof(d->reason), "%s", val);
+		return NULL;
+	}
+}
+
+/* One line (NUL-terminated, newline removed) into d, keeping track of the
+ * keys seen; NULL, or what is wrong with it. */
+static const char *
+parse_line(char *line, size_t n, int *seen, struct drain_info *d)
+{
+	char *val;
+	size_t i;
+	int bit;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)line[i] < 0x20 && line[i] != '\t')
+			return "control character";
+	if (n == 0 || line[0] == '#')
+		return NULL;
+	if ((val = strchr(line, ' ')) == NULL) {
+		if (strcmp(line, "reason") != 0)
+			return "expected \"key value\"";
+		val = line + n;
+	} else
+		*val++ = '\0';
+	if ((bit = key_bit(line)) == 0)
+		return "unknown key";
+	if (*seen & bit)
+		return "duplicate key";
+	*seen |= bit;
+	return parse_value(bit, val, d);
+}
+
 int
 drain_parse(const char *buf, size_t len, struct drain_info *d, char *err,
     size_t errlen)
 {
-	enum { K_VERSION = 1, K_SINCE = 2, K_UID = 4, K_PID = 8, K_REASON = 16 };
 	char line[DRAIN_FILE_MAX + 1];
-	const char *p = buf, *end = buf + len, *nl, *val;
-	int seen = 0, bit, lineno = 0;
-	int64_t v;
-	size_t n, i;
+	const char *p = buf, *end = buf + len, *nl, *why;
+	int seen = 0, lineno = 0;
+	size_t n;
 
 	memset(d, 0, sizeof(*d));
 	if (len > DRAIN_FILE_MAX) {
@@ -79,69 +155,9 @@ drain_parse(const char *buf, size_t len, struct drain_info *d, char *err,
 		memcpy(line, p, n);
 		line[n] = '\0';
 		p = nl + 1;
-		for (i = 0; i < n; i++)
-			if ((unsigned char)line[i] < 0x20 && line[i] != '\t') {
-				set_err(err, errlen, "control character", lineno);
-				return -1;
-			}
-		if (n == 0 || line[0] == '#')
-			continue;
-		if ((val = strchr(line, ' ')) == NULL) {
-			if (strcmp(line, "reason") != 0) {
-				set_err(err, errlen, "expected \"key value\"", lineno);
-				return -1;
-			}
-			val = line + n;
-		} else
-			line[val++ - line] = '\0';
-		if (strcmp(line, "version") == 0)
-			bit = K_VERSION;
-		else if (strcmp(line, "since") == 0)
-			bit = K_SINCE;
-		else if (strcmp(line, "uid") == 0)
-			bit = K_UID;
-		else if (strcmp(line, "pid") == 0)
-			bit = K_PID;
-		else if (strcmp(line, "reason") == 0)
-			bit = K_REASON;
-		else {
-			set_err(err, errlen, "unknown key", lineno);
+		if ((why = parse_line(line, n, &seen, d)) != NULL) {
+			set_err(err, errlen, why, lineno);
 			return -1;
-		}
-		if (seen & bit) {
-			set_err(err, errlen, "duplicate key", lineno);
-			return -1;
-		}
-		seen |= bit;
-		switch (bit) {
-		case K_VERSION:
-			if (strcmp(val, "1") != 0) {
-				set_err(err, errlen, "unsupported version", lineno);
-				return -1;
-			}
-			break;
-		case K_SINCE:
-			if (parse_int(val, 0, INT64_MAX, &v) == -1)
-				goto badnum;
-			d->since = v;
-			break;
-		case K_UID:
-			if (parse_int(val, 0, UINT32_MAX - 1, &v) == -1)
-				goto badnum;
-			d->uid = (uid_t)v;
-			break;
-		case K_PID:
-			if (parse_int(val, 0, INT32_MAX, &v) == -1)
-				goto badnum;
-			d->pid = (pid_t)v;
-			break;
-		case K_REASON:
-			if (strlen(val) >= sizeof(d->reason)) {
-				set_err(err, errlen, "reason too long", lineno);
-				return -1;
-			}
-			snprintf(d->reason, sizeof(d->reason), "%s", val);
-			break;
 		}
 	}
 	if ((seen & K_VERSION) == 0) {
@@ -154,9 +170,6 @@ drain_parse(const char *buf, size_t len, struct drain_info *d, char *err,
 	}
 	d->drained = true;
 	return 0;
-badnum:
-	set_err(err, errlen, "bad number", lineno);
-	return -1;
 }
 
 void

@@ -91,16 +91,11 @@ wait_fd(int fd, short events, uint64_t deadline)
 
 /* One request, one reply.  Fills r; returns 0 if a reply came. */
 static int
-request(const char *sock, const char *line, struct reply *r)
+connect_ctl(const char *sock, struct reply *r)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	uint64_t deadline = now_ms() + REQUEST_TIMEOUT_MS;
-	char *buf = NULL, *nb, *nl, *sp;
-	size_t len = 0, cap = 0, off = 0, llen = strlen(line);
-	ssize_t n;
-	int fd = -1;
+	int fd;
 
-	memset(r, 0, sizeof(*r));
 	if (strlen(sock) >= sizeof(sun.sun_path)) {
 		fail_set(r, EXIT_USAGE, "socket path too long: %s", sock);
 		return -1;
@@ -111,38 +106,59 @@ request(const char *sock, const char *line, struct reply *r)
 		fail_set(r, EXIT_FAIL, "socket: %s", strerror(errno));
 		return -1;
 	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		if (errno == ENOENT || errno == ECONNREFUSED ||
-		    errno == ENOTDIR)
-			fail_set(r, EXIT_NOT_RUNNING,
-			    "anycastd is not running (socket %s)", sock);
-		else if (errno == EACCES || errno == EPERM)
-			fail_set(r, EXIT_DENIED, "permission denied on %s "
-			    "(root or the control group only)", sock);
-		else if (errno == EAGAIN)
-			fail_set(r, EXIT_TIMEOUT, "anycastd is not accepting "
-			    "connections (socket %s busy)", sock);
-		else
-			fail_set(r, EXIT_FAIL, "connect %s: %s", sock,
-			    strerror(errno));
-		goto fail;
-	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+		return fd;
+	if (errno == ENOENT || errno == ECONNREFUSED || errno == ENOTDIR)
+		fail_set(r, EXIT_NOT_RUNNING, "anycastd is not running "
+		    "(socket %s)", sock);
+	else if (errno == EACCES || errno == EPERM)
+		fail_set(r, EXIT_DENIED, "permission denied on %s (root or the "
+		    "control group only)", sock);
+	else if (errno == EAGAIN)
+		fail_set(r, EXIT_TIMEOUT, "anycastd is not accepting "
+		    "connections (socket %s busy)", sock);
+	else
+		fail_set(r, EXIT_FAIL, "connect %s: %s", sock, strerror(errno));
+	close(fd);
+	return -1;
+}
+
+/* 0, -1 (r says why) or -2 (the deadline passed). */
+static int
+send_line(int fd, const char *line, uint64_t deadline, struct reply *r)
+{
+	size_t off = 0, llen = strlen(line);
+	ssize_t n;
+
 	while (off < llen) {
 		if (!wait_fd(fd, POLLOUT, deadline))
-			goto timeout;
+			return -2;
 		n = send(fd, line + off, llen - off, MSG_NOSIGNAL);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		/* A daemon that refuses at once ("busy") may have closed
 		 * already; its one-line reply is still there to read. */
 		if (n == -1 && (errno == EPIPE || errno == ECONNRESET))
-			break;
+			return 0;
 		if (n == -1) {
 			fail_set(r, EXIT_FAIL, "send: %s", strerror(errno));
-			goto fail;
+			return -1;
 		}
 		off += (size_t)n;
 	}
+	return 0;
+}
+
+/* Reads until the server closes: 0 with *bufp (NUL-terminated) and *lenp,
+ * -1 (r says why) or -2 (the deadline passed). */
+static int
+recv_all(int fd, uint64_t deadline, char **bufp, size_t *lenp,
+    struct reply *r)
+{
+	char *buf = NULL, *nb;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+
 	for (;;) {
 		if (cap - len < 4096) {
 			if (cap >= REPLY_MAX) {
@@ -156,8 +172,10 @@ request(const char *sock, const char *line, struct reply *r)
 			buf = nb;
 			cap += 65536;
 		}
-		if (!wait_fd(fd, POLLIN, deadline))
-			goto timeout;
+		if (!wait_fd(fd, POLLIN, deadline)) {
+			free(buf);
+			return -2;
+		}
 		n = recv(fd, buf + len, cap - len - 1, 0);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			continue;
@@ -169,18 +187,30 @@ request(const char *sock, const char *line, struct reply *r)
 			break;
 		len += (size_t)n;
 	}
-	close(fd);
-	fd = -1;
-	if (buf == NULL || len == 0) {
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+fail:
+	free(buf);
+	return -1;
+}
+
+/* "anycastd/1 CODE TEXT" LF body: buf becomes r->body.  0 or -1. */
+static int
+parse_reply(char *buf, size_t len, struct reply *r)
+{
+	char *nl, *sp;
+
+	if (len == 0) {
 		fail_set(r, EXIT_FAIL, "anycastd closed the connection "
 		    "without a reply");
-		goto fail;
+		return -1;
 	}
-	buf[len] = '\0';
 	if ((nl = strchr(buf, '\n')) == NULL ||
 	    strncmp(buf, CTL_VERSION " ", strlen(CTL_VERSION) + 1) != 0) {
 		fail_set(r, EXIT_FAIL, "unexpected reply from anycastd");
-		goto fail;
+		return -1;
 	}
 	*nl = '\0';
 	sp = buf + strlen(CTL_VERSION) + 1;
@@ -188,7 +218,7 @@ request(const char *sock, const char *line, struct reply *r)
 	if (r->code < 100 || r->code > 599) {
 		fail_set(r, EXIT_FAIL, "unexpected reply from anycastd");
 		r->code = 0;
-		goto fail;
+		return -1;
 	}
 	while (*sp >= '0' && *sp <= '9')
 		sp++;
@@ -196,14 +226,32 @@ request(const char *sock, const char *line, struct reply *r)
 	memmove(buf, nl + 1, len - (size_t)(nl + 1 - buf) + 1);
 	r->body = buf;
 	return 0;
-timeout:
-	fail_set(r, EXIT_TIMEOUT, "no reply from anycastd within %ds "
-	    "(socket %s)", REQUEST_TIMEOUT_MS / 1000, sock);
-fail:
-	if (fd != -1)
-		close(fd);
-	free(buf);
-	return -1;
+}
+
+static int
+request(const char *sock, const char *line, struct reply *r)
+{
+	uint64_t deadline = now_ms() + REQUEST_TIMEOUT_MS;
+	char *buf = NULL;
+	size_t len = 0;
+	int fd, rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((fd = connect_ctl(sock, r)) == -1)
+		return -1;
+	if ((rc = send_line(fd, line, deadline, r)) == 0)
+		rc = recv_all(fd, deadline, &buf, &len, r);
+	close(fd);
+	if (rc == -2)
+		fail_set(r, EXIT_TIMEOUT, "no reply from anycastd within %ds "
+		    "(socket %s)", REQUEST_TIMEOUT_MS / 1000, sock);
+	if (rc != 0)
+		return -1;
+	if (parse_reply(buf, len, r) == -1) {
+		free(buf);
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -329,63 +377,76 @@ wait_withdrawn(const char *sock, long long timeout_ms)
 	return EXIT_TIMEOUT;
 }
 
-int
-main(int argc, char *argv[])
+struct opts {
+	const char	*sock, *cmd, *reason;
+	long long	 timeout_ms;
+	bool		 json, wait, timeout_set;
+};
+
+/* Options before the command.  The index of the command, or -1 - the
+ * exit code when there is nothing more to do. */
+static int
+parse_global(int argc, char *argv[], struct opts *o)
 {
-	const char *sock = CTL_DEFAULT_SOCKET, *cmd, *reason = NULL;
-	char line[CTL_REQUEST_MAX + 64];
-	long long timeout_ms = 30000;
-	bool json = false, wait = false, timeout_set = false;
-	int i = 1, rc;
+	int i = 1;
 
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
-			return EXIT_OK;
+			return -1 - EXIT_OK;
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("anycastctl %s (protocol %s)\n", ANYCASTD_VERSION,
 			    CTL_VERSION);
-			return EXIT_OK;
+			return -1 - EXIT_OK;
 		} else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
-			sock = argv[i + 1];
+			o->sock = argv[i + 1];
 			i += 2;
 		} else if (strncmp(argv[i], "-s", 2) == 0 && argv[i][2] != '\0') {
-			sock = argv[i] + 2;
+			o->sock = argv[i] + 2;
 			i++;
 		} else {
 			fprintf(stderr, "anycastctl: unknown option %s\n", argv[i]);
 			usage(stderr);
-			return EXIT_USAGE;
+			return -1 - EXIT_USAGE;
 		}
 	}
 	if (i >= argc) {
 		usage(stderr);
-		return EXIT_USAGE;
+		return -1 - EXIT_USAGE;
 	}
-	cmd = argv[i++];
+	return i;
+}
+
+/* The command's own arguments; EXIT_OK, or the exit code of a usage
+ * error (already reported). */
+static int
+parse_command(int argc, char *argv[], int i, struct opts *o)
+{
+	const char *cmd = o->cmd;
+
 	for (; i < argc; i++) {
 		if (strcmp(cmd, "status") == 0 && strcmp(argv[i], "--json") == 0)
-			json = true;
+			o->json = true;
 		else if ((strcmp(cmd, "drain") == 0 &&
 		    strcmp(argv[i], "--reason") == 0) ||
 		    (strcmp(cmd, "undrain") == 0 &&
 		    strcmp(argv[i], "--if-reason") == 0)) {
 			if (++i >= argc)
 				goto missing;
-			reason = argv[i];
+			o->reason = argv[i];
 		} else if (strcmp(cmd, "drain") == 0 &&
 		    strcmp(argv[i], "--wait") == 0)
-			wait = true;
+			o->wait = true;
 		else if (strcmp(cmd, "drain") == 0 &&
 		    strcmp(argv[i], "--timeout") == 0) {
 			if (++i >= argc)
 				goto missing;
-			if ((timeout_ms = parse_timeout(argv[i])) < 0) {
+			if ((o->timeout_ms = parse_timeout(argv[i])) < 0) {
 				fprintf(stderr, "anycastctl: bad --timeout "
 				    "%s\n", argv[i]);
 				return EXIT_USAGE;
 			}
-			timeout_set = true;
+			o->timeout_set = true;
 		} else {
 			fprintf(stderr, "anycastctl: %s: unexpected argument "
 			    "%s\n", cmd, argv[i]);
@@ -393,42 +454,65 @@ main(int argc, char *argv[])
 			return EXIT_USAGE;
 		}
 	}
-	if (timeout_set && !wait) {
+	if (o->timeout_set && !o->wait) {
 		fprintf(stderr, "anycastctl: --timeout needs --wait\n");
 		return EXIT_USAGE;
 	}
-	if (reason != NULL && (!text_clean(reason) ||
-	    strlen(reason) > CTL_REQUEST_MAX - 64)) {
+	if (o->reason != NULL && (!text_clean(o->reason) ||
+	    strlen(o->reason) > CTL_REQUEST_MAX - 64)) {
 		fprintf(stderr, "anycastctl: the reason must be one printable "
 		    "line of at most %d bytes\n", CTL_REQUEST_MAX - 64);
 		return EXIT_USAGE;
 	}
-	if (strcmp(cmd, "status") == 0) {
-		snprintf(line, sizeof(line), "%s status %s\n", CTL_VERSION,
-		    json ? "json" : "text");
-		return simple(sock, line, stdout);
-	}
-	if (strcmp(cmd, "drain") == 0) {
-		snprintf(line, sizeof(line), "%s drain%s%s\n", CTL_VERSION,
-		    reason ? " " : "", reason ? reason : "");
-		rc = simple(sock, line, stdout);
-		if (rc != EXIT_OK || !wait)
-			return rc;
-		return wait_withdrawn(sock, timeout_ms);
-	}
-	if (strcmp(cmd, "undrain") == 0) {
-		if (reason != NULL)
-			snprintf(line, sizeof(line), "%s undrain-if %s\n",
-			    CTL_VERSION, reason);
-		else
-			snprintf(line, sizeof(line), "%s undrain\n",
-			    CTL_VERSION);
-		return simple(sock, line, stdout);
-	}
-	fprintf(stderr, "anycastctl: unknown command %s\n", cmd);
-	usage(stderr);
-	return EXIT_USAGE;
+	return EXIT_OK;
 missing:
 	fprintf(stderr, "anycastctl: %s needs a value\n", argv[i - 1]);
 	return EXIT_USAGE;
+}
+
+static int
+run(const struct opts *o)
+{
+	char line[CTL_REQUEST_MAX + 64];
+	int rc;
+
+	if (strcmp(o->cmd, "status") == 0) {
+		snprintf(line, sizeof(line), "%s status %s\n", CTL_VERSION,
+		    o->json ? "json" : "text");
+		return simple(o->sock, line, stdout);
+	}
+	if (strcmp(o->cmd, "drain") == 0) {
+		snprintf(line, sizeof(line), "%s drain%s%s\n", CTL_VERSION,
+		    o->reason ? " " : "", o->reason ? o->reason : "");
+		rc = simple(o->sock, line, stdout);
+		if (rc != EXIT_OK || !o->wait)
+			return rc;
+		return wait_withdrawn(o->sock, o->timeout_ms);
+	}
+	if (strcmp(o->cmd, "undrain") == 0) {
+		if (o->reason != NULL)
+			snprintf(line, sizeof(line), "%s undrain-if %s\n",
+			    CTL_VERSION, o->reason);
+		else
+			snprintf(line, sizeof(line), "%s undrain\n",
+			    CTL_VERSION);
+		return simple(o->sock, line, stdout);
+	}
+	fprintf(stderr, "anycastctl: unknown command %s\n", o->cmd);
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts o = { .sock = CTL_DEFAULT_SOCKET, .timeout_ms = 30000 };
+	int i, rc;
+
+	if ((i = parse_global(argc, argv, &o)) < 0)
+		return -1 - i;
+	o.cmd = argv[i];
+	if ((rc = parse_command(argc, argv, i + 1, &o)) != EXIT_OK)
+		return rc;
+	return run(&o);
 }
