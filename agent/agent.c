@@ -428,7 +428,9 @@ sockwatch_update(struct agent *a)
 		}
 		one.proto = cp->pc.tcp ? IPPROTO_TCP : IPPROTO_UDP;
 		for (j = 0; j < n; j++)
-			if (memcmp(&w[j], &one, sizeof(one)) == 0)
+			if (w[j].family == one.family && w[j].port == one.port &&
+			    w[j].proto == one.proto &&
+			    memcmp(w[j].addr, one.addr, sizeof(one.addr)) == 0)
 				break;
 		if (j < n)
 			continue;
@@ -496,13 +498,12 @@ addr6_list(struct agent *a)
 {
 	char *buf = NULL, *out = NULL, *tok, *save = NULL, *nb;
 	size_t size = 2048, off = 0;
-	int n;
 
 	for (;;) {
 		if ((nb = realloc(buf, size)) == NULL)
 			goto fail;
 		buf = nb;
-		if ((n = nl_link_addrs(a->link, buf, size)) >= 0)
+		if (nl_link_addrs(a->link, buf, size) >= 0)
 			break;
 		if (errno != ENOSPC)
 			goto fail;

@@ -25,9 +25,8 @@ sync_dir_of(const char *path)
 	char *slash;
 	int fd;
 
-	if (strlen(path) >= sizeof(dir))
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
 		return;
-	strcpy(dir, path);	/* flawfinder: ignore (length checked) */
 	if ((slash = strrchr(dir, '/')) == NULL)
 		strcpy(dir, ".");
 	else if (slash == dir)

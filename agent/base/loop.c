@@ -288,7 +288,8 @@ loop_timer_new(struct loop *l, loop_timer_cb *cb, void *arg)
 
 	if (l->nt == l->tcap) {
 		cap = l->tcap ? l->tcap * 2 : 16;
-		if ((nt = realloc(l->t, (size_t)cap * sizeof(*nt))) == NULL)
+		if ((nt = reallocarray(l->t, (size_t)cap,
+		    sizeof(struct loop_timer *))) == NULL)
 			return NULL;
 		l->t = nt;
 		l->tcap = cap;

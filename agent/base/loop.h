@@ -40,7 +40,7 @@ void		 loop_stop(struct loop *);
 /* Called once per loop turn, after the turn's callbacks and before the loop
  * sleeps again (and once before the first wait): the place to publish what
  * changed.  NULL removes it. */
-void		 loop_set_before_sleep(struct loop *, loop_hook_cb *, void *arg);
+void		 loop_set_before_sleep(struct loop *l, loop_hook_cb *cb, void *arg);
 
 /* CLOCK_MONOTONIC in microseconds. */
 uint64_t	 loop_now_us(void);
