@@ -1,0 +1,394 @@
+/* What operators see and say.  The status snapshot (status.c) is
+ * refreshed from the agent, rendered for the control socket and the metrics
+ * file, and summarised for systemd's STATUS=; BIRD's own view (agent/bird)
+ * is judged against the intended state (bird_check.c); the control
+ * commands (ctl.c carries them) drain and undrain, persistently (drain.c).
+ * None of these may stop the agent once it runs: their failures are logged
+ * and survived. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "agent_priv.h"
+#include "bird.h"
+#include "bird_check.h"
+#include "conf.h"
+#include "ctl.h"
+#include "dns.h"
+#include "drain.h"
+#include "duration.h"
+#include "health.h"
+#include "link.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "notify.h"
+#include "prefix.h"
+#include "probe.h"
+#include "sockdiag.h"
+#include "status.h"
+#include "store.h"
+
+/* BIRD is polled on its own clock: fast enough for "drain --wait" and the
+ * status, slow enough to cost BIRD nothing. */
+#define BIRD_POLL_US		1000000u
+#define BIRD_TIMEOUT_US		2000000u
+
+struct agent;
+
+
+/* --- systemd ----------------------------------------------------------- */
+
+void
+notify_update(struct agent *a)
+{
+	char dur[DUR_FMT_MAX];
+	int i, ok = 0;
+
+	for (i = 0; i < a->nslots; i++)
+		if (a->slots[i].have && a->slots[i].last.result == PROBE_OK)
+			ok++;
+	dur_fmt_us(a->last_cycle_dur_us, dur, sizeof(dur));
+	notify_status(a->notify, "%s%s; %d/%d probes ok; link %s %s; "
+	    "last cycle %s",
+	    health_state_str(a->health.state),
+	    a->health.drained ? " (drained)" : "", ok, a->nslots,
+	    a->conf->interface, nl_state_str(nl_link_state(a->link)),
+	    a->cycles ? dur : "pending");
+}
+
+/* --- operations: status, metrics, BIRD, drain, control socket ---------- */
+
+static enum status_state
+current_state(const struct agent *a)
+{
+	if (a->health.drained)
+		return STATUS_DRAINED;
+	return a->health.state == HEALTH_ANNOUNCED ? STATUS_ANNOUNCED :
+	    STATUS_WITHDRAWN;
+}
+
+/* Copies in what is cheaper to read than to track: link, streaks, timers. */
+static void
+status_refresh(struct agent *a, struct status_clock *c)
+{
+	struct status *st = &a->st;
+	const struct conf *cf = a->conf;
+	struct timespec ts;
+
+	c->mono_us = loop_now_us();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	c->wall_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	st->state = current_state(a);
+	snprintf(st->ifname, sizeof(st->ifname), "%s", cf->interface);
+	st->link = nl_link_state(a->link);
+	st->ifindex = nl_link_index(a->link);
+	st->ifflags = nl_link_flags(a->link);
+	if (nl_link_addrs(a->link, st->addrs, sizeof(st->addrs)) < 0)
+		st->addrs[0] = '\0';
+	st->rise = cf->rise;
+	st->fall = cf->fall;
+	st->good = a->health.good;
+	st->bad = a->health.bad;
+	st->pending = health_pending(&a->health);
+	st->interval_us = ms_to_us(cf->interval_ms);
+	st->fast_interval_us = ms_to_us(cf->fast_interval_ms);
+	st->hold_down_us = ms_to_us(cf->hold_down_ms);
+	st->hold_remaining_us = health_hold_remaining(&a->health, c->mono_us);
+	st->drain = a->drain;
+	st->bird_socket = a->bird != NULL ? bird_path(a->bird) : NULL;
+	st->bird = a->bird != NULL ? bird_view(a->bird) : NULL;
+	st->bird_grace_us = ms_to_us(cf->bird_grace_ms);
+}
+
+void
+metrics_update(struct agent *a)
+{
+	struct status_clock c;
+
+	if (a->conf->metrics_file == NULL)
+		return;
+	status_refresh(a, &c);
+	if (metrics_write(a->conf->metrics_file, &a->st, &c) == -1)
+		log_rl_warn(&a->rl_metrics, "metrics file %s: cannot write",
+		    a->conf->metrics_file);
+	else if (log_rl_clear(&a->rl_metrics))
+		log_info("metrics file %s: written again",
+		    a->conf->metrics_file);
+}
+
+static void
+bird_polled(void *arg, const struct bird_view *v)
+{
+	struct agent *a = arg;
+	bool want = a->health.state == HEALTH_ANNOUNCED;
+	struct bird_mismatch *m = &a->st.bird_mismatch;
+
+	switch (bird_mismatch_step(m, v, want, loop_now_us(),
+	    ms_to_us(a->conf->bird_grace_ms))) {
+	case BIRD_MISMATCH_RAISED:
+		log_warnx("BIRD disagrees with anycastd (intended: %s) for "
+		    "more than %u ms: %s", current_state(a) == STATUS_DRAINED ?
+		    "drained" : health_state_str(a->health.state),
+		    a->conf->bird_grace_ms, m->why);
+		break;
+	case BIRD_MISMATCH_CLEARED:
+		log_info("BIRD agrees with anycastd again (%s)",
+		    health_state_str(a->health.state));
+		break;
+	case BIRD_MISMATCH_NONE:
+		break;
+	}
+}
+
+void
+bird_setup(struct agent *a)
+{
+	if (a->conf->bird_socket == NULL)
+		return;
+	a->bird = bird_new(a->loop, a->conf->bird_socket, BIRD_POLL_US,
+	    BIRD_TIMEOUT_US, bird_polled, a);
+	if (a->bird == NULL) {
+		log_warn("BIRD %s: cannot set up the client",
+		    a->conf->bird_socket);
+		return;
+	}
+	bird_prefixes_update(a);
+}
+
+static const char *
+who(const struct ctl_peer *p, char *buf, size_t len)
+{
+	snprintf(buf, len, "uid %u pid %d", (unsigned)p->uid, (int)p->pid);
+	return buf;
+}
+
+static int
+cmd_drain(struct agent *a, const char *reason, const struct ctl_peer *p,
+    FILE *out)
+{
+	uint64_t now = loop_now_us();
+	enum health_state before = a->health.state;
+	char by[64], text[DRAIN_REASON_MAX + 96];
+	struct drain_info d;
+	bool saved = true;
+
+	if (strlen(reason) >= sizeof(d.reason)) {
+		fprintf(out, "reason too long (at most %zu bytes)\n",
+		    sizeof(d.reason) - 1);
+		return CTL_BAD_REQUEST;
+	}
+	if (a->health.drained) {
+		fprintf(out, "already drained (%s)\n", a->drain.reason[0] ?
+		    a->drain.reason : "no reason given");
+		return CTL_OK;
+	}
+	memset(&d, 0, sizeof(d));
+	d.drained = true;
+	snprintf(d.reason, sizeof(d.reason), "%s", reason);
+	d.uid = p->uid;
+	d.pid = p->pid;
+	d.since = (int64_t)time(NULL);
+	/* Withdrawing is the safe side: drain now even if the file cannot
+	 * be written, and say that it will not survive a restart. */
+	a->drain = d;
+	if (health_drain(&a->health, true, now) == HEALTH_WITHDRAW)
+		enforce(a, "drain");
+	/* Act first, then persist (the disk may be slow). */
+	if (drain_save(a->conf->state_dir, &d) == -1) {
+		log_warn("%s/%s: cannot save the drain; it will not survive a "
+		    "restart", a->conf->state_dir, STORE_DRAIN);
+		saved = false;
+	}
+	log_notice("drained by %s: %s (was %s)", who(p, by, sizeof(by)),
+	    reason[0] ? reason : "no reason given", health_state_str(before));
+	snprintf(text, sizeof(text), "drained by %s: %s", by,
+	    reason[0] ? reason : "no reason given");
+	status_transition(&a->st, STATUS_DRAINED, STATUS_REASON_DRAIN, text, now);
+	fprintf(out, "drained (was %s)%s\n", health_state_str(before),
+	    saved ? "" : "; WARNING: not saved, will not survive a restart");
+	a->dirty |= DIRTY_NOTIFY | DIRTY_METRICS | DIRTY_BIRD;
+	return CTL_OK;
+}
+
+static int
+cmd_undrain(struct agent *a, const char *if_reason, const struct ctl_peer *p,
+    FILE *out)
+{
+	uint64_t now = loop_now_us();
+	struct drain_info d;
+	char by[64], text[128];
+
+	if (!a->health.drained) {
+		fprintf(out, "not drained\n");
+		return CTL_OK;
+	}
+	if (if_reason != NULL && (a->drain.corrupt ||
+	    strcmp(if_reason, a->drain.reason) != 0)) {
+		fprintf(out, "drained for another reason (%s); left drained\n",
+		    a->drain.reason[0] ? a->drain.reason : "no reason given");
+		return CTL_CONFLICT;
+	}
+	memset(&d, 0, sizeof(d));
+	/* Keep the drain if its file cannot be removed: a restart would
+	 * bring it back anyway, and the operator must know. */
+	if (drain_save(a->conf->state_dir, &d) == -1) {
+		log_warn("%s/%s: cannot remove; still drained",
+		    a->conf->state_dir, STORE_DRAIN);
+		fprintf(out, "cannot remove %s/%s: %s; still drained\n",
+		    a->conf->state_dir, STORE_DRAIN, strerror(errno));
+		return CTL_FAILED;
+	}
+	a->drain = d;
+	(void)health_drain(&a->health, false, now);
+	log_notice("undrained by %s: announcing after %d good cycles",
+	    who(p, by, sizeof(by)), a->conf->rise);
+	snprintf(text, sizeof(text), "undrained by %s; announcing after %d "
+	    "good cycles", by, a->conf->rise);
+	status_transition(&a->st, current_state(a), STATUS_REASON_UNDRAIN,
+	    text, now);
+	fprintf(out, "undrained: announcing after %d good cycles\n",
+	    a->conf->rise);
+	/* Start counting `rise` now rather than at the next slow cycle. */
+	if (!a->in_cycle)
+		(void)loop_timer_arm(a->cycle_timer, 0);
+	a->dirty |= DIRTY_NOTIFY | DIRTY_METRICS;
+	return CTL_OK;
+}
+
+/* The control commands; the protocol is in ctl.h and anycastctl(8). */
+static int
+ctl_command(void *arg, const char *cmd, const char *args,
+    const struct ctl_peer *p, FILE *out)
+{
+	struct agent *a = arg;
+	struct status_clock c;
+	char why[256];
+	bool done;
+
+	if (strcmp(cmd, "status") == 0) {
+		status_refresh(a, &c);
+		if (args[0] == '\0' || strcmp(args, "text") == 0)
+			return status_render_text(&a->st, &c, out) == 0 ?
+			    CTL_OK : CTL_FAILED;
+		if (strcmp(args, "json") == 0)
+			return status_render_json(&a->st, &c, out) == 0 ?
+			    CTL_OK : CTL_FAILED;
+		fprintf(out, "status takes \"text\" or \"json\"\n");
+		return CTL_BAD_REQUEST;
+	}
+	if (strcmp(cmd, "drain") == 0)
+		return cmd_drain(a, args, p, out);
+	if (strcmp(cmd, "undrain") == 0) {
+		if (args[0] != '\0') {
+			fprintf(out, "undrain takes no argument\n");
+			return CTL_BAD_REQUEST;
+		}
+		return cmd_undrain(a, NULL, p, out);
+	}
+	if (strcmp(cmd, "undrain-if") == 0)
+		return cmd_undrain(a, args, p, out);
+	if (strcmp(cmd, "withdrawn") == 0) {
+		status_refresh(a, &c);
+		done = status_withdrawn(&a->st, why, sizeof(why));
+		fprintf(out, "%s %s %s\n", done ? "yes" : "no",
+		    status_state_str(a->st.state), why);
+		return CTL_OK;
+	}
+	fprintf(out, "unknown command \"%s\"\n", cmd);
+	return CTL_NOT_FOUND;
+}
+
+/* 0, or -1 if another anycastd already answers on the socket. */
+int
+ctl_setup(struct agent *a)
+{
+	a->ctl = ctl_new(a->loop, a->conf->control_socket,
+	    a->conf->control_group, ctl_command, a);
+	if (a->ctl == NULL && errno == EADDRINUSE)
+		return -1;
+	if (a->ctl == NULL)
+		log_warnx("running without a control socket; fix it and "
+		    "reload (SIGHUP)");
+	return 0;
+}
+
+static bool
+str_differs(const char *x, const char *y)
+{
+	if (x == NULL || y == NULL)
+		return x != y;
+	return strcmp(x, y) != 0;
+}
+
+/* After a reload: re-create what the new configuration changed. */
+void
+ops_reload(struct agent *a, const struct conf *old)
+{
+	const struct conf *nc = a->conf;
+
+	if (a->ctl == NULL || str_differs(old->control_socket,
+	    nc->control_socket) || str_differs(old->control_group,
+	    nc->control_group)) {
+		ctl_free(a->ctl);
+		a->ctl = NULL;
+		(void)ctl_setup(a);
+	}
+	if (str_differs(old->bird_socket, nc->bird_socket)) {
+		bird_free(a->bird);
+		a->bird = NULL;
+		memset(&a->st.bird_mismatch, 0, sizeof(a->st.bird_mismatch));
+		bird_setup(a);
+	} else
+		bird_prefixes_update(a);
+	if (str_differs(old->state_dir, nc->state_dir) && a->health.drained &&
+	    drain_save(nc->state_dir, &a->drain) == -1)
+		log_warn("%s/%s: cannot save the drain", nc->state_dir,
+		    STORE_DRAIN);
+}
+
+/* A drain survives restarts: load it before the first enforce, and take an
+ * up link down at once (the one case where start-up withdraws without
+ * `fall` bad cycles).  A file that cannot be understood counts as drained. */
+int
+drain_start(struct agent *a)
+{
+	char err[PATH_MAX + 256], when[32];
+	struct tm tm;
+	time_t t;
+
+	if (drain_load(a->conf->state_dir, &a->drain, err, sizeof(err)) == -1)
+		log_warnx("%s; treating the node as drained, since that is the "
+		    "safe side (\"anycastctl undrain\" removes it)", err);
+	if (!a->drain.drained)
+		return 0;
+	t = (time_t)a->drain.since;
+	if (a->drain.corrupt || localtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(when, sizeof(when), "unknown time");
+	if (!a->drain.corrupt)
+		log_notice("drained since %s by uid %u (%s): staying withdrawn "
+		    "until \"anycastctl undrain\"", when,
+		    (unsigned)a->drain.uid, a->drain.reason[0] ?
+		    a->drain.reason : "no reason given");
+	if (health_drain(&a->health, true, loop_now_us()) == HEALTH_WITHDRAW) {
+		log_notice("%s: link is up but the node is drained: setting it "
+		    "down now", a->conf->interface);
+		enforce(a, "drained at start");
+	}
+	a->st.state = STATUS_DRAINED;
+	snprintf(a->st.reason, sizeof(a->st.reason), "drained at start: %s",
+	    a->drain.reason[0] ? a->drain.reason : "no reason given");
+	return 0;
+}
+

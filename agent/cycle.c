@@ -1,0 +1,368 @@
+/* A cycle: every probe is started at once; when the last one has reported,
+ * the cycle is judged (good, bad, or refused: hard evidence), the pure
+ * policy in health.c decides, and the link is made to match (agent_link.c).
+ * Publishing waits for the end of the loop turn (publish() in agent.c).
+ *
+ * The kernel's socket events (netlink/sockdiag.c) start a cycle at once
+ * when a listener of a probed server is destroyed; an event never decides
+ * anything by itself. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "agent_priv.h"
+#include "bird.h"
+#include "bird_check.h"
+#include "conf.h"
+#include "ctl.h"
+#include "dns.h"
+#include "drain.h"
+#include "duration.h"
+#include "health.h"
+#include "link.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "notify.h"
+#include "prefix.h"
+#include "probe.h"
+#include "sockdiag.h"
+#include "status.h"
+#include "store.h"
+
+/* BIRD is polled on its own clock: fast enough for "drain --wait" and the
+ * status, slow enough to cost BIRD nothing. */
+#define BIRD_POLL_US		1000000u
+#define BIRD_TIMEOUT_US		2000000u
+
+struct agent;
+
+
+/* --- probes ------------------------------------------------------------ */
+
+/* How the cycle went, and for a bad one the first failures' details. */
+static enum health_cycle
+cycle_judge(const struct agent *a, char *reason, size_t len)
+{
+	enum health_cycle cycle = HEALTH_CYCLE_GOOD;
+	size_t off = 0;
+	int i, bad = 0;
+
+	reason[0] = '\0';
+	for (i = 0; i < a->nslots; i++) {
+		const struct slot *s = &a->slots[i];
+
+		if (s->last.result == PROBE_OK)
+			continue;
+		/* One server refusing is hard evidence, whatever the others
+		 * say: the cycle fails either way. */
+		if (s->last.result == PROBE_REFUSED)
+			cycle = HEALTH_CYCLE_REFUSED;
+		else if (cycle == HEALTH_CYCLE_GOOD)
+			cycle = HEALTH_CYCLE_BAD;
+		if (bad++ < 4 && off < len)
+			off += (size_t)snprintf(reason + off, len - off,
+			    ", probe %s: %s", probe_name(s->probe), s->last.detail);
+	}
+	return cycle;
+}
+
+/* The log line and the status of a change, with how long the node had
+ * been in the state it leaves. */
+static void
+cycle_say(struct agent *a, enum health_verdict v, enum health_state before,
+    uint64_t since, const char *reason, uint64_t now)
+{
+	const struct health *h = &a->health;
+	char dur[DUR_FMT_MAX], text[600];
+
+	dur_fmt_us(now - since, dur, sizeof(dur));
+	if (v == HEALTH_WITHDRAW) {
+		log_notice("withdrawn: %d failed cycles%s (was %s for %s)",
+		    h->bad, reason, health_state_str(before), dur);
+		snprintf(text, sizeof(text), "%d failed cycles%s", h->bad,
+		    reason);
+		status_transition(&a->st, STATUS_WITHDRAWN, STATUS_REASON_FALL,
+		    text, now);
+	} else if (v == HEALTH_ANNOUNCE) {
+		log_notice("announced: %d good cycles, %d probe%s ok "
+		    "(was %s for %s)", h->good, a->nslots,
+		    a->nslots == 1 ? "" : "s", health_state_str(before), dur);
+		snprintf(text, sizeof(text), "%d good cycles, %d probe%s ok",
+		    h->good, a->nslots, a->nslots == 1 ? "" : "s");
+		status_transition(&a->st, STATUS_ANNOUNCED, STATUS_REASON_RISE,
+		    text, now);
+	}
+}
+
+/* The last probe has reported: judge, decide, act; publishing waits for
+ * the end of the loop turn (publish()). */
+static void
+cycle_done(struct agent *a)
+{
+	struct health *h = &a->health;
+	uint64_t now = loop_now_us(), next, since = h->since;
+	enum health_state before = h->state;
+	enum health_cycle cycle;
+	enum health_verdict v;
+	char reason[512];
+
+	a->in_cycle = false;
+	a->cycles++;
+	a->last_cycle_done_us = now;
+	a->last_cycle_dur_us = now - a->cycle_start_us;
+
+	cycle = cycle_judge(a, reason, sizeof(reason));
+	v = health_step(h, cycle, now);
+	status_cycle_done(&a->st, cycle == HEALTH_CYCLE_GOOD,
+	    a->cycle_start_us, now);
+	if (v != HEALTH_KEEP) {
+		cycle_say(a, v, before, since, reason, now);
+		enforce(a, "state change");
+	} else if (nl_link_state(a->link) != NL_ABSENT &&
+	    (nl_link_state(a->link) == NL_UP) != (h->state == HEALTH_ANNOUNCED))
+		/* A previous attempt failed; try again every cycle. */
+		enforce(a, "retry");
+	/* Act first, then persist: the withdrawal must not wait for two
+	 * fsyncs.  A crash between the two loses only the hold-down record,
+	 * and a start with the link down waits for `rise` good cycles
+	 * anyway. */
+	if (v == HEALTH_WITHDRAW)
+		hold_save(a);
+
+	(void)log_rl_clear(&a->rl_watchdog);
+	/* STATUS= goes to PID 1: on every change, but the per-cycle figures
+	 * only once a second. */
+	a->dirty |= DIRTY_METRICS | DIRTY_ADDR6;
+	if (v != HEALTH_KEEP || now - a->status_sent >= 1000000u)
+		a->dirty |= DIRTY_NOTIFY;
+	if (v != HEALTH_KEEP)
+		a->dirty |= DIRTY_BIRD;
+
+	next = a->cycle_start_us + health_next_interval(h);
+	if (a->again) {
+		/* An event came during this cycle: it may postdate the
+		 * probes' answers, so look again now. */
+		a->again = false;
+		next = now;
+	}
+	(void)loop_timer_arm_at(a->cycle_timer, next > now ? next : now);
+}
+
+static void
+probe_done(void *arg, struct probe *p, const struct probe_report *r)
+{
+	struct slot *s = arg;
+	struct agent *a = s->agent;
+
+	(void)p;
+	s->last = *r;
+	s->have = true;
+	status_probe_record(&a->st, (int)(s - a->slots), r->result,
+	    r->latency_us, r->detail, loop_now_us());
+	if (s->done || !a->in_cycle)
+		return;
+	s->done = true;
+	log_debug("probe %s: %s (%llu us)", probe_name(s->probe),
+	    r->detail[0] ? r->detail : probe_result_str(r->result),
+	    (unsigned long long)r->latency_us);
+	if (--a->outstanding == 0)
+		cycle_done(a);
+}
+
+void
+cycle_start(struct loop *l, void *arg)
+{
+	struct agent *a = arg;
+	int i;
+
+	(void)l;
+	if (a->in_cycle)
+		return;
+	a->in_cycle = true;
+	a->cycle_start_us = loop_now_us();
+	a->outstanding = a->nslots;
+	for (i = 0; i < a->nslots; i++)
+		a->slots[i].done = false;
+	for (i = 0; i < a->nslots; i++) {
+		struct slot *s = &a->slots[i];
+
+		if (probe_start(s->probe) == 0)
+			continue;
+		/* Cannot start (still in flight): count it as a failure of
+		 * this cycle rather than stall the cycle. */
+		memset(&s->last, 0, sizeof(s->last));
+		s->last.result = PROBE_SOCKET_ERROR;
+		s->last.rcode = -1;
+		snprintf(s->last.detail, sizeof(s->last.detail),
+		    "could not start the query");
+		status_probe_record(&a->st, i, s->last.result, 0,
+		    s->last.detail, a->cycle_start_us);
+		s->have = true;
+		s->done = true;
+		if (--a->outstanding == 0)
+			cycle_done(a);
+	}
+}
+
+void
+probes_free(struct agent *a)
+{
+	int i;
+
+	for (i = 0; i < a->nslots; i++)
+		probe_free(a->slots[i].probe);
+	free(a->slots);
+	a->slots = NULL;
+	a->nslots = 0;
+	a->in_cycle = false;
+}
+
+/* Names the probes in the status; a probe kept across a reload keeps its
+ * counters. */
+static void
+probes_to_status(struct agent *a)
+{
+	const struct conf *c = a->conf;
+	char target[160], qt[DNS_FMT_MAX];
+	int i;
+
+	for (i = 0; i < c->nprobes; i++) {
+		const struct conf_probe *cp = &c->probes[i];
+
+		snprintf(target, sizeof(target), "%s port %u %s %s %s",
+		    cp->server_str, (unsigned)cp->port, cp->pc.tcp ? "tcp" : "udp",
+		    dns_qtype_fmt(cp->pc.qtype, qt, sizeof(qt)), cp->pc.qname);
+		(void)status_set_probe(&a->st, i, cp->pc.name, target);
+	}
+	if (status_set_nprobes(&a->st, c->nprobes) == -1)
+		log_warn("status: only %d of %d probes shown", a->st.nprobes,
+		    c->nprobes);
+}
+
+int
+probes_new(struct agent *a)
+{
+	const struct conf *c = a->conf;
+	int i;
+
+	if ((a->slots = calloc((size_t)c->nprobes, sizeof(*a->slots))) == NULL) {
+		log_warn("probes");
+		return -1;
+	}
+	for (i = 0; i < c->nprobes; i++) {
+		const struct conf_probe *cp = &c->probes[i];
+
+		a->slots[i].agent = a;
+		a->slots[i].probe = probe_new(a->pool, &cp->pc, probe_done,
+		    &a->slots[i]);
+		if (a->slots[i].probe == NULL) {
+			log_warn("probe %s: cannot create", cp->pc.name);
+			a->nslots = i;
+			probes_free(a);
+			return -1;
+		}
+		a->nslots = i + 1;
+	}
+	probes_to_status(a);
+	return 0;
+}
+
+/* --- events: a listener died ------------------------------------------
+ *
+ * The kernel reports a destroyed socket the moment a server dies (about
+ * 1.5 to 7 ms after kill -9 of named, most of it named's own exit).  An
+ * event only starts a cycle; the probes decide, so a reconfig or restart
+ * that replaces a listener costs a cycle, never a withdrawal. */
+
+static void
+cycle_now(struct agent *a)
+{
+	if (a->in_cycle)
+		a->again = true;
+	else
+		(void)loop_timer_arm(a->cycle_timer, 0);
+}
+
+static void
+sock_event(void *arg, int watch, const struct nl_sock_event *ev)
+{
+	struct agent *a = arg;
+
+	a->events++;
+	if (ev == NULL)
+		log_debug("socket events lost: cycling now");
+	else
+		log_debug("listener %d (%s port %u) destroyed: cycling now",
+		    watch, ev->proto == IPPROTO_TCP ? "tcp" : "udp",
+		    (unsigned)ev->lport);
+	cycle_now(a);
+}
+
+/* One watch per server, address and transport the probes use. */
+void
+sockwatch_update(struct agent *a)
+{
+	struct nl_sockwatch w[NL_SOCKDIAG_MAX_WATCHES];
+	int i, j, n = 0;
+
+	if (a->sockdiag == NULL)
+		return;
+	for (i = 0; i < a->conf->nprobes; i++) {
+		const struct conf_probe *cp = &a->conf->probes[i];
+		struct nl_sockwatch one;
+
+		memset(&one, 0, sizeof(one));
+		one.family = cp->pc.server.ss_family;
+		if (one.family == AF_INET) {
+			const struct sockaddr_in *sin = (const void *)&cp->pc.server;
+
+			memcpy(one.addr, &sin->sin_addr, 4);
+			one.port = ntohs(sin->sin_port);
+		} else {
+			const struct sockaddr_in6 *sin6 = (const void *)&cp->pc.server;
+
+			memcpy(one.addr, &sin6->sin6_addr, 16);
+			one.port = ntohs(sin6->sin6_port);
+		}
+		one.proto = cp->pc.tcp ? IPPROTO_TCP : IPPROTO_UDP;
+		for (j = 0; j < n; j++)
+			if (w[j].family == one.family && w[j].port == one.port &&
+			    w[j].proto == one.proto &&
+			    memcmp(w[j].addr, one.addr, sizeof(one.addr)) == 0)
+				break;
+		if (j < n)
+			continue;
+		if (n == NL_SOCKDIAG_MAX_WATCHES) {
+			log_warnx("more than %d servers: the others are "
+			    "probed at the interval only",
+			    NL_SOCKDIAG_MAX_WATCHES);
+			break;
+		}
+		w[n++] = one;
+	}
+	if (nl_sockdiag_set_watches(a->sockdiag, w, n) == -1)
+		log_warn("socket events: cannot watch the servers");
+}
+
+void
+sockdiag_setup(struct agent *a)
+{
+	if ((a->sockdiag = nl_sockdiag_new(a->loop, sock_event, a)) == NULL) {
+		log_warn("socket events unavailable; a dead server is found "
+		    "at the next interval");
+		return;
+	}
+	sockwatch_update(a);
+}
+
