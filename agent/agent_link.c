@@ -243,6 +243,11 @@ hold_recall(struct agent *a)
  * else the networks of the interface's addresses (including IPv6 ones the
  * kernel flushed while the link is down, which netlink/ restores).  An empty
  * list (interface absent) keeps the previous one. */
+/* The config's limit is the BIRD client's (one bit each in a uint64_t);
+ * the build, not a comment, keeps them in step. */
+_Static_assert(CONF_MAX_PREFIXES <= BIRD_MAX_PREFIXES,
+    "[bird] prefixes must fit in the BIRD client's view");
+
 void
 bird_prefixes_update(struct agent *a)
 {
