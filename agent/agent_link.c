@@ -121,8 +121,10 @@ addr6_save(struct agent *a)
 {
 	char *now;
 
-	/* An absent interface says nothing about the addresses it had. */
-	if (nl_link_state(a->link) == NL_ABSENT)
+	/* An absent interface says nothing about the addresses it had; an
+	 * unchanged table needs no second look. */
+	if (nl_link_state(a->link) == NL_ABSENT ||
+	    (a->addr6_known && nl_link_addrs_gen(a->link) == a->addr6_gen))
 		return;
 	if ((now = addr6_list(a)) == NULL) {
 		log_rl_warn(&a->rl_addr6, "%s: cannot list the IPv6 addresses",
@@ -131,6 +133,8 @@ addr6_save(struct agent *a)
 	}
 	if (a->addr6 != NULL && strcmp(now, a->addr6) == 0) {
 		free(now);
+		a->addr6_gen = nl_link_addrs_gen(a->link);
+		a->addr6_known = true;
 		return;
 	}
 	if (store_addr6_save(a->conf->state_dir, now) == -1) {
@@ -143,6 +147,8 @@ addr6_save(struct agent *a)
 		log_info("%s/%s: saved again", a->conf->state_dir, STORE_ADDR6);
 	free(a->addr6);
 	a->addr6 = now;
+	a->addr6_gen = nl_link_addrs_gen(a->link);
+	a->addr6_known = true;
 }
 
 void

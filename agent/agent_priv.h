@@ -76,6 +76,8 @@ struct agent {
 	int			 fight_n;
 	uint64_t		 status_sent;	/* last STATUS= from a cycle */
 	char			*addr6;		/* IPv6 addresses as saved */
+	unsigned		 addr6_gen;	/* nl_link_addrs_gen() when saved */
+	bool			 addr6_known;
 	int			 exit_code;
 
 	/* What changed during this loop turn, published once before the

@@ -83,6 +83,7 @@ struct nl_addrs {
 	const char	*ifname;
 	struct nl_addr	*v;
 	size_t		 n, cap;
+	unsigned	 gen;		/* bumped by every change */
 };
 
 struct addr_dump {
@@ -143,6 +144,7 @@ nl_addrs_free(struct nl_addrs *a)
 void
 nl_addrs_clear(struct nl_addrs *a)
 {
+	a->gen++;
 	a->n = 0;
 }
 
@@ -285,6 +287,7 @@ nl_addrs_event(struct nl_addrs *a, const struct nlmsghdr *nlh, int ifindex)
 
 	if (parse(nlh, &k, &idx) == -1 || idx != ifindex)
 		return;
+	a->gen++;
 	log_debug("%s: %s %s", a->ifname, nlh->nlmsg_type == RTM_NEWADDR ?
 	    "RTM_NEWADDR" : "RTM_DELADDR", addr_str(&k, false, s, sizeof(s)));
 	if (nlh->nlmsg_type == RTM_NEWADDR) {
@@ -318,6 +321,7 @@ nl_addrs_settle(struct nl_addrs *a, bool flushed)
 	char s[INET6_ADDRSTRLEN + 4];
 	size_t i = 0;
 
+	a->gen++;
 	while (i < a->n) {
 		struct nl_addr *e = &a->v[i];
 
@@ -361,6 +365,7 @@ nl_addrs_dump(struct nl_addrs *a, struct nl_req *r, int ifindex)
 	size_t i;
 	int tries;
 
+	a->gen++;
 	for (i = 0; i < a->n; i++)
 		a->v[i].present = false;
 	for (tries = 0;; tries++) {
@@ -424,6 +429,7 @@ nl_addrs_restore(struct nl_addrs *a, struct nl_req *r, int ifindex, bool all)
 	int ret = 0, err = 0;
 	size_t i;
 
+	a->gen++;
 	if (ifindex <= 0)
 		return 0;
 	for (i = 0; i < a->n; i++) {
@@ -458,6 +464,7 @@ nl_addrs_expect(struct nl_addrs *a, const char *text)
 	struct nl_addr k, *e, *nv;
 	unsigned long len;
 
+	a->gen++;
 	memset(&k, 0, sizeof(k));
 	if (slash == NULL || (size_t)(slash - text) >= sizeof(host))
 		goto bad;
@@ -553,4 +560,10 @@ nl_addrs_prefixes(const struct nl_addrs *a, struct prefix *out, int max)
 		}
 	}
 	return count;
+}
+
+unsigned
+nl_addrs_gen(const struct nl_addrs *a)
+{
+	return a->gen;
 }

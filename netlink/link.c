@@ -538,6 +538,12 @@ nl_link_expect_addr6(struct nl_link *l, const char *text)
 	return nl_addrs_expect(l->addrs, text);
 }
 
+unsigned
+nl_link_addrs_gen(const struct nl_link *l)
+{
+	return nl_addrs_gen(l->addrs);
+}
+
 int
 nl_link_prefixes(const struct nl_link *l, struct prefix *out, int max)
 {

@@ -48,6 +48,9 @@ int		 nl_link_set_up(struct nl_link *, bool up);
  * will be restored when it comes up.  Returns the number printed (0 when
  * absent), or -1 with ENOSPC when buf is too small. */
 int		 nl_link_addrs(const struct nl_link *, char *buf, size_t len);
+/* Changes whenever the addresses may have changed: the caller can skip
+ * re-reading them when it has not. */
+unsigned	 nl_link_addrs_gen(const struct nl_link *);
 /* The same addresses' networks, host bits cleared and duplicates merged
  * (198.51.100.0/24, 2001:db8:abcd::/48): the routes BIRD's `protocol
  * direct` exports.  The count (0 when absent), or -1 with ENOSPC when there

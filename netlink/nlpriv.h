@@ -63,6 +63,8 @@ int		 nl_addrs_expect(struct nl_addrs *, const char *text);
 /* Space-separated "addr/len".  Returns the count, or -1 with ENOSPC when
  * buf is too small. */
 int		 nl_addrs_print(const struct nl_addrs *, char *buf, size_t len);
+/* Changes whenever the table may have changed (a cheap "anything new?"). */
+unsigned	 nl_addrs_gen(const struct nl_addrs *);
 /* The networks of the addresses (host bits cleared, duplicates merged),
  * IPv4 first.  The count, or -1 with ENOSPC when more than max. */
 int		 nl_addrs_prefixes(const struct nl_addrs *, struct prefix *,

@@ -76,6 +76,10 @@ struct probe_pool {
 	struct pchan		*chans;
 	struct probe		*done, *done_tail;	/* to deliver */
 	struct loop_timer	*deliver;
+	struct probe		*wait, *wait_tail;	/* to send */
+	struct loop_timer	*pace;
+	uint64_t		 burst_us;	/* start of the current burst */
+	int			 burst_n;	/* queries sent in it */
 };
 
 static struct chan_io *
@@ -480,6 +484,84 @@ pchan_next_id(struct pchan *c)
 	return c->next_id;
 }
 
+/* --- pacing ------------------------------------------------------------ */
+
+static bool
+budget(struct probe_pool *pool, uint64_t now)
+{
+	if (now - pool->burst_us >= POOL_BURST_US) {
+		pool->burst_us = now;
+		pool->burst_n = 0;
+	}
+	return pool->burst_n < POOL_BURST;
+}
+
+static void
+on_pace(struct loop *l, void *arg)
+{
+	struct probe_pool *pool = arg;
+	uint64_t now = loop_now_us();
+	struct probe *p;
+
+	(void)l;
+	while ((p = pool->wait) != NULL && budget(pool, now)) {
+		pool->wait = probe_next_done(p);
+		if (pool->wait == NULL)
+			pool->wait_tail = NULL;
+		probe_set_next_done(p, NULL);
+		pool->burst_n++;
+		probe_send(p);
+	}
+	if (pool->wait != NULL)
+		(void)loop_timer_arm_at(pool->pace,
+		    pool->burst_us + POOL_BURST_US);
+}
+
+void
+pool_submit(struct probe_pool *pool, struct probe *p)
+{
+	if (pool->wait == NULL && budget(pool, loop_now_us())) {
+		pool->burst_n++;
+		probe_send(p);
+		return;
+	}
+	/* The queue reuses the delivery link: a probe waits to be sent or
+	 * waits to report, never both. */
+	probe_set_next_done(p, NULL);
+	if (pool->wait_tail != NULL)
+		probe_set_next_done(pool->wait_tail, p);
+	else
+		pool->wait = p;
+	pool->wait_tail = p;
+	(void)loop_timer_arm_at(pool->pace, pool->burst_us + POOL_BURST_US);
+}
+
+static bool
+unlink_from(struct probe **head, struct probe **tail, struct probe *p)
+{
+	struct probe *q, *prev = NULL;
+
+	for (q = *head; q != NULL; prev = q, q = probe_next_done(q)) {
+		if (q != p)
+			continue;
+		if (prev != NULL)
+			probe_set_next_done(prev, probe_next_done(q));
+		else
+			*head = probe_next_done(q);
+		if (*tail == q)
+			*tail = prev;
+		probe_set_next_done(q, NULL);
+		return true;
+	}
+	return false;
+}
+
+bool
+pool_unsubmit(struct probe_pool *pool, struct probe *p)
+{
+	return unlink_from(&pool->wait, &pool->wait_tail, p);
+}
+
 /* --- delivery ---------------------------------------------------------- */
 
 static void
@@ -516,20 +598,7 @@ pool_deliver(struct probe_pool *pool, struct probe *p)
 void
 pool_undeliver(struct probe_pool *pool, struct probe *p)
 {
-	struct probe *q, *prev = NULL;
-
-	for (q = pool->done; q != NULL; prev = q, q = probe_next_done(q)) {
-		if (q != p)
-			continue;
-		if (prev != NULL)
-			probe_set_next_done(prev, probe_next_done(q));
-		else
-			pool->done = probe_next_done(q);
-		if (pool->done_tail == q)
-			pool->done_tail = prev;
-		probe_set_next_done(q, NULL);
-		return;
-	}
+	(void)unlink_from(&pool->done, &pool->done_tail, p);
 }
 
 struct loop *
@@ -555,10 +624,13 @@ probe_pool_new(struct loop *loop)
 	if ((pool = calloc(1, sizeof(*pool))) == NULL)
 		goto fail;
 	pool->loop = loop;
-	if ((pool->deliver = loop_timer_new(loop, on_deliver, pool)) == NULL)
+	if ((pool->deliver = loop_timer_new(loop, on_deliver, pool)) == NULL ||
+	    (pool->pace = loop_timer_new(loop, on_pace, pool)) == NULL)
 		goto fail;
 	return pool;
 fail:
+	if (pool != NULL)
+		loop_timer_free(pool->deliver);
 	free(pool);
 	ares_library_cleanup();
 	return NULL;
@@ -578,6 +650,7 @@ probe_pool_free(struct probe_pool *pool)
 		chan_destroy(io_of(c));
 	}
 	loop_timer_free(pool->deliver);
+	loop_timer_free(pool->pace);
 	free(pool);
 	ares_library_cleanup();
 }

@@ -320,6 +320,8 @@ probe_free(struct probe *p)
 
 	if (p == NULL)
 		return;
+	if (p->state == PROBE_RUNNING && pool_unsubmit(p->pool, p))
+		p->state = PROBE_IDLE;	/* never sent: nothing to wait for */
 	if (p->state == PROBE_RUNNING) {
 		/* c-ares still holds the query: linger until it ends. */
 		p->freed = true;
@@ -335,24 +337,30 @@ probe_free(struct probe *p)
 int
 probe_start(struct probe *p)
 {
-	struct pchan *c = p->chan;
-	uint16_t id;
-
 	if (p->state != PROBE_IDLE) {
 		errno = EBUSY;
 		return -1;
 	}
+	memset(&p->report, 0, sizeof(p->report));
+	p->state = PROBE_RUNNING;
+	pool_submit(p->pool, p);
+	return 0;
+}
+
+void
+probe_send(struct probe *p)
+{
+	struct pchan *c = p->chan;
+	uint16_t id;
+
 	id = pchan_next_id(c);
 	p->query[0] = (unsigned char)(id >> 8);
 	p->query[1] = (unsigned char)id;
 	p->wire_id_seen = false;
-	memset(&p->report, 0, sizeof(p->report));
-	p->state = PROBE_RUNNING;
 	p->started_us = loop_now_us();
 	c->running++;
 	c->sending = p;
 	ares_send(c->channel, p->query, (int)p->qlen, on_reply, p);
 	c->sending = NULL;
 	pchan_rearm(c);
-	return 0;
 }

@@ -52,6 +52,17 @@ void		 pchan_rearm(struct pchan *);
  * inside ares_send(). */
 void		 pchan_capture(struct pchan *, const unsigned char *id2);
 
+/* Queries leave at most POOL_BURST per POOL_BURST_US: a thousand probes
+ * sent at once would overflow the server's socket buffer (named's is about
+ * 200 kB, some 270 queries), and the dropped ones would time out.
+ * pool_submit() sends at once when the budget allows, else queues;
+ * pool_unsubmit() takes a queued probe back (true if it was queued). */
+#define POOL_BURST	64
+#define POOL_BURST_US	1000
+void		 pool_submit(struct probe_pool *, struct probe *);
+bool		 pool_unsubmit(struct probe_pool *, struct probe *);
+void		 probe_send(struct probe *);
+
 /* Reports are handed to their callbacks from the loop, never from inside
  * probe_start() or c-ares: probe.c queues a finished probe here. */
 void		 pool_deliver(struct probe_pool *, struct probe *);
