@@ -47,7 +47,7 @@ for t in named dig ip awk; do
 done
 
 ANYCASTD=${ANYCASTD:-$top/build/agent/anycastd}
-ANYCASTCTL=${ANYCASTCTL:-$(dirname "$ANYCASTD")/anycastctl}
+ANYCASTCTL=${ANYCASTCTL:-$top/build/agent/anycastctl/anycastctl}
 LINKWATCH=${LINKWATCH:-$top/build/tests/bench/bench-linkwatch}
 PY=${BENCH_PYTHON:-/usr/bin/python3}
 for b in "$ANYCASTD" "$ANYCASTCTL" "$LINKWATCH"; do
