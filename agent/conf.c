@@ -45,14 +45,16 @@
 
 #define SOCKPATH_MAX	(sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1)
 #define GROUP_NAME_MAX	32
-#define KEYS_MAX	12
+#define KEYS_MAX	16	/* keys of the largest section; checked below */
 #define PRINT_WRAP	78	/* column where printed prefix lists wrap */
 
 #define MS_MIN		((uint64_t)60000)
+#define MS_SEC		((uint64_t)1000)
 
 enum ktype {
 	K_IFNAME, K_INT, K_PORT, K_DUR, K_BOOL, K_ONEXIT, K_PATH, K_SOCKPATH,
 	K_GROUP, K_PREFIXES, K_ADDR, K_QNAME, K_QTYPE, K_TRANSPORT, K_RCODE,
+	K_NAMES, K_PATTERNS, K_UNKNOWN,
 };
 
 struct key {
@@ -75,6 +77,8 @@ static const struct key agent_keys[] = {
 	{ "confirm_interval", CA(confirm_interval_ms), 1, 60 * MS_MIN, K_DUR,
 	  false },
 	{ "hold_down", CA(hold_down_ms), 0, 60 * MS_MIN, K_DUR, false },
+	{ "graceful_interface", CA(graceful_interface), 0, 0, K_IFNAME, false },
+	{ "graceful_time", CA(graceful_time_ms), 0, 60 * MS_MIN, K_DUR, false },
 	{ "on_exit", CA(on_exit), 0, 0, K_ONEXIT, false },
 	{ "control_socket", CA(control_socket), 0, 0, K_SOCKPATH, false },
 	{ "control_group", CA(control_group), 0, 0, K_GROUP, false },
@@ -86,6 +90,19 @@ static const struct key bird_keys[] = {
 	{ "socket", CA(bird_socket), 0, 0, K_SOCKPATH, true },
 	{ "prefixes", 0, 0, 0, K_PREFIXES, false },
 	{ "grace", CA(bird_grace_ms), 0, 60 * MS_MIN, K_DUR, false },
+	{ "poll", CA(bird_poll_ms), 100, 60 * MS_SEC, K_DUR, false },
+};
+
+#define CF(f) offsetof(struct conf_fleet, f)
+static const struct key fleet_keys[] = {
+	{ "asn", CF(asn), 1, 65535, K_INT, true },
+	{ "healthy", CF(healthy), 0, 65535, K_INT, false },
+	{ "degraded", CF(degraded), 0, 65535, K_INT, false },
+	{ "tables", CF(tables), 0, 0, K_NAMES, false },
+	{ "peers", CF(peers), 0, 0, K_PATTERNS, true },
+	{ "min_healthy", CF(min_healthy), 0, 100, K_INT, false },
+	{ "confirm", CF(confirm_ms), 1, 10 * MS_MIN, K_DUR, false },
+	{ "unknown", CF(unknown_withdraw), 0, 0, K_UNKNOWN, false },
 };
 
 static const struct key probe_keys[] = {
@@ -101,6 +118,10 @@ static const struct key probe_keys[] = {
 };
 
 #define NKEYS(a)	(sizeof(a) / sizeof((a)[0]))
+_Static_assert(NKEYS(agent_keys) <= KEYS_MAX, "KEYS_MAX: [agent]");
+_Static_assert(NKEYS(bird_keys) <= KEYS_MAX, "KEYS_MAX: [bird]");
+_Static_assert(NKEYS(fleet_keys) <= KEYS_MAX, "KEYS_MAX: [fleet]");
+_Static_assert(NKEYS(probe_keys) <= KEYS_MAX, "KEYS_MAX: [probe]");
 
 /* Defaults that the printed example and the man page repeat. */
 #define DEF_RISE		2
@@ -114,6 +135,12 @@ static const struct key probe_keys[] = {
 #define DEF_HOLD_DOWN_MS	10000
 #define DEF_STATE_DIR		"/var/lib/anycastd"
 #define DEF_GRACE_MS		5000
+#define DEF_POLL_MS		1000
+/* Long enough for the upstream's peers to move traffic away after they
+ * see GRACEFUL_SHUTDOWN (RFC 8326), short enough not to hold a drain. */
+#define DEF_GRACEFUL_TIME_MS	5000
+/* More than iBGP propagation (milliseconds) plus one BIRD poll (1 s). */
+#define DEF_CONFIRM_MS		2000
 #define DEF_PORT		53
 /* 100 ms, not more: a probe must finish inside the default fast_interval
  * (200 ms), and a local named answers in well under a millisecond. */
@@ -159,7 +186,7 @@ struct parser {
 	struct section		*cur;		/* NULL: outside any section */
 	bool			 skip;		/* ignore keys: the header was at fault */
 	const struct key	*last_key;	/* what a continuation continues */
-	struct section		 agent, bird;
+	struct section		 agent, bird, fleet;
 	struct section		*probes;	/* one for each of conf->probes */
 	size_t			 probecap;	/* of both arrays */
 	int			 nprobe_headers;
@@ -634,6 +661,66 @@ value_prefixes(struct parser *p, const struct key *k, const char *v)
 	return rc;
 }
 
+/* BIRD's names: letters, digits and '_' (a BIRD symbol); patterns may
+ * also hold fnmatch(3)'s '*', '?' and '[...]'. */
+static bool
+name_ok(const char *s, bool pattern)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' &&
+		    !(pattern && strchr("*?[]!", *s) != NULL))
+			return false;
+	return true;
+}
+
+static int
+value_names(struct parser *p, const struct key *k, const char *v,
+    struct conf_names *out, bool pattern)
+{
+	char tok[INI_MAX_LINE + 1];
+	char **nv;
+	size_t n;
+
+	/* A key given twice replaces the list, like any other key. */
+	for (int i = 0; i < out->n; i++)
+		free(out->v[i]);
+	out->n = 0;
+	while (*v != '\0') {
+		while (isspace((unsigned char)*v))
+			v++;
+		if ((n = strcspn(v, " \t\n\v\f\r")) == 0)
+			break;
+		if (n >= sizeof(tok))
+			n = sizeof(tok) - 1;
+		memcpy(tok, v, n);
+		tok[n] = '\0';
+		v += strcspn(v, " \t\n\v\f\r");
+		if (!name_ok(tok, pattern)) {
+			conf_error(p, p->lineno, "%s: '%s' is not a BIRD %s", k->name,
+			    tok, pattern ? "protocol name or pattern" : "name");
+			return -1;
+		}
+		if ((nv = reallocarray(out->v, (size_t)out->n + 1,
+		    sizeof(*nv))) == NULL) {
+			p->oom = true;
+			return -1;
+		}
+		out->v = nv;
+		if ((out->v[out->n] = strdup(tok)) == NULL) {
+			p->oom = true;
+			return -1;
+		}
+		out->n++;
+	}
+	if (out->n == 0) {
+		conf_error(p, p->lineno, "%s: empty", k->name);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 parse_value(struct parser *p, const struct key *k, void *base, const char *v)
 {
@@ -694,6 +781,21 @@ parse_value(struct parser *p, const struct key *k, void *base, const char *v)
 		return 0;
 	case K_RCODE:
 		return value_rcode(p, k, v, (int *)(void *)field);
+	case K_NAMES:
+	case K_PATTERNS:
+		return value_names(p, k, v, (struct conf_names *)(void *)field,
+		    k->type == K_PATTERNS);
+	case K_UNKNOWN:
+		if (strcasecmp(v, "hold") == 0)
+			*(bool *)(void *)field = false;
+		else if (strcasecmp(v, "withdraw") == 0)
+			*(bool *)(void *)field = true;
+		else {
+			conf_error(p, p->lineno, "%s: '%s' is not hold or "
+			    "withdraw", k->name, v);
+			return -1;
+		}
+		return 0;
 	}
 	return -1;
 }
@@ -818,6 +920,48 @@ section_probe(struct parser *p, const char *name)
 	p->skip = false;
 }
 
+static int
+names_set(struct parser *p, struct conf_names *n, const char *const *v,
+    int count)
+{
+	if ((n->v = calloc((size_t)count, sizeof(*n->v))) == NULL) {
+		p->oom = true;
+		return -1;
+	}
+	for (n->n = 0; n->n < count; n->n++)
+		if ((n->v[n->n] = xstrdup(p, v[n->n])) == NULL)
+			return -1;
+	return 0;
+}
+
+static void
+section_fleet(struct parser *p)
+{
+	static const char *const tables[] = { "fleet4", "fleet6" };
+	struct conf_fleet *f;
+
+	if (p->fleet.line != 0) {
+		conf_error(p, p->lineno, "duplicate section [fleet], first at "
+		    "line %d", p->fleet.line);
+		return;
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL) {
+		p->oom = true;
+		return;
+	}
+	p->conf->fleet = f;
+	f->healthy = 1;
+	f->degraded = 0;
+	f->min_healthy = 1;
+	f->confirm_ms = DEF_CONFIRM_MS;
+	f->line = p->lineno;
+	(void)names_set(p, &f->tables, tables, 2);
+	section_init(&p->fleet, fleet_keys, NKEYS(fleet_keys), f, p->lineno,
+	    "[fleet]");
+	p->cur = &p->fleet;
+	p->skip = false;
+}
+
 /* raw is what inih took as the section name: between '[' and ']'. */
 static void
 section_begin(struct parser *p, char *raw)
@@ -833,6 +977,8 @@ section_begin(struct parser *p, char *raw)
 	else if (strcmp(s, "bird") == 0)
 		section_single(p, &p->bird, bird_keys, NKEYS(bird_keys),
 		    "[bird]");
+	else if (strcmp(s, "fleet") == 0)
+		section_fleet(p);
 	else if (strncmp(s, "probe", 5) == 0 &&
 	    (s[5] == '\0' || isspace((unsigned char)s[5])))
 		section_probe(p, lskip(s + 5));
@@ -1113,6 +1259,38 @@ key_index(const struct key *keys, size_t n, const char *name)
 	abort();	/* a typo in this file */
 }
 
+/* The graceful link and the guard: what each needs of the rest. */
+static void
+validate_fleet(struct parser *p)
+{
+	const struct conf *c = p->conf;
+	const struct conf_fleet *f = c->fleet;
+	const struct section *a = &p->agent, *fs = &p->fleet;
+	size_t gi = key_index(agent_keys, NKEYS(agent_keys),
+	    "graceful_interface");
+	size_t hi = key_index(fleet_keys, NKEYS(fleet_keys), "healthy");
+	size_t di = key_index(fleet_keys, NKEYS(fleet_keys), "degraded");
+
+	if (a->line != 0 && c->graceful_interface[0] != '\0' &&
+	    strcmp(c->graceful_interface, c->interface) == 0)
+		conf_error(p, a->seen[gi], "graceful_interface: '%s' is the "
+		    "anycast interface itself; it must be a second one",
+		    c->graceful_interface);
+	if (f == NULL)
+		return;
+	if (c->graceful_interface[0] == '\0')
+		conf_error(p, f->line, "[fleet] needs [agent] "
+		    "graceful_interface: a node the guard keeps announced "
+		    "must be able to degrade");
+	if (c->bird_socket == NULL)
+		conf_error(p, f->line, "[fleet] needs [bird] socket: the "
+		    "fleet is read from BIRD's fleet tables");
+	if (!fs->bad[hi] && !fs->bad[di] && f->healthy == f->degraded)
+		conf_error(p, fs->seen[di] ? fs->seen[di] : fs->seen[hi] ?
+		    fs->seen[hi] : f->line, "degraded: (%d,%d) is also the "
+		    "healthy community", f->asn, f->degraded);
+}
+
 static void
 validate(struct parser *p)
 {
@@ -1131,6 +1309,8 @@ validate(struct parser *p)
 		require_keys(p, a);
 	if (p->bird.line != 0)
 		require_keys(p, &p->bird);
+	if (p->fleet.line != 0)
+		require_keys(p, &p->fleet);
 	if (p->nprobe_headers == 0)
 		conf_error(p, a->line ? a->line : 1, "no [probe NAME] section; "
 		    "at least one probe is required");
@@ -1150,6 +1330,7 @@ validate(struct parser *p)
 			    c->interval_ms, b1, sizeof(b1)), dur_fmt_ms(
 			    c->fast_interval_ms, b2, sizeof(b2)));
 	}
+	validate_fleet(p);
 	/* The default (5ms) is below fast_interval's minimum (10ms), so only
 	 * a confirm_interval that was set can be too long. */
 	if (a->line != 0 && !a->bad[fi] && !a->bad[ci] && a->seen[ci] != 0 &&
@@ -1213,6 +1394,8 @@ defaults(struct parser *p)
 	c->control_socket = xstrdup(p, CTL_DEFAULT_SOCKET);
 	c->state_dir = xstrdup(p, DEF_STATE_DIR);
 	c->bird_grace_ms = DEF_GRACE_MS;
+	c->bird_poll_ms = DEF_POLL_MS;
+	c->graceful_time_ms = DEF_GRACEFUL_TIME_MS;
 }
 
 struct conf *
@@ -1266,6 +1449,14 @@ done:
 	return p.conf;
 }
 
+static void
+names_free(struct conf_names *n)
+{
+	for (int i = 0; i < n->n; i++)
+		free(n->v[i]);
+	free(n->v);
+}
+
 void
 conf_free(struct conf *c)
 {
@@ -1285,6 +1476,11 @@ conf_free(struct conf *c)
 	free(c->metrics_file);
 	free(c->bird_socket);
 	free(c->bird_prefix);
+	if (c->fleet != NULL) {
+		names_free(&c->fleet->tables);
+		names_free(&c->fleet->peers);
+		free(c->fleet);
+	}
 	free(c);
 }
 
@@ -1334,6 +1530,33 @@ print_prefixes(const struct conf *c, FILE *fp)
 	fprintf(fp, "\n");
 }
 
+static void
+print_names(FILE *fp, const char *key, const struct conf_names *n)
+{
+	fprintf(fp, KV, key);
+	for (int i = 0; i < n->n; i++)
+		fprintf(fp, "%s%s", i ? " " : "", n->v[i]);
+	fputc('\n', fp);
+}
+
+static void
+print_fleet(const struct conf_fleet *f, FILE *fp)
+{
+	char b[DUR_FMT_MAX];
+
+	fprintf(fp, "\n[fleet]\n");
+	fprintf(fp, KV "%d\n", "asn", f->asn);
+	fprintf(fp, KV "%d\n", "healthy", f->healthy);
+	fprintf(fp, KV "%d\n", "degraded", f->degraded);
+	print_names(fp, "tables", &f->tables);
+	print_names(fp, "peers", &f->peers);
+	fprintf(fp, KV "%d\n", "min_healthy", f->min_healthy);
+	fprintf(fp, KV "%s\n", "confirm", dur_fmt_ms(f->confirm_ms, b,
+	    sizeof(b)));
+	fprintf(fp, KV "%s\n", "unknown", f->unknown_withdraw ? "withdraw" :
+	    "hold");
+}
+
 void
 conf_print(const struct conf *c, FILE *fp)
 {
@@ -1351,6 +1574,14 @@ conf_print(const struct conf *c, FILE *fp)
 	    dur_fmt_ms(c->confirm_interval_ms, b, sizeof(b)));
 	fprintf(fp, KV "%s\n", "hold_down",
 	    dur_fmt_ms(c->hold_down_ms, b, sizeof(b)));
+	if (c->graceful_interface[0] != '\0') {
+		fprintf(fp, KV "%s\n", "graceful_interface",
+		    c->graceful_interface);
+		fprintf(fp, KV "%s\n", "graceful_time",
+		    dur_fmt_ms(c->graceful_time_ms, b, sizeof(b)));
+	} else
+		fprintf(fp, "# graceful_interface unset: an unhealthy node "
+		    "withdraws without degrading first\n");
 	fprintf(fp, KV "%s\n", "on_exit",
 	    c->on_exit == CONF_EXIT_WITHDRAW ? "withdraw" : "keep");
 	print_kv(fp, "control_socket", c->control_socket);
@@ -1376,8 +1607,12 @@ conf_print(const struct conf *c, FILE *fp)
 			    "counts\n");
 		fprintf(fp, KV "%s\n", "grace",
 		    dur_fmt_ms(c->bird_grace_ms, b, sizeof(b)));
+		fprintf(fp, KV "%s\n", "poll",
+		    dur_fmt_ms(c->bird_poll_ms, b, sizeof(b)));
 	} else
 		fprintf(fp, "# [bird] unset: BIRD's view is off\n");
+	if (c->fleet != NULL)
+		print_fleet(c->fleet, fp);
 
 	for (int i = 0; i < c->nprobes; i++) {
 		const struct conf_probe *pr = &c->probes[i];

@@ -32,12 +32,33 @@ struct conf_probe {
 	int			 line;		/* of the section header */
 };
 
+/* A list of names (BIRD tables, BIRD protocols or shell patterns). */
+struct conf_names {
+	char			**v;
+	int			  n;
+};
+
+/* [fleet]: the fleet guard, fed by BIRD's fleet tables. */
+struct conf_fleet {
+	int			 asn;		/* of the health communities */
+	int			 healthy;	/* (asn, healthy): from anycast0 */
+	int			 degraded;	/* (asn, degraded): from the graceful link */
+	struct conf_names	 tables;	/* default fleet4 fleet6 */
+	struct conf_names	 peers;		/* BIRD protocols, fnmatch(3) patterns */
+	int			 min_healthy;	/* other nodes, default 1 */
+	uint32_t		 confirm_ms;	/* default 2s */
+	bool			 unknown_withdraw; /* unknown = withdraw (default hold) */
+	int			 line;		/* of the section header */
+};
+
 struct conf {
 	char			*path;
 	char			 interface[IF_NAMESIZE];
 	int			 rise, fall;
 	uint32_t		 interval_ms, fast_interval_ms, hold_down_ms;
 	uint32_t		 confirm_interval_ms;	/* cycles confirming a refusal */
+	char			 graceful_interface[IF_NAMESIZE]; /* "": none */
+	uint32_t		 graceful_time_ms;
 	enum conf_on_exit	 on_exit;
 	char			*control_socket;	/* default CTL_DEFAULT_SOCKET */
 	char			*control_group;		/* NULL: root only; name or gid, not looked up */
@@ -47,7 +68,9 @@ struct conf {
 	struct prefix		*bird_prefix;		/* [bird] prefixes, in order,
 							   host bits zero; NULL: none */
 	int			 bird_nprefixes;	/* 0..CONF_MAX_PREFIXES */
-	uint32_t		 bird_grace_ms;		/* [bird] grace, default 5s */
+	uint32_t		 bird_grace_ms;
+	uint32_t		 bird_poll_ms;		/* [bird] poll, default 1s */
+	struct conf_fleet	*fleet;			/* [fleet]; NULL: no guard */		/* [bird] grace, default 5s */
 	struct conf_probe	*probes;		/* in file order */
 	int			 nprobes;		/* 1..CONF_MAX_PROBES */
 };
