@@ -49,6 +49,7 @@ done
 ANYCASTD=${ANYCASTD:-$top/build/agent/anycastd}
 ANYCASTCTL=${ANYCASTCTL:-$top/build/agent/anycastctl/anycastctl}
 LINKWATCH=${LINKWATCH:-$top/build/tests/bench/bench-linkwatch}
+UDPFLOOR=${UDPFLOOR:-$top/build/tests/bench/bench-udpfloor}
 PY=${BENCH_PYTHON:-/usr/bin/python3}
 for b in "$ANYCASTD" "$ANYCASTCTL" "$LINKWATCH"; do
 	[ -x "$b" ] || { echo "FAIL: $b is not built"; exit 1; }
@@ -409,6 +410,13 @@ done
 log "phase cpu: each checker alone, named healthy, interval $(ms_to_s "$cpu_interval_ms")s, ${cpu_secs}s"
 for c in "${checkers[@]}"; do
 	measure_cpu "$c"
+	if [ "$c" = anycastd ] && [ -x "$UDPFLOOR" ]; then
+		# The floor, in the same namespace against the same named.
+		ip netns exec "${ns_of[$c]}" "$UDPFLOOR" \
+			$(( cpu_secs * 1000 / cpu_interval_ms )) \
+			$(( cpu_interval_ms * 1000 )) "$zone" >"$out/floor.txt" 2>&1 ||
+			log "udpfloor failed: $(cat "$out/floor.txt")"
+	fi
 	if [ "$c" = shell ] && [ -x /usr/bin/time ]; then
 		# One dig's peak RSS (the forked part of a dig loop); its CPU is
 		# below /usr/bin/time's 10 ms resolution, see the children figure.
@@ -481,6 +489,11 @@ done
 	for c in "${checkers[@]}"; do
 		awk -v c="$c" -v t="$cpu_secs" '{ printf "CPU of %s: %d cycles in %d s, self %.3f ms/cycle (schedstat), children %.3f ms/cycle (ticks of 1/%d s)\n", c, $7, t, ($4-$1)/1e6/($7>0?$7:1), ($5-$2)*1000/$8/($7>0?$7:1), $8 }' "$out/$c.cpu.txt"
 	done
+	if [ -s "$out/floor.txt" ] && [ -s "$out/anycastd.cpu.txt" ]; then
+		f=$(sed -n 's/^floor_us_per_cycle=\([0-9.]*\).*/\1/p' "$out/floor.txt")
+		awk -v f="$f" '{ a = (($4-$1)/1e6 + ($5-$2)*1000/$8) / ($7 > 0 ? $7 : 1) * 1000
+			printf "floor (udpfloor: one UDP query per cycle, nothing else, same interval and named): %.1f us/cycle; anycastd %.1f us/cycle = %.2fx the floor\n", f, a, f > 0 ? a / f : 0 }' "$out/anycastd.cpu.txt"
+	fi
 	if [ -n "$dig_peak" ]; then
 		awk '{ printf "one dig (forked every cycle by shell and exabgp): peak RSS %.1f MB\n", $1 / 1024 }' "$out/dig.time.txt"
 	fi
