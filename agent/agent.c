@@ -32,6 +32,7 @@
 #include "dns.h"
 #include "drain.h"
 #include "duration.h"
+#include "fleet.h"
 #include "health.h"
 #include "link.h"
 #include "log.h"
@@ -42,6 +43,7 @@
 #include "probe.h"
 #include "sockdiag.h"
 #include "status.h"
+#include "store.h"
 #include "store.h"
 
 /* BIRD is polled on its own clock: fast enough for "drain --wait" and the
@@ -146,11 +148,93 @@ log_conf_error(void *arg, const char *file, int line, const char *msg)
 		log_warnx("%s: %s", file, msg);
 }
 
+static bool
+links_down(const struct agent *a)
+{
+	return nl_link_state(a->main.link) != NL_UP && (a->gs.link == NULL ||
+	    nl_link_state(a->gs.link) != NL_UP);
+}
+
+/* confirm must exceed how old the fleet view can be: one BIRD poll plus
+ * iBGP's propagation (milliseconds, docs/bird/README.md). */
+static void
+fleet_check_timing(const struct conf *c)
+{
+	if (c->fleet != NULL && c->fleet->confirm_ms <= c->bird_poll_ms)
+		log_warnx("[fleet] confirm %u ms is not longer than [bird] poll "
+		    "%u ms: nodes failing together may not see each other "
+		    "degrade in time, and could all withdraw",
+		    c->fleet->confirm_ms, c->bird_poll_ms);
+}
+
+static void
+fleet_params_from(const struct agent *a, struct fleet_params *p)
+{
+	const struct conf *c = a->conf;
+
+	memset(p, 0, sizeof(*p));
+	p->graceful = c->graceful_interface[0] != '\0';
+	p->graceful_us = ms_to_us(c->graceful_time_ms);
+	if (c->fleet != NULL) {
+		p->guard = true;
+		p->min_healthy = c->fleet->min_healthy;
+		p->confirm_us = ms_to_us(c->fleet->confirm_ms);
+		p->unknown_withdraw = c->fleet->unknown_withdraw;
+	}
+}
+
+/* The graceful link, followed like the anycast one.  0, or -1 after
+ * logging (netlink could not be set up). */
+static int
+graceful_open(struct agent *a)
+{
+	struct port *p = &a->gs;
+
+	p->ifname = a->conf->graceful_interface;
+	if (p->ifname[0] == '\0')
+		return 0;
+	if ((p->link = nl_link_new(a->loop, p->ifname, link_changed, p)) ==
+	    NULL) {
+		log_warn("%s: cannot open netlink", p->ifname);
+		return -1;
+	}
+	p->seen = nl_link_state(p->link);
+	if (p->seen == NL_ABSENT)
+		log_warnx("%s: graceful interface does not exist; the node "
+		    "cannot degrade until it appears", p->ifname);
+	return 0;
+}
+
+static void
+graceful_reload(struct agent *a, const struct conf *old)
+{
+	if (strcmp(old->graceful_interface, a->conf->graceful_interface) == 0) {
+		a->gs.ifname = a->conf->graceful_interface;
+		return;
+	}
+	if (a->gs.link != NULL)
+		log_notice("graceful interface %s is no longer used; it is "
+		    "left %s", old->graceful_interface,
+		    nl_state_str(nl_link_state(a->gs.link)));
+	port_clear(&a->gs);
+	if (graceful_open(a) == 0)
+		addr6_recall(a, &a->gs);
+}
+
+/* graceful_time or confirm has run out. */
+static void
+fleet_tick(struct loop *l, void *arg)
+{
+	(void)l;
+	decide(arg, NULL, false);
+}
+
 static void
 reload(struct agent *a)
 {
 	struct conf *nc, *old = a->conf;
 	struct health_params p;
+	struct fleet_params fp;
 	struct nl_link *nl = NULL;
 
 	notify_reloading(a->notify);
@@ -161,7 +245,7 @@ reload(struct agent *a)
 		goto done;
 	}
 	if (strcmp(nc->interface, old->interface) != 0) {
-		nl = nl_link_new(a->loop, nc->interface, link_changed, a);
+		nl = nl_link_new(a->loop, nc->interface, link_changed, &a->main);
 		if (nl == NULL) {
 			log_warn("%s: cannot watch interface, still running "
 			    "the previous configuration", nc->interface);
@@ -187,19 +271,25 @@ reload(struct agent *a)
 	if (nl != NULL) {
 		log_notice("interface changed from %s to %s; %s is left %s",
 		    old->interface, nc->interface, old->interface,
-		    nl_state_str(nl_link_state(a->link)));
-		nl_link_free(a->link);
-		a->link = nl;
-		a->seen_link = nl_link_state(nl);
-		}
+		    nl_state_str(nl_link_state(a->main.link)));
+		port_clear(&a->main);
+		a->main.link = nl;
+		a->main.seen = nl_link_state(nl);
+	}
+	a->main.ifname = nc->interface;
+	graceful_reload(a, old);
 	ops_reload(a, old);
 	sockwatch_update(a);
 	conf_free(old);
 	health_params_from(a->conf, &p);
 	health_set_params(&a->health, &p);
+	fleet_params_from(a, &fp);
+	fleet_set_params(&a->fleet, &fp);
+	fleet_check_timing(a->conf);
 	watchdog_setup(a);
 	log_info("%s: reloaded, %d probe%s", a->conf->path, a->nslots,
 	    a->nslots == 1 ? "" : "s");
+	decide(a, NULL, false);
 	enforce(a, "reload");
 	/* The cycle in flight was aborted with the old probes. */
 	(void)loop_timer_arm(a->cycle_timer, 0);
@@ -212,9 +302,10 @@ static void
 stop(struct agent *a, int signo)
 {
 	notify_stopping(a->notify);
-	if (a->conf->on_exit == CONF_EXIT_WITHDRAW &&
-	    nl_link_state(a->link) == NL_UP) {
-		if (nl_link_set_up(a->link, false) == -1)
+	if (a->conf->on_exit == CONF_EXIT_WITHDRAW && !links_down(a)) {
+		a->fleet.target = FLEET_WITHDRAWN;
+		enforce(a, "on_exit");
+		if (!links_down(a))
 			log_warn("%s: cannot withdraw on exit",
 			    a->conf->interface);
 		else
@@ -223,7 +314,7 @@ stop(struct agent *a, int signo)
 	} else
 		log_notice("stopping on %s; %s left %s (on_exit = %s)",
 		    strsignal(signo), a->conf->interface,
-		    nl_state_str(nl_link_state(a->link)),
+		    nl_state_str(nl_link_state(a->main.link)),
 		    a->conf->on_exit == CONF_EXIT_WITHDRAW ? "withdraw" : "keep");
 	loop_stop(a->loop);
 }
@@ -283,16 +374,27 @@ adopt_link(struct agent *a)
 {
 	const struct conf *conf = a->conf;
 	struct health_params p;
-	enum nl_state st;
+	struct fleet_params fp;
+	enum fleet_target start;
+	enum nl_state st, gs;
 
-	addr6_recall(a);
-	st = nl_link_state(a->link);
-	a->seen_link = st;
+	addr6_recall(a, &a->main);
+	addr6_recall(a, &a->gs);
+	st = a->main.seen = nl_link_state(a->main.link);
+	gs = a->gs.link != NULL ? nl_link_state(a->gs.link) : NL_ABSENT;
+	start = st == NL_UP ? FLEET_ANNOUNCED : gs == NL_UP ? FLEET_DEGRADED :
+	    FLEET_WITHDRAWN;
 	health_params_from(conf, &p);
 	health_init(&a->health, &p, st == NL_UP, loop_now_us());
+	fleet_params_from(a, &fp);
+	fleet_init(&a->fleet, &fp, start, loop_now_us());
 	if (st == NL_ABSENT)
 		log_warnx("%s: interface does not exist; starting withdrawn, "
 		    "will act when it appears", conf->interface);
+	else if (start == FLEET_DEGRADED)
+		log_info("%s: link is down and %s up at start: staying "
+		    "degraded until probes pass or the fleet guard says",
+		    conf->interface, a->gs.ifname);
 	else
 		log_info("%s: link is %s at start: %s", conf->interface,
 		    nl_state_str(st), st == NL_UP ?
@@ -321,8 +423,12 @@ agent_new(struct conf *conf)
 	a->rl_metrics = (struct log_rl)LOG_RL(60000000u, 1);
 	a->rl_prefixes = (struct log_rl)LOG_RL(60000000u, 1);
 	a->rl_hold = (struct log_rl)LOG_RL(60000000u, 1);
-	a->rl_fight = (struct log_rl)LOG_RL(10000000u, 1);
 	a->rl_watchdog = (struct log_rl)LOG_RL(10000000u, 1);
+	a->main = (struct port){ .agent = a, .ifname = conf->interface,
+	    .store = STORE_ADDR6, .rl_fight = LOG_RL(10000000u, 1) };
+	a->gs = (struct port){ .agent = a, .graceful = true,
+	    .ifname = conf->graceful_interface, .store = STORE_ADDR6_GS,
+	    .rl_fight = LOG_RL(10000000u, 1) };
 	status_init(&a->st, ANYCASTD_VERSION, getpid(), loop_now_us());
 
 	if ((a->loop = loop_new()) == NULL) {
@@ -336,15 +442,18 @@ agent_new(struct conf *conf)
 		goto fail;
 	}
 	if ((a->cycle_timer = loop_timer_new(a->loop, cycle_start, a)) == NULL ||
-	    (a->wd_timer = loop_timer_new(a->loop, watchdog_tick, a)) == NULL) {
+	    (a->wd_timer = loop_timer_new(a->loop, watchdog_tick, a)) == NULL ||
+	    (a->fleet_timer = loop_timer_new(a->loop, fleet_tick, a)) == NULL) {
 		log_warn("timers");
 		goto fail;
 	}
-	if ((a->link = nl_link_new(a->loop, conf->interface, link_changed,
-	    a)) == NULL) {
+	if ((a->main.link = nl_link_new(a->loop, conf->interface,
+	    link_changed, &a->main)) == NULL) {
 		log_warn("%s: cannot open netlink", conf->interface);
 		goto fail;
 	}
+	if (graceful_open(a) == -1)
+		goto fail;
 	if ((a->pool = probe_pool_new(a->loop)) == NULL) {
 		log_warn("probes");
 		goto fail;
@@ -356,6 +465,7 @@ agent_new(struct conf *conf)
 		goto fail;
 	bird_setup(a);
 	sockdiag_setup(a);
+	fleet_check_timing(conf);
 	return a;
 fail:
 	agent_free(a);
@@ -372,9 +482,11 @@ agent_free(struct agent *a)
 	bird_free(a->bird);
 	probes_free(a);
 	probe_pool_free(a->pool);
-	nl_link_free(a->link);
+	port_clear(&a->main);
+	port_clear(&a->gs);
 	loop_timer_free(a->cycle_timer);
 	loop_timer_free(a->wd_timer);
+	loop_timer_free(a->fleet_timer);
 	notify_free(a->notify);
 	if (a->sigfd != -1) {
 		if (a->loop != NULL)
@@ -384,7 +496,6 @@ agent_free(struct agent *a)
 	}
 	loop_free(a->loop);
 	conf_free(a->conf);
-	free(a->addr6);
 	status_free(&a->st);
 	free(a);
 }

@@ -1,72 +1,95 @@
-/* The link made to match the decision, and kept matched: whoever else
- * changes it (an operator's `ip`, systemd-networkd), the agent puts it back,
- * without fighting flat out.  Also what of the link must survive a restart
- * of the agent: the IPv6 addresses the kernel flushes on the way down, and
+/* The links made to match the decision, and kept matched: whoever else
+ * changes them (an operator's `ip`, systemd-networkd), the agent puts them
+ * back, without fighting flat out.  Two links at most: the anycast
+ * interface, up while announced, and the graceful one, up while degraded.
+ * The order of a change matters: to degrade, the graceful link comes up
+ * before the anycast one goes down, and to restore, the anycast link comes
+ * up before the graceful one goes down, so that BIRD replaces the route
+ * in place and the upstream never sees a withdrawal in between.
+ *
+ * Also what of the links must survive a restart of the agent: the IPv6
+ * addresses the kernel flushes on the way down (one file per link), and
  * the hold-down of the last withdrawal (both in the state directory,
  * store.c). */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <limits.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "agent.h"
 #include "agent_priv.h"
 #include "bird.h"
-#include "bird_check.h"
 #include "conf.h"
-#include "ctl.h"
-#include "dns.h"
-#include "drain.h"
 #include "duration.h"
+#include "fleet.h"
 #include "health.h"
 #include "link.h"
 #include "log.h"
 #include "loop.h"
-#include "metrics.h"
-#include "notify.h"
 #include "prefix.h"
-#include "probe.h"
-#include "sockdiag.h"
-#include "status.h"
 #include "store.h"
 
-/* BIRD is polled on its own clock: fast enough for "drain --wait" and the
- * status, slow enough to cost BIRD nothing. */
-#define BIRD_POLL_US		1000000u
-#define BIRD_TIMEOUT_US		2000000u
+/* --- the links ---------------------------------------------------------- */
 
-struct agent;
+/* Whether port should be up for the current target. */
+static bool
+port_want(const struct agent *a, const struct port *p)
+{
+	return a->fleet.target == (p->graceful ? FLEET_DEGRADED :
+	    FLEET_ANNOUNCED);
+}
 
+static void
+port_set(struct agent *a, struct port *p, const char *why)
+{
+	bool want = port_want(a, p);
+	enum nl_state st;
 
-/* --- the link ---------------------------------------------------------- */
+	if (p->link == NULL)
+		return;
+	/* netlink/ has said that it is gone; link_changed() acts when it
+	 * appears. */
+	if ((st = nl_link_state(p->link)) == NL_ABSENT || (st == NL_UP) == want)
+		return;
+	if (nl_link_set_up(p->link, want) == -1) {
+		log_warn("%s: cannot set link %s (%s)", p->ifname,
+		    want ? "up" : "down", why);
+		return;
+	}
+	log_debug("%s: set %s (%s)", p->ifname, want ? "up" : "down", why);
+}
 
 void
 enforce(struct agent *a, const char *why)
 {
-	bool want = a->health.state == HEALTH_ANNOUNCED;
-	enum nl_state st = nl_link_state(a->link);
-
-	/* netlink/ has said that it is gone; link_changed() acts when it
-	 * appears. */
-	if (st == NL_ABSENT)
-		return;
-	if ((st == NL_UP) == want)
-		return;
-	if (nl_link_set_up(a->link, want) == -1) {
-		log_warn("%s: cannot set link %s (%s)", a->conf->interface,
-		    want ? "up" : "down", why);
-		return;
+	/* The link that will carry the route comes up first. */
+	if (a->fleet.target == FLEET_DEGRADED) {
+		port_set(a, &a->gs, why);
+		port_set(a, &a->main, why);
+	} else {
+		port_set(a, &a->main, why);
+		port_set(a, &a->gs, why);
 	}
-	log_debug("%s: set %s (%s)", a->conf->interface, want ? "up" : "down",
-	    why);
+}
+
+bool
+links_match(const struct agent *a)
+{
+	const struct port *ports[] = { &a->main, &a->gs };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		const struct port *p = ports[i];
+		enum nl_state st;
+
+		if (p->link == NULL ||
+		    (st = nl_link_state(p->link)) == NL_ABSENT)
+			continue;
+		if ((st == NL_UP) != port_want(a, p))
+			return false;
+	}
+	return true;
 }
 
 /* --- IPv6 addresses across restarts -------------------------------------
@@ -75,15 +98,15 @@ enforce(struct agent *a, const char *why)
  * them and puts them back when the link comes up.  That memory dies with the
  * process, so an agent restarted while withdrawn (upgrade, crash, watchdog)
  * would announce IPv4 only.  The permanent IPv6 addresses are therefore kept
- * in the state directory (store.h), one "addr/len" per line, and handed back to
- * netlink/ at start when the link is down.  When the link is up at start the
- * kernel's own list is the truth and the file is rewritten from it. */
+ * in the state directory (store.h), one "addr/len" per line, and handed back
+ * to netlink/ at start when the link is down.  When the link is up at start
+ * the kernel's own list is the truth and the file is rewritten from it. */
 
-/* The interface's IPv6 addresses, one "addr/len" per line, in a buffer
- * that grows to fit: no fixed size may silently drop state.  NULL when out
- * of memory (errno set). */
+/* The link's IPv6 addresses, one "addr/len" per line, in a buffer that
+ * grows to fit: no fixed size may silently drop state.  NULL when out of
+ * memory (errno set). */
 static char *
-addr6_list(struct agent *a)
+addr6_list(const struct port *p)
 {
 	char *buf = NULL, *out = NULL, *tok, *save = NULL, *nb;
 	size_t size = 2048, off = 0;
@@ -92,7 +115,7 @@ addr6_list(struct agent *a)
 		if ((nb = realloc(buf, size)) == NULL)
 			goto fail;
 		buf = nb;
-		if (nl_link_addrs(a->link, buf, size) >= 0)
+		if (nl_link_addrs(p->link, buf, size) >= 0)
 			break;
 		if (errno != ENOSPC)
 			goto fail;
@@ -116,67 +139,71 @@ fail:
 	return NULL;
 }
 
-void
-addr6_save(struct agent *a)
+static void
+port_addr6_save(struct agent *a, struct port *p)
 {
 	char *now;
 
 	/* An absent interface says nothing about the addresses it had; an
 	 * unchanged table needs no second look. */
-	if (nl_link_state(a->link) == NL_ABSENT ||
-	    (a->addr6_known && nl_link_addrs_gen(a->link) == a->addr6_gen))
+	if (p->link == NULL || nl_link_state(p->link) == NL_ABSENT ||
+	    (p->addr6_known && nl_link_addrs_gen(p->link) == p->addr6_gen))
 		return;
-	if ((now = addr6_list(a)) == NULL) {
+	if ((now = addr6_list(p)) == NULL) {
 		log_rl_warn(&a->rl_addr6, "%s: cannot list the IPv6 addresses",
-		    a->conf->interface);
+		    p->ifname);
 		return;
 	}
-	if (a->addr6 != NULL && strcmp(now, a->addr6) == 0) {
+	if (p->addr6 == NULL || strcmp(now, p->addr6) != 0) {
+		if (store_addr6_save(a->conf->state_dir, p->store, now) == -1) {
+			log_rl_warn(&a->rl_addr6, "%s/%s: cannot save the IPv6 "
+			    "addresses", a->conf->state_dir, p->store);
+			free(now);
+			return;
+		}
+		if (log_rl_clear(&a->rl_addr6))
+			log_info("%s/%s: saved again", a->conf->state_dir,
+			    p->store);
+		free(p->addr6);
+		p->addr6 = now;
+	} else
 		free(now);
-		a->addr6_gen = nl_link_addrs_gen(a->link);
-		a->addr6_known = true;
-		return;
-	}
-	if (store_addr6_save(a->conf->state_dir, now) == -1) {
-		log_rl_warn(&a->rl_addr6, "%s/%s: cannot save the IPv6 "
-		    "addresses", a->conf->state_dir, STORE_ADDR6);
-		free(now);
-		return;
-	}
-	if (log_rl_clear(&a->rl_addr6))
-		log_info("%s/%s: saved again", a->conf->state_dir, STORE_ADDR6);
-	free(a->addr6);
-	a->addr6 = now;
-	a->addr6_gen = nl_link_addrs_gen(a->link);
-	a->addr6_known = true;
+	p->addr6_gen = nl_link_addrs_gen(p->link);
+	p->addr6_known = true;
 }
 
 void
-addr6_recall(struct agent *a)
+addr6_save(struct agent *a)
+{
+	port_addr6_save(a, &a->main);
+	port_addr6_save(a, &a->gs);
+}
+
+void
+addr6_recall(struct agent *a, struct port *p)
 {
 	char *buf, *tok, *save = NULL;
 	int n = 0;
 
-	if ((buf = store_addr6_load(a->conf->state_dir)) == NULL) {
+	if (p->link == NULL)
+		return;
+	if ((buf = store_addr6_load(a->conf->state_dir, p->store)) == NULL) {
 		if (errno != ENOENT)
 			log_warn("%s/%s: cannot read the IPv6 addresses",
-			    a->conf->state_dir, STORE_ADDR6);
+			    a->conf->state_dir, p->store);
 		return;
 	}
-	free(a->addr6);
-	if ((a->addr6 = strdup(buf)) == NULL) {
-		free(buf);
-		return;
-	}
-	if (nl_link_state(a->link) != NL_DOWN) {
+	free(p->addr6);
+	if ((p->addr6 = strdup(buf)) == NULL || nl_link_state(p->link) !=
+	    NL_DOWN) {
 		free(buf);
 		return;
 	}
 	for (tok = strtok_r(buf, "\n", &save); tok != NULL;
 	    tok = strtok_r(NULL, "\n", &save)) {
-		if (nl_link_expect_addr6(a->link, tok) == -1)
+		if (nl_link_expect_addr6(p->link, tok) == -1)
 			log_warnx("%s/%s: ignoring '%s': not an IPv6 "
-			    "address/length", a->conf->state_dir, STORE_ADDR6,
+			    "address/length", a->conf->state_dir, p->store,
 			    tok);
 		else
 			n++;
@@ -184,8 +211,18 @@ addr6_recall(struct agent *a)
 	free(buf);
 	if (n > 0)
 		log_info("%s: link is down; %d IPv6 address%s from the last "
-		    "run will be restored when it comes up", a->conf->interface,
+		    "run will be restored when it comes up", p->ifname,
 		    n, n == 1 ? "" : "es");
+}
+
+void
+port_clear(struct port *p)
+{
+	nl_link_free(p->link);
+	p->link = NULL;
+	free(p->addr6);
+	p->addr6 = NULL;
+	p->addr6_known = false;
 }
 
 /* --- hold-down across restarts ------------------------------------------
@@ -267,7 +304,7 @@ bird_prefixes_update(struct agent *a)
 		    a->conf->bird_nprefixes);
 		return;
 	}
-	if ((n = nl_link_prefixes(a->link, p, BIRD_MAX_PREFIXES)) == -1) {
+	if ((n = nl_link_prefixes(a->main.link, p, BIRD_MAX_PREFIXES)) == -1) {
 		log_rl_warn(&a->rl_prefixes, "%s: BIRD's export is checked "
 		    "for the first %d prefixes only", a->conf->interface,
 		    BIRD_MAX_PREFIXES);
@@ -277,60 +314,61 @@ bird_prefixes_update(struct agent *a)
 		(void)bird_set_prefixes(a->bird, p, n);
 }
 
-/* Someone else changed the link.  Put it back at once, but if something
+/* Someone else changed a link.  Put it back at once, but if something
  * keeps fighting (systemd-networkd without ActivationPolicy=manual), do not
  * fight flat out: after FIGHT_MAX changes within a second, leave the retry
  * to the next cycle, and log one line per 10 s with a count. */
 #define FIGHT_MAX	5
 static void
-reassert(struct agent *a, enum nl_state st)
+reassert(struct agent *a, struct port *p, enum nl_state st)
 {
-	bool want = a->health.state == HEALTH_ANNOUNCED;
+	bool want = port_want(a, p);
 	uint64_t now = loop_now_us();
 
-	if (now - a->fight_start >= 1000000u) {
-		a->fight_start = now;
-		a->fight_n = 0;
+	if (now - p->fight_start >= 1000000u) {
+		p->fight_start = now;
+		p->fight_n = 0;
 	}
-	if (++a->fight_n <= FIGHT_MAX) {
+	if (++p->fight_n <= FIGHT_MAX) {
 		log_warnx("%s: link was set %s behind our back while %s; "
-		    "setting it %s again", a->conf->interface, nl_state_str(st),
-		    health_state_str(a->health.state), want ? "up" : "down");
+		    "setting it %s again", p->ifname, nl_state_str(st),
+		    fleet_target_str(a->fleet.target), want ? "up" : "down");
 		enforce(a, "re-assert");
 		return;
 	}
 	/* A fight: the next cycle puts the link back; say so now and then. */
-	log_rl_warnx(&a->rl_fight, "%s: something keeps setting the link %s "
+	log_rl_warnx(&p->rl_fight, "%s: something keeps setting the link %s "
 	    "(more than %d times a second); putting it back once per cycle; "
 	    "is systemd-networkd's ActivationPolicy=manual set?",
-	    a->conf->interface, nl_state_str(st), FIGHT_MAX);
+	    p->ifname, nl_state_str(st), FIGHT_MAX);
 }
 
 void
 link_changed(void *arg, enum nl_state st, int ifindex, unsigned flags)
 {
-	struct agent *a = arg;
+	struct port *p = arg;
+	struct agent *a = p->agent;
 	bool appeared;
 
 	(void)flags;
 	/* netlink/ has logged the interface appearing or going away. */
-	appeared = a->seen_link == NL_ABSENT && st != NL_ABSENT;
-	a->seen_link = st;
+	appeared = p->seen == NL_ABSENT && st != NL_ABSENT;
+	p->seen = st;
 	if (st == NL_ABSENT) {
 		a->dirty |= DIRTY_NOTIFY | DIRTY_METRICS;
 		return;
 	}
-	bird_prefixes_update(a);
-	if ((st == NL_UP) != (a->health.state == HEALTH_ANNOUNCED)) {
+	if (!p->graceful)
+		bird_prefixes_update(a);
+	if ((st == NL_UP) != port_want(a, p)) {
 		if (appeared) {
 			log_info("%s: (index %d) appeared %s while %s; setting it "
-			    "%s", a->conf->interface, ifindex, nl_state_str(st),
-			    health_state_str(a->health.state),
+			    "%s", p->ifname, ifindex, nl_state_str(st),
+			    fleet_target_str(a->fleet.target),
 			    st == NL_UP ? "down" : "up");
 			enforce(a, "appeared");
 		} else
-			reassert(a, st);
+			reassert(a, p, st);
 	}
 	a->dirty |= DIRTY_ALL | DIRTY_BIRD;
 }
-

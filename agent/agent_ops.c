@@ -7,6 +7,7 @@
  * and survived. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -39,13 +40,9 @@
 #include "status.h"
 #include "store.h"
 
-/* BIRD is polled on its own clock: fast enough for "drain --wait" and the
- * status, slow enough to cost BIRD nothing. */
-#define BIRD_POLL_US		1000000u
+/* A poll that takes longer than this has failed: BIRD answers in
+ * milliseconds, and a hung BIRD must not look like a quiet one. */
 #define BIRD_TIMEOUT_US		2000000u
-
-struct agent;
-
 
 /* --- systemd ----------------------------------------------------------- */
 
@@ -60,10 +57,9 @@ notify_update(struct agent *a)
 			ok++;
 	dur_fmt_us(a->last_cycle_dur_us, dur, sizeof(dur));
 	notify_status(a->notify, "%s%s; %d/%d probes ok; link %s %s; "
-	    "last cycle %s",
-	    health_state_str(a->health.state),
+	    "last cycle %s", fleet_target_str(a->fleet.target),
 	    a->health.drained ? " (drained)" : "", ok, a->nslots,
-	    a->conf->interface, nl_state_str(nl_link_state(a->link)),
+	    a->conf->interface, nl_state_str(nl_link_state(a->main.link)),
 	    a->cycles ? dur : "pending");
 }
 
@@ -74,8 +70,49 @@ current_state(const struct agent *a)
 {
 	if (a->health.drained)
 		return STATUS_DRAINED;
-	return a->health.state == HEALTH_ANNOUNCED ? STATUS_ANNOUNCED :
-	    STATUS_WITHDRAWN;
+	switch (a->fleet.target) {
+	case FLEET_ANNOUNCED:
+		return STATUS_ANNOUNCED;
+	case FLEET_DEGRADED:
+		return STATUS_DEGRADED;
+	default:
+		return STATUS_WITHDRAWN;
+	}
+}
+
+/* The graceful link and the fleet as the status shows them. */
+static void
+status_refresh_fleet(struct agent *a, struct status *st)
+{
+	int i;
+
+	st->graceful = a->gs.link != NULL;
+	if (st->graceful) {
+		snprintf(st->gs_ifname, sizeof(st->gs_ifname), "%s",
+		    a->gs.ifname);
+		st->gs_link = nl_link_state(a->gs.link);
+	}
+	st->guard = a->conf->fleet != NULL;
+	st->fleet_known = a->fleet_known;
+	st->healthy_peers = a->healthy_peers;
+	st->min_healthy = a->conf->fleet != NULL ?
+	    a->conf->fleet->min_healthy : 0;
+	st->fleet_why = fleet_why_str(a->fleet.why);
+	st->fleet_why_key = fleet_why_key(a->fleet.why);
+	snprintf(st->fleet_unknown, sizeof(st->fleet_unknown), "%s",
+	    a->fleet_unknown);
+	st->npeers = a->npeers;
+	for (i = 0; i < a->npeers && i < STATUS_MAX_PEERS; i++) {
+		struct status_peer *sp = &st->peers[i];
+
+		snprintf(sp->name, sizeof(sp->name), "%s", a->peers[i].name);
+		sp->health = a->peers[i].established ?
+		    fleet_target_str(a->peers[i].health) : "down";
+		sp->healthy = a->peers[i].established &&
+		    a->peers[i].health == FLEET_ANNOUNCED;
+		sp->since_us = a->peers[i].since_us;
+	}
+	st->socket_events = a->events;
 }
 
 /* Copies in what is cheaper to read than to track: link, streaks, timers. */
@@ -91,10 +128,10 @@ status_refresh(struct agent *a, struct status_clock *c)
 	c->wall_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	st->state = current_state(a);
 	snprintf(st->ifname, sizeof(st->ifname), "%s", cf->interface);
-	st->link = nl_link_state(a->link);
-	st->ifindex = nl_link_index(a->link);
-	st->ifflags = nl_link_flags(a->link);
-	if (nl_link_addrs(a->link, st->addrs, sizeof(st->addrs)) < 0)
+	st->link = nl_link_state(a->main.link);
+	st->ifindex = nl_link_index(a->main.link);
+	st->ifflags = nl_link_flags(a->main.link);
+	if (nl_link_addrs(a->main.link, st->addrs, sizeof(st->addrs)) < 0)
 		st->addrs[0] = '\0';
 	st->rise = cf->rise;
 	st->fall = cf->fall;
@@ -109,6 +146,7 @@ status_refresh(struct agent *a, struct status_clock *c)
 	st->bird_socket = a->bird != NULL ? bird_path(a->bird) : NULL;
 	st->bird = a->bird != NULL ? bird_view(a->bird) : NULL;
 	st->bird_grace_us = ms_to_us(cf->bird_grace_ms);
+	status_refresh_fleet(a, st);
 }
 
 void
@@ -131,24 +169,175 @@ static void
 bird_polled(void *arg, const struct bird_view *v)
 {
 	struct agent *a = arg;
-	bool want = a->health.state == HEALTH_ANNOUNCED;
+	/* Degraded is announced too: BIRD exports the graceful route. */
+	bool want = a->fleet.target != FLEET_WITHDRAWN;
 	struct bird_mismatch *m = &a->st.bird_mismatch;
 
+	if (a->conf->fleet != NULL) {
+		fleet_view_update(a, v);
+		decide(a, NULL, false);
+	}
 	switch (bird_mismatch_step(m, v, want, loop_now_us(),
 	    ms_to_us(a->conf->bird_grace_ms))) {
 	case BIRD_MISMATCH_RAISED:
 		log_warnx("BIRD disagrees with anycastd (intended: %s) for "
 		    "more than %u ms: %s", current_state(a) == STATUS_DRAINED ?
-		    "drained" : health_state_str(a->health.state),
+		    "drained" : fleet_target_str(a->fleet.target),
 		    a->conf->bird_grace_ms, m->why);
 		break;
 	case BIRD_MISMATCH_CLEARED:
 		log_info("BIRD agrees with anycastd again (%s)",
-		    health_state_str(a->health.state));
+		    fleet_target_str(a->fleet.target));
 		break;
 	case BIRD_MISMATCH_NONE:
 		break;
 	}
+}
+
+/* --- the fleet, as BIRD's fleet tables show it ---------------------------
+ *
+ * A peer is a BIRD protocol that [fleet] peers names.  It is healthy when
+ * it announces every anycast prefix of its family with the healthy
+ * community and none with the degraded one.  Protocols are per family
+ * (a node's IPv4 and IPv6 sessions are two), so the healthy count is the
+ * least over the families: each must keep enough healthy nodes. */
+
+static bool
+peer_named(const struct conf_fleet *f, const char *name)
+{
+	int i;
+
+	for (i = 0; i < f->peers.n; i++)
+		if (fnmatch(f->peers.v[i], name, 0) == 0)
+			return true;
+	return false;
+}
+
+static bool
+has_community(const struct bird_route *r, int asn, int value)
+{
+	int i;
+
+	for (i = 0; i < r->ncommunities; i++)
+		if (r->communities[i].asn == asn &&
+		    r->communities[i].value == value)
+			return true;
+	return false;
+}
+
+/* How name announces the prefixes of family fam: FLEET_ANNOUNCED (all,
+ * healthy), FLEET_DEGRADED (any degraded), FLEET_WITHDRAWN; *seen: any
+ * route of that family at all. */
+static enum fleet_target
+peer_health(const struct conf_fleet *f, const struct bird_view *v,
+    const char *name, int fam, bool *seen)
+{
+	bool all = true, degraded = false;
+	int i, j;
+
+	*seen = false;
+	for (i = 0; i < v->nprefixes; i++) {
+		bool healthy = false;
+
+		if (v->prefixes[i].family != fam)
+			continue;
+		for (j = 0; j < v->nfleet; j++) {
+			const struct bird_route *r = &v->fleet[j];
+
+			if (strcmp(r->proto, name) != 0 ||
+			    !prefix_equal(&r->net, &v->prefixes[i]))
+				continue;
+			*seen = true;
+			if (has_community(r, f->asn, f->degraded))
+				degraded = true;
+			else if (has_community(r, f->asn, f->healthy))
+				healthy = true;
+		}
+		all = all && healthy;
+	}
+	if (degraded)
+		return FLEET_DEGRADED;
+	return *seen && all ? FLEET_ANNOUNCED : FLEET_WITHDRAWN;
+}
+
+static void
+fleet_unknown(struct agent *a, const char *why)
+{
+	if (a->fleet_known || strcmp(a->fleet_unknown, why) != 0)
+		log_warnx("fleet view unknown: %s", why);
+	a->fleet_known = false;
+	snprintf(a->fleet_unknown, sizeof(a->fleet_unknown), "%s", why);
+}
+
+/* One peer's entry, keeping since_us while its health holds. */
+static void
+peer_record(struct agent *a, struct peer *old, int nold,
+    const struct bird_proto *bp, enum fleet_target h, uint64_t now)
+{
+	struct peer *p = &a->peers[a->npeers++];
+	int i;
+
+	snprintf(p->name, sizeof(p->name), "%s", bp->name);
+	p->health = h;
+	p->established = bp->established;
+	p->since_us = now;
+	for (i = 0; i < nold; i++)
+		if (strcmp(old[i].name, p->name) == 0 &&
+		    old[i].health == h && old[i].established == p->established)
+			p->since_us = old[i].since_us;
+}
+
+void
+fleet_view_update(struct agent *a, const struct bird_view *v)
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+	const struct conf_fleet *f = a->conf->fleet;
+	struct peer old[AGENT_MAX_PEERS];
+	int nold = a->npeers, healthy[2] = { 0, 0 }, i, k, up = 0;
+	bool fam_used[2] = { false, false }, seen;
+	uint64_t now = loop_now_us();
+
+	memcpy(old, a->peers, sizeof(old));
+	a->npeers = 0;
+	for (i = 0; i < v->nprefixes; i++)
+		fam_used[v->prefixes[i].family == AF_INET6] = true;
+	for (i = 0; i < v->nprotos && a->npeers < AGENT_MAX_PEERS; i++) {
+		const struct bird_proto *bp = &v->protos[i];
+		enum fleet_target h = FLEET_WITHDRAWN, hf;
+
+		if (!peer_named(f, bp->name))
+			continue;
+		up += bp->established;
+		for (k = 0; k < 2; k++) {
+			hf = peer_health(f, v, bp->name, fams[k], &seen);
+			if (!seen)
+				continue;
+			h = hf;
+			healthy[k] += bp->established && hf == FLEET_ANNOUNCED;
+		}
+		peer_record(a, old, nold, bp, h, now);
+	}
+	if (!v->reachable)
+		fleet_unknown(a, "BIRD unreachable");
+	else if (!v->fleet_ok)
+		fleet_unknown(a, v->fleet_error[0] ? v->fleet_error :
+		    "the fleet tables could not be read");
+	else if (a->npeers == 0)
+		fleet_unknown(a, "no BGP protocol matches [fleet] peers");
+	else if (up == 0)
+		fleet_unknown(a, "every fleet session is down");
+	else if (!fam_used[0] && !fam_used[1])
+		fleet_unknown(a, "no anycast prefix known");
+	else {
+		if (!a->fleet_known && a->fleet_unknown[0] != '\0')
+			log_info("fleet view known again");
+		a->fleet_known = true;
+		a->fleet_unknown[0] = '\0';
+	}
+	a->healthy_peers = fam_used[0] && fam_used[1] ?
+	    (healthy[0] < healthy[1] ? healthy[0] : healthy[1]) :
+	    fam_used[0] ? healthy[0] : healthy[1];
+	a->dirty |= DIRTY_METRICS;
 }
 
 void
@@ -156,14 +345,18 @@ bird_setup(struct agent *a)
 {
 	if (a->conf->bird_socket == NULL)
 		return;
-	a->bird = bird_new(a->loop, a->conf->bird_socket, BIRD_POLL_US,
-	    BIRD_TIMEOUT_US, bird_polled, a);
+	a->bird = bird_new(a->loop, a->conf->bird_socket,
+	    ms_to_us(a->conf->bird_poll_ms), BIRD_TIMEOUT_US, bird_polled, a);
 	if (a->bird == NULL) {
 		log_warn("BIRD %s: cannot set up the client",
 		    a->conf->bird_socket);
 		return;
 	}
 	bird_prefixes_update(a);
+	if (a->conf->fleet != NULL &&
+	    bird_set_fleet_tables(a->bird, (const char *const *)
+	    a->conf->fleet->tables.v, a->conf->fleet->tables.n) == -1)
+		log_warn("BIRD: cannot follow the fleet tables");
 }
 
 static const char *
@@ -174,11 +367,11 @@ who(const struct ctl_peer *p, char *buf, size_t len)
 }
 
 static int
-cmd_drain(struct agent *a, const char *reason, const struct ctl_peer *p,
-    FILE *out)
+cmd_drain(struct agent *a, const char *reason, bool force,
+    const struct ctl_peer *p, FILE *out)
 {
 	uint64_t now = loop_now_us();
-	enum health_state before = a->health.state;
+	enum fleet_target before = a->fleet.target;
 	char by[64], text[DRAIN_REASON_MAX + 96];
 	struct drain_info d;
 	bool saved = true;
@@ -193,6 +386,17 @@ cmd_drain(struct agent *a, const char *reason, const struct ctl_peer *p,
 		    a->drain.reason : "no reason given");
 		return CTL_OK;
 	}
+	/* A drain is an order, but one that would leave the fleet short of
+	 * healthy nodes is asked twice. */
+	if (!force && a->conf->fleet != NULL && before == FLEET_ANNOUNCED &&
+	    (!a->fleet_known || a->healthy_peers < a->conf->fleet->min_healthy)) {
+		fprintf(out, "draining would leave %d other healthy node%s%s, "
+		    "fewer than min_healthy %d; drain --force to do it anyway\n",
+		    a->healthy_peers, a->healthy_peers == 1 ? "" : "s",
+		    a->fleet_known ? "" : " (fleet view unknown)",
+		    a->conf->fleet->min_healthy);
+		return CTL_CONFLICT;
+	}
 	memset(&d, 0, sizeof(d));
 	d.drained = true;
 	snprintf(d.reason, sizeof(d.reason), "%s", reason);
@@ -202,20 +406,22 @@ cmd_drain(struct agent *a, const char *reason, const struct ctl_peer *p,
 	/* Withdrawing is the safe side: drain now even if the file cannot
 	 * be written, and say that it will not survive a restart. */
 	a->drain = d;
-	if (health_drain(&a->health, true, now) == HEALTH_WITHDRAW)
-		enforce(a, "drain");
+	(void)health_drain(&a->health, true, now);
+	snprintf(text, sizeof(text), "drained by %s: %s", who(p, by,
+	    sizeof(by)), reason[0] ? reason : "no reason given");
+	decide(a, text, true);
 	/* Act first, then persist (the disk may be slow). */
 	if (drain_save(a->conf->state_dir, &d) == -1) {
 		log_warn("%s/%s: cannot save the drain; it will not survive a "
 		    "restart", a->conf->state_dir, STORE_DRAIN);
 		saved = false;
 	}
-	log_notice("drained by %s: %s (was %s)", who(p, by, sizeof(by)),
-	    reason[0] ? reason : "no reason given", health_state_str(before));
-	snprintf(text, sizeof(text), "drained by %s: %s", by,
-	    reason[0] ? reason : "no reason given");
+	log_notice("%s%s (was %s)", text, force ? " (forced)" : "",
+	    fleet_target_str(before));
 	status_transition(&a->st, STATUS_DRAINED, STATUS_REASON_DRAIN, text, now);
-	fprintf(out, "drained (was %s)%s\n", health_state_str(before),
+	fprintf(out, "drained (was %s)%s%s\n", fleet_target_str(before),
+	    a->fleet.target == FLEET_DEGRADED ? "; degraded now, withdrawn "
+	    "after graceful_time" : "",
 	    saved ? "" : "; WARNING: not saved, will not survive a restart");
 	a->dirty |= DIRTY_NOTIFY | DIRTY_METRICS | DIRTY_BIRD;
 	return CTL_OK;
@@ -251,6 +457,7 @@ cmd_undrain(struct agent *a, const char *if_reason, const struct ctl_peer *p,
 	}
 	a->drain = d;
 	(void)health_drain(&a->health, false, now);
+	decide(a, NULL, true);
 	log_notice("undrained by %s: announcing after %d good cycles",
 	    who(p, by, sizeof(by)), a->conf->rise);
 	snprintf(text, sizeof(text), "undrained by %s; announcing after %d "
@@ -288,7 +495,9 @@ ctl_command(void *arg, const char *cmd, const char *args,
 		return CTL_BAD_REQUEST;
 	}
 	if (strcmp(cmd, "drain") == 0)
-		return cmd_drain(a, args, p, out);
+		return cmd_drain(a, args, false, p, out);
+	if (strcmp(cmd, "drain-force") == 0)
+		return cmd_drain(a, args, true, p, out);
 	if (strcmp(cmd, "undrain") == 0) {
 		if (args[0] != '\0') {
 			fprintf(out, "undrain takes no argument\n");
@@ -349,8 +558,16 @@ ops_reload(struct agent *a, const struct conf *old)
 		a->bird = NULL;
 		memset(&a->st.bird_mismatch, 0, sizeof(a->st.bird_mismatch));
 		bird_setup(a);
-	} else
+	} else {
 		bird_prefixes_update(a);
+		(void)bird_set_fleet_tables(a->bird, a->conf->fleet != NULL ?
+		    (const char *const *)a->conf->fleet->tables.v : NULL,
+		    a->conf->fleet != NULL ? a->conf->fleet->tables.n : 0);
+	}
+	if (a->conf->fleet == NULL) {
+		a->fleet_known = false;
+		a->npeers = 0;
+	}
 	if (str_differs(old->state_dir, nc->state_dir) && a->health.drained &&
 	    drain_save(nc->state_dir, &a->drain) == -1)
 		log_warn("%s/%s: cannot save the drain", nc->state_dir,
@@ -381,7 +598,12 @@ drain_start(struct agent *a)
 		    "until \"anycastctl undrain\"", when,
 		    (unsigned)a->drain.uid, a->drain.reason[0] ?
 		    a->drain.reason : "no reason given");
-	if (health_drain(&a->health, true, loop_now_us()) == HEALTH_WITHDRAW) {
+	(void)health_drain(&a->health, true, loop_now_us());
+	/* The operator's order outlived us: withdrawn at once, not after a
+	 * graceful_time that was served before the restart. */
+	a->fleet.target = FLEET_WITHDRAWN;
+	a->fleet.why = FLEET_WHY_DRAINED;
+	if (!links_match(a)) {
 		log_notice("%s: link is up but the node is drained: setting it "
 		    "down now", a->conf->interface);
 		enforce(a, "drained at start");

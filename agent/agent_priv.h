@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "drain.h"
+#include "fleet.h"
 #include "health.h"
 #include "link.h"
 #include "log.h"
@@ -47,11 +48,38 @@ struct slot {
 	bool			 done;		/* reported in this cycle */
 };
 
+/* A link the agent keeps in the state the decision wants: the anycast
+ * interface (up while announced) or the graceful one (up while degraded). */
+struct port {
+	struct agent		*agent;
+	struct nl_link		*link;		/* NULL: no such link configured */
+	const char		*ifname;	/* the config's */
+	const char		*store;		/* its IPv6 file (store.h) */
+	bool			 graceful;
+	enum nl_state		 seen;		/* last state we logged */
+	uint64_t		 fight_start;	/* re-asserts in this 1 s window */
+	int			 fight_n;
+	struct log_rl		 rl_fight;
+	char			*addr6;		/* IPv6 addresses as saved */
+	unsigned		 addr6_gen;	/* nl_link_addrs_gen() when saved */
+	bool			 addr6_known;
+};
+
+/* A fleet peer as the agent last judged it from BIRD's fleet tables. */
+struct peer {
+	char			 name[64];	/* BIRD protocol */
+	enum fleet_target	 health;	/* announced = healthy */
+	bool			 established;
+	uint64_t		 since_us;	/* health unchanged since */
+};
+
+#define AGENT_MAX_PEERS	64
+
 struct agent {
 	struct loop		*loop;
 	struct conf		*conf;
 	struct notify		*notify;
-	struct nl_link		*link;
+	struct port		 main, gs;	/* gs.link NULL: no graceful link */
 	struct probe_pool	*pool;
 	struct health		 health;
 	struct slot		*slots;
@@ -71,20 +99,24 @@ struct agent {
 	uint64_t		 cycles;
 	uint64_t		 wd_stale_us;	/* no ping when cycles are older */
 
-	enum nl_state		 seen_link;	/* last state we logged */
-	uint64_t		 fight_start;	/* re-asserts in this 1 s window */
-	int			 fight_n;
 	uint64_t		 status_sent;	/* last STATUS= from a cycle */
-	char			*addr6;		/* IPv6 addresses as saved */
-	unsigned		 addr6_gen;	/* nl_link_addrs_gen() when saved */
-	bool			 addr6_known;
 	int			 exit_code;
+
+	/* What the links should be (fleet.c decides, from health and the
+	 * fleet view), and the view itself. */
+	struct fleet		 fleet;
+	struct loop_timer	*fleet_timer;	/* fleet_due() */
+	bool			 fleet_known;
+	int			 healthy_peers;
+	struct peer		 peers[AGENT_MAX_PEERS];
+	int			 npeers;
+	char			 fleet_unknown[128];	/* why not known */
 
 	/* What changed during this loop turn, published once before the
 	 * loop sleeps (publish()). */
 	unsigned		 dirty;
 	/* Every message that can repeat goes through one limiter each. */
-	struct log_rl		 rl_addr6, rl_metrics, rl_prefixes, rl_fight,
+	struct log_rl		 rl_addr6, rl_metrics, rl_prefixes,
 				 rl_watchdog, rl_hold;
 
 	struct status		 st;		/* what status and metrics show */
@@ -115,10 +147,13 @@ void	cycle_start(struct loop *l, void *arg);
 void	probes_free(struct agent *a);
 void	sockdiag_setup(struct agent *a);
 void	sockwatch_update(struct agent *a);
+void	decide(struct agent *a, const char *reason, bool quiet);
 
 /* agent_link.c */
-void	addr6_recall(struct agent *a);
+void	addr6_recall(struct agent *a, struct port *p);
 void	addr6_save(struct agent *a);
+bool	links_match(const struct agent *a);
+void	port_clear(struct port *p);
 void	bird_prefixes_update(struct agent *a);
 void	enforce(struct agent *a, const char *why);
 void	hold_recall(struct agent *a);
@@ -132,5 +167,6 @@ void	bird_setup(struct agent *a);
 void	metrics_update(struct agent *a);
 void	notify_update(struct agent *a);
 void	ops_reload(struct agent *a, const struct conf *old);
+void	fleet_view_update(struct agent *a, const struct bird_view *v);
 
 #endif

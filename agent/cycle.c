@@ -77,32 +77,108 @@ cycle_judge(const struct agent *a, char *reason, size_t len)
 	return cycle;
 }
 
-/* The log line and the status of a change, with how long the node had
- * been in the state it leaves. */
+/* The status's state and the counted reason of a change to target t. */
 static void
-cycle_say(struct agent *a, enum health_verdict v, enum health_state before,
-    uint64_t since, const char *reason, uint64_t now)
+status_of(const struct agent *a, enum fleet_target t, enum status_state *st,
+    enum status_reason *r)
 {
-	const struct health *h = &a->health;
-	char dur[DUR_FMT_MAX], text[600];
+	static const enum status_state states[FLEET_TARGET_MAX] = {
+		[FLEET_ANNOUNCED] = STATUS_ANNOUNCED,
+		[FLEET_DEGRADED] = STATUS_DEGRADED,
+		[FLEET_WITHDRAWN] = STATUS_WITHDRAWN,
+	};
+
+	*st = a->health.drained ? STATUS_DRAINED : states[t];
+	switch (a->fleet.why) {
+	case FLEET_WHY_HEALTHY:
+		*r = STATUS_REASON_RISE;
+		break;
+	case FLEET_WHY_DRAINED:
+		*r = STATUS_REASON_DRAIN;
+		break;
+	case FLEET_WHY_FAILED:
+	case FLEET_WHY_SHORT:
+	case FLEET_WHY_CONFIRMING:
+	case FLEET_WHY_HOLD:
+		*r = STATUS_REASON_FALL;
+		break;
+	default:
+		*r = a->health.drained ? STATUS_REASON_DRAIN :
+		    STATUS_REASON_GUARD;
+		break;
+	}
+}
+
+/* The log line and the status of a change, with how long the node had
+ * been in the state it leaves.  reason says what happened; without one, the
+ * fleet policy's own words do. */
+static void
+say_change(struct agent *a, enum fleet_target before, enum fleet_target t,
+    uint64_t since, const char *reason, bool quiet, uint64_t now)
+{
+	char dur[DUR_FMT_MAX], text[700], peers[64] = "";
+	enum status_state st;
+	enum status_reason r;
+	const char *why = fleet_why_str(a->fleet.why);
 
 	dur_fmt_us(now - since, dur, sizeof(dur));
-	if (v == HEALTH_WITHDRAW) {
-		log_notice("withdrawn: %d failed cycles%s (was %s for %s)",
-		    h->bad, reason, health_state_str(before), dur);
-		snprintf(text, sizeof(text), "%d failed cycles%s", h->bad,
-		    reason);
-		status_transition(&a->st, STATUS_WITHDRAWN, STATUS_REASON_FALL,
-		    text, now);
-	} else if (v == HEALTH_ANNOUNCE) {
-		log_notice("announced: %d good cycles, %d probe%s ok "
-		    "(was %s for %s)", h->good, a->nslots,
-		    a->nslots == 1 ? "" : "s", health_state_str(before), dur);
-		snprintf(text, sizeof(text), "%d good cycles, %d probe%s ok",
-		    h->good, a->nslots, a->nslots == 1 ? "" : "s");
-		status_transition(&a->st, STATUS_ANNOUNCED, STATUS_REASON_RISE,
-		    text, now);
+	if (a->fleet.p.guard && t != FLEET_ANNOUNCED)
+		snprintf(peers, sizeof(peers), "; %d healthy peer%s%s",
+		    a->healthy_peers, a->healthy_peers == 1 ? "" : "s",
+		    a->fleet_known ? "" : " (fleet view unknown)");
+	if (reason != NULL && t == FLEET_DEGRADED)
+		snprintf(text, sizeof(text), "%s; %s%s", reason, why, peers);
+	else if (reason != NULL)
+		snprintf(text, sizeof(text), "%s", reason);
+	else
+		snprintf(text, sizeof(text), "%s%s", why, peers);
+	if (!quiet)
+		log_notice("%s: %s (was %s for %s)", fleet_target_str(t), text,
+		    fleet_target_str(before), dur);
+	status_of(a, t, &st, &r);
+	status_transition(&a->st, st, r, text, now);
+}
+
+/* Health (health.c) and the fleet view into what the links should be
+ * (fleet.c), and the links made to match.  reason: what just happened, for
+ * the log; quiet: the caller has said it already. */
+void
+decide(struct agent *a, const char *reason, bool quiet)
+{
+	const struct health *h = &a->health;
+	struct fleet_input in = {
+		.healthy = h->state == HEALTH_ANNOUNCED,
+		.drained = h->drained,
+		.refused = h->refused,
+		.known = a->fleet_known,
+		.healthy_peers = a->healthy_peers,
+	};
+	enum fleet_target before = a->fleet.target, t;
+	enum fleet_why why_before = a->fleet.why;
+	uint64_t now = loop_now_us(), since = a->fleet.since, due;
+
+	t = fleet_step(&a->fleet, &in, now);
+	if (t != before) {
+		say_change(a, before, t, since, reason, quiet, now);
+		enforce(a, "state change");
+		a->dirty |= DIRTY_NOTIFY | DIRTY_METRICS | DIRTY_BIRD;
+	} else {
+		if (a->fleet.why != why_before && t != FLEET_ANNOUNCED)
+			/* Once per change of mind: "staying", "confirming". */
+			log_notice("%s: %s; %d healthy peer%s%s",
+			    fleet_target_str(t), fleet_why_str(a->fleet.why),
+			    a->healthy_peers, a->healthy_peers == 1 ? "" : "s",
+			    t == FLEET_DEGRADED && a->fleet_known &&
+			    a->healthy_peers == 0 ?
+			    "; the whole fleet is degraded" : "");
+		if (!links_match(a))
+			/* A previous attempt failed; try again. */
+			enforce(a, "retry");
 	}
+	if ((due = fleet_due(&a->fleet)) != UINT64_MAX)
+		(void)loop_timer_arm_at(a->fleet_timer, due);
+	else
+		loop_timer_disarm(a->fleet_timer);
 }
 
 /* The last probe has reported: judge, decide, act; publishing waits for
@@ -111,11 +187,10 @@ static void
 cycle_done(struct agent *a)
 {
 	struct health *h = &a->health;
-	uint64_t now = loop_now_us(), next, since = h->since;
-	enum health_state before = h->state;
+	uint64_t now = loop_now_us(), next;
 	enum health_cycle cycle;
 	enum health_verdict v;
-	char reason[512];
+	char reason[512], text[600];
 
 	a->in_cycle = false;
 	a->cycles++;
@@ -126,13 +201,13 @@ cycle_done(struct agent *a)
 	v = health_step(h, cycle, now);
 	status_cycle_done(&a->st, cycle == HEALTH_CYCLE_GOOD,
 	    a->cycle_start_us, now);
-	if (v != HEALTH_KEEP) {
-		cycle_say(a, v, before, since, reason, now);
-		enforce(a, "state change");
-	} else if (nl_link_state(a->link) != NL_ABSENT &&
-	    (nl_link_state(a->link) == NL_UP) != (h->state == HEALTH_ANNOUNCED))
-		/* A previous attempt failed; try again every cycle. */
-		enforce(a, "retry");
+	if (v == HEALTH_WITHDRAW)
+		snprintf(text, sizeof(text), "%d failed cycles%s", h->bad,
+		    reason);
+	else if (v == HEALTH_ANNOUNCE)
+		snprintf(text, sizeof(text), "%d good cycles, %d probe%s ok",
+		    h->good, a->nslots, a->nslots == 1 ? "" : "s");
+	decide(a, v != HEALTH_KEEP ? text : NULL, false);
 	/* Act first, then persist: the withdrawal must not wait for two
 	 * fsyncs.  A crash between the two loses only the hold-down record,
 	 * and a start with the link down waits for `rise` good cycles
@@ -146,8 +221,6 @@ cycle_done(struct agent *a)
 	a->dirty |= DIRTY_METRICS | DIRTY_ADDR6;
 	if (v != HEALTH_KEEP || now - a->status_sent >= 1000000u)
 		a->dirty |= DIRTY_NOTIFY;
-	if (v != HEALTH_KEEP)
-		a->dirty |= DIRTY_BIRD;
 
 	next = a->cycle_start_us + health_next_interval(h);
 	if (a->again) {

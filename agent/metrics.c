@@ -167,6 +167,49 @@ metrics_bird(struct prom *p, const struct status *s)
 	}
 }
 
+static void
+metrics_fleet(struct prom *p, const struct status *s,
+    const struct status_clock *c)
+{
+	int i;
+
+	if (s->graceful) {
+		prom_family(p, "anycastd_graceful_link_up",
+		    "1 while the graceful interface is up (the node degraded).",
+		    PROM_GAUGE);
+		prom_uint(p, NULL, NULL, s->gs_link == NL_UP);
+	}
+	if (!s->guard)
+		return;
+	prom_family(p, "anycastd_fleet_known",
+	    "1 while the fleet view from BIRD's fleet tables can be trusted.",
+	    PROM_GAUGE);
+	prom_uint(p, NULL, NULL, s->fleet_known);
+	prom_family(p, "anycastd_fleet_healthy_peers",
+	    "Other nodes announcing every anycast prefix as healthy.",
+	    PROM_GAUGE);
+	prom_int(p, NULL, NULL, s->healthy_peers);
+	prom_family(p, "anycastd_fleet_min_healthy",
+	    "min_healthy: the other healthy nodes a withdrawal needs.",
+	    PROM_GAUGE);
+	prom_int(p, NULL, NULL, s->min_healthy);
+	prom_family(p, "anycastd_fleet_decision",
+	    "1 for the fleet policy's current reason.", PROM_GAUGE);
+	prom_uint(p, NULL, (const char *[]){ "decision", s->fleet_why_key,
+	    NULL }, 1);
+	prom_family(p, "anycastd_fleet_peer_healthy",
+	    "1 if the fleet peer (a BIRD protocol) announces healthy.",
+	    PROM_GAUGE);
+	for (i = 0; i < s->npeers && i < STATUS_MAX_PEERS; i++)
+		prom_uint(p, NULL, (const char *[]){ "peer", s->peers[i].name,
+		    "health", s->peers[i].health, NULL }, s->peers[i].healthy);
+	prom_family(p, "anycastd_fleet_peer_age_seconds",
+	    "How long the fleet peer's health has not changed.", PROM_GAUGE);
+	for (i = 0; i < s->npeers && i < STATUS_MAX_PEERS; i++)
+		usecs(p, NULL, (const char *[]){ "peer", s->peers[i].name, NULL },
+		    status_age_us(c, s->peers[i].since_us));
+}
+
 int
 metrics_render(const struct status *s, const struct status_clock *c,
     FILE *f)
@@ -180,6 +223,11 @@ metrics_render(const struct status *s, const struct status_clock *c,
 	metrics_probes(p, s);
 	if (s->bird_socket != NULL)
 		metrics_bird(p, s);
+	metrics_fleet(p, s, c);
+	prom_family(p, "anycastd_socket_events_total",
+	    "Destroyed listeners of probed servers reported by the kernel.",
+	    PROM_COUNTER);
+	prom_uint(p, NULL, NULL, s->socket_events);
 	rc = prom_finish(p);
 	prom_free(p);
 	return rc;

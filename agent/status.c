@@ -17,6 +17,7 @@ static const char *const state_names[STATUS_STATE_MAX] = {
 	[STATUS_WITHDRAWN] = "withdrawn",
 	[STATUS_ANNOUNCED] = "announced",
 	[STATUS_DRAINED] = "drained",
+	[STATUS_DEGRADED] = "degraded",
 };
 
 static const char *const reason_keys[STATUS_REASON_MAX] = {
@@ -24,6 +25,7 @@ static const char *const reason_keys[STATUS_REASON_MAX] = {
 	[STATUS_REASON_RISE] = "rise",
 	[STATUS_REASON_DRAIN] = "drain",
 	[STATUS_REASON_UNDRAIN] = "undrain",
+	[STATUS_REASON_GUARD] = "guard",
 };
 
 /* Stable keys for JSON and metric labels, independent of the human strings
@@ -249,6 +251,10 @@ withdrawn(const struct status *s, char *why, size_t whylen)
 	if (s->link == NL_UP) {
 		snprintf(why, whylen, "%s is still up",
 		    s->ifname[0] ? s->ifname : "the interface");
+		return false;
+	}
+	if (s->graceful && s->gs_link == NL_UP) {
+		snprintf(why, whylen, "%s is still up (degraded)", s->gs_ifname);
 		return false;
 	}
 	if (s->bird_socket == NULL) {

@@ -25,6 +25,7 @@ enum status_state {
 	STATUS_WITHDRAWN = 0,
 	STATUS_ANNOUNCED,
 	STATUS_DRAINED,		/* withdrawn by the operator, whatever probes say */
+	STATUS_DEGRADED,	/* announced as the least preferred path */
 	STATUS_STATE_MAX
 };
 
@@ -34,6 +35,7 @@ enum status_reason {
 	STATUS_REASON_RISE,	/* `rise` good cycles: announced */
 	STATUS_REASON_DRAIN,	/* operator drain */
 	STATUS_REASON_UNDRAIN,	/* operator undrain: back to health-driven */
+	STATUS_REASON_GUARD,	/* the fleet policy: left, back, or landed */
 	STATUS_REASON_MAX
 };
 
@@ -54,6 +56,15 @@ struct status_probe {
 	uint64_t	buckets[STATUS_LAT_BUCKETS];	/* not cumulative */
 	uint64_t	lat_sum_us;
 	uint64_t	lat_count;
+};
+
+/* A fleet peer, as the agent judged it from BIRD's fleet tables. */
+#define STATUS_MAX_PEERS	64
+struct status_peer {
+	char		 name[64];	/* BIRD protocol */
+	const char	*health;	/* "announced", "degraded", "withdrawn", "down" */
+	bool		 healthy;
+	uint64_t	 since_us;	/* monotonic: health unchanged since */
 };
 
 struct status {
@@ -93,6 +104,20 @@ struct status {
 	const struct bird_view *bird;	/* NULL until a client exists */
 	struct bird_mismatch bird_mismatch;
 	uint64_t	 bird_grace_us;
+
+	/* The graceful link and the fleet guard, when configured. */
+	bool		 graceful;
+	char		 gs_ifname[IF_NAMESIZE];
+	enum nl_state	 gs_link;
+	bool		 guard;
+	bool		 fleet_known;
+	char		 fleet_unknown[128];	/* why not */
+	int		 healthy_peers, min_healthy;
+	const char	*fleet_why;		/* fleet_why_str() */
+	const char	*fleet_why_key;		/* fleet_why_key() */
+	int		 npeers;
+	struct status_peer peers[STATUS_MAX_PEERS];
+	uint64_t	 socket_events;		/* listener deaths seen */
 };
 
 /* status_init() starts an empty record; status_free() releases what the

@@ -242,6 +242,48 @@ json_bird(struct json *j, const struct status *s,
 	json_end(j);
 }
 
+/* null when neither a graceful link nor the guard is configured. */
+static void
+json_fleet(struct json *j, const struct status *s,
+    const struct status_clock *c)
+{
+	int i;
+
+	if (!s->graceful && !s->guard) {
+		json_null(j, "fleet");
+		return;
+	}
+	json_object(j, "fleet");
+	if (s->graceful) {
+		json_object(j, "graceful_interface");
+		json_string(j, "name", s->gs_ifname);
+		json_string(j, "state", nl_state_str(s->gs_link));
+		json_end(j);
+	} else
+		json_null(j, "graceful_interface");
+	json_bool(j, "guard", s->guard);
+	json_string(j, "decision", s->fleet_why_key);
+	json_string(j, "detail", s->fleet_why);
+	json_bool(j, "known", s->fleet_known);
+	if (s->fleet_known)
+		json_null(j, "unknown_reason");
+	else
+		json_string(j, "unknown_reason", s->fleet_unknown);
+	json_int(j, "healthy_peers", s->healthy_peers);
+	json_int(j, "min_healthy", s->min_healthy);
+	json_array(j, "peers");
+	for (i = 0; i < s->npeers && i < STATUS_MAX_PEERS; i++) {
+		json_object(j, NULL);
+		json_string(j, "name", s->peers[i].name);
+		json_string(j, "health", s->peers[i].health);
+		json_bool(j, "healthy", s->peers[i].healthy);
+		secs(j, "age_seconds", status_age_us(c, s->peers[i].since_us));
+		json_end(j);
+	}
+	json_end(j);
+	json_end(j);
+}
+
 int
 status_render_json(const struct status *s, const struct status_clock *c,
     FILE *f)
@@ -268,6 +310,8 @@ status_render_json(const struct status *s, const struct status_clock *c,
 	json_probes(j, s, c);
 	json_drain(j, s);
 	json_bird(j, s, c);
+	json_fleet(j, s, c);
+	json_uint(j, "socket_events", s->socket_events);
 	done = status_withdrawn(s, why, sizeof(why));
 	json_object(j, "withdrawn");
 	json_bool(j, "complete", done);

@@ -204,6 +204,39 @@ text_bird(const struct status *s, const struct status_clock *c, FILE *f)
 		text_bird_protos(v, f);
 }
 
+/* The graceful link and the fleet, when configured. */
+static void
+text_fleet(const struct status *s, const struct status_clock *c, FILE *f)
+{
+	char d[DUR_FMT_MAX], name[IF_NAMESIZE], peer[64];
+	int i;
+
+	if (s->graceful) {
+		text_scrub(name, sizeof(name), s->gs_ifname);
+		fprintf(f, "Graceful:    %s %s\n", name, nl_state_str(s->gs_link));
+	}
+	if (!s->guard)
+		return;
+	if (s->fleet_known)
+		fprintf(f, "Fleet:       %d healthy peer%s (min_healthy %d)",
+		    s->healthy_peers, s->healthy_peers == 1 ? "" : "s",
+		    s->min_healthy);
+	else {
+		fprintf(f, "Fleet:       unknown (");
+		text_put(f, s->fleet_unknown[0] ? s->fleet_unknown : "not polled yet");
+		fputc(')', f);
+	}
+	fprintf(f, "%s%s\n", s->state == STATUS_ANNOUNCED ? "" : "; ",
+	    s->state == STATUS_ANNOUNCED ? "" : s->fleet_why);
+	for (i = 0; i < s->npeers && i < STATUS_MAX_PEERS; i++) {
+		const struct status_peer *p = &s->peers[i];
+
+		text_scrub(peer, sizeof(peer), p->name);
+		fprintf(f, "  %-14s %-10s for %s\n", peer, p->health,
+		    dur_fmt_us(status_age_us(c, p->since_us), d, sizeof(d)));
+	}
+}
+
 int
 status_render_text(const struct status *s, const struct status_clock *c,
     FILE *f)
@@ -219,6 +252,7 @@ status_render_text(const struct status *s, const struct status_clock *c,
 	    dur_fmt_us(status_age_us(c, s->since_us), d1, sizeof(d1)), w);
 	put_line(f, "Reason:      ", s->reason[0] ? s->reason : "-");
 	text_interface(s, f);
+	text_fleet(s, c, f);
 	text_policy(s, c, f);
 	text_probes(s, f);
 	text_bird(s, c, f);

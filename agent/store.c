@@ -92,15 +92,15 @@ store_hold_load(const char *dir, uint64_t *wall_ms)
 }
 
 int
-store_addr6_save(const char *dir, const char *lines)
+store_addr6_save(const char *dir, const char *name, const char *lines)
 {
 	if (lines[0] == '\0')
-		return store_remove(dir, STORE_ADDR6);
-	return store_write(dir, STORE_ADDR6, lines, strlen(lines));
+		return store_remove(dir, name);
+	return store_write(dir, name, lines, strlen(lines));
 }
 
 char *
-store_addr6_load(const char *dir)
+store_addr6_load(const char *dir, const char *name)
 {
 	char *buf;
 	size_t len;
@@ -108,7 +108,7 @@ store_addr6_load(const char *dir)
 
 	if ((buf = malloc(ADDR6_MAX)) == NULL)
 		return NULL;
-	if (store_read(dir, STORE_ADDR6, buf, ADDR6_MAX, &len) == -1) {
+	if (store_read(dir, name, buf, ADDR6_MAX, &len) == -1) {
 		saved = errno;
 		free(buf);
 		errno = saved;

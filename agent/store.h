@@ -5,6 +5,7 @@
  *   withdrawn-at    wall-clock ms of the last health withdrawal (hold-down)
  *   ipv6-addresses  the anycast interface's permanent IPv6 addresses, one
  *                   "addr/len" per line, for a start while the link is down
+ *   ipv6-addresses-graceful  the same for the graceful link
  *
  * Callers pass (directory, values); nothing here knows the agent.  Writes
  * are atomic and fsynced (base file.h): a reader, or the next boot, sees the
@@ -18,6 +19,7 @@
 #define STORE_DRAIN	"drain"
 #define STORE_HOLD	"withdrawn-at"
 #define STORE_ADDR6	"ipv6-addresses"
+#define STORE_ADDR6_GS	"ipv6-addresses-graceful"	/* the graceful link's */
 
 /* Reads DIR/NAME into buf (at most size - 1 bytes, NUL-terminated).  0, or
  * -1 with errno: ENOENT when there is no file, EFBIG when it does not fit. */
@@ -35,9 +37,10 @@ int	 store_remove(const char *dir, const char *name);
 int	 store_hold_save(const char *dir, uint64_t wall_ms);
 int	 store_hold_load(const char *dir, uint64_t *wall_ms);
 
-/* The IPv6 addresses, newline-terminated lines; "" removes the file.
- * load returns a malloc'd copy, or NULL with errno (ENOENT: none). */
-int	 store_addr6_save(const char *dir, const char *lines);
-char	*store_addr6_load(const char *dir);
+/* A link's IPv6 addresses in file name (STORE_ADDR6, STORE_ADDR6_GS),
+ * newline-terminated lines; "" removes the file.  load returns a malloc'd
+ * copy, or NULL with errno (ENOENT: none). */
+int	 store_addr6_save(const char *dir, const char *name, const char *lines);
+char	*store_addr6_load(const char *dir, const char *name);
 
 #endif

@@ -260,8 +260,10 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: anycastctl [-s SOCKET] COMMAND\n"
 	    "  status [--json]              state, probes, drain and BIRD's view\n"
-	    "  drain [--reason TEXT] [--wait [--timeout T]]\n"
+	    "  drain [--reason TEXT] [--force] [--wait [--timeout T]]\n"
 	    "                               withdraw now and stay withdrawn\n"
+	    "                               (--force: even if the fleet would be\n"
+	    "                               left short of healthy nodes)\n"
 	    "  undrain [--if-reason TEXT]   back to health-driven operation\n"
 	    "options:\n"
 	    "  -s SOCKET   control socket (default " CTL_DEFAULT_SOCKET ")\n"
@@ -380,7 +382,7 @@ wait_withdrawn(const char *sock, long long timeout_ms)
 struct opts {
 	const char	*sock, *cmd, *reason;
 	long long	 timeout_ms;
-	bool		 json, wait, timeout_set;
+	bool		 json, wait, timeout_set, force;
 };
 
 /* Options before the command.  The index of the command, or -1 - the
@@ -438,6 +440,9 @@ parse_command(int argc, char *argv[], int i, struct opts *o)
 		    strcmp(argv[i], "--wait") == 0)
 			o->wait = true;
 		else if (strcmp(cmd, "drain") == 0 &&
+		    strcmp(argv[i], "--force") == 0)
+			o->force = true;
+		else if (strcmp(cmd, "drain") == 0 &&
 		    strcmp(argv[i], "--timeout") == 0) {
 			if (++i >= argc)
 				goto missing;
@@ -482,8 +487,9 @@ run(const struct opts *o)
 		return simple(o->sock, line, stdout);
 	}
 	if (strcmp(o->cmd, "drain") == 0) {
-		snprintf(line, sizeof(line), "%s drain%s%s\n", CTL_VERSION,
-		    o->reason ? " " : "", o->reason ? o->reason : "");
+		snprintf(line, sizeof(line), "%s %s%s%s\n", CTL_VERSION,
+		    o->force ? "drain-force" : "drain", o->reason ? " " : "",
+		    o->reason ? o->reason : "");
 		rc = simple(o->sock, line, stdout);
 		if (rc != EXIT_OK || !o->wait)
 			return rc;
