@@ -17,6 +17,10 @@
 
 #define BIRD_MAX_PROTOS		64	/* BGP protocols tracked */
 #define BIRD_MAX_PREFIXES	64	/* one bit each in bird_proto.exported */
+#define BIRD_MAX_FLEET_TABLES	4	/* e.g. fleet4, fleet6 */
+#define BIRD_MAX_FLEET_ROUTES	256	/* routes of every fleet table together */
+#define BIRD_MAX_COMMUNITIES	16	/* standard communities kept per route */
+#define BIRD_TABLE_NAME_MAX	64
 
 struct loop;
 struct bird;
@@ -28,6 +32,24 @@ struct bird_proto {
 	bool		established;	/* BGP: state "up" means Established */
 	uint64_t	exported;	/* bit i: prefixes[i] exported to it */
 	long		routes;		/* with no prefixes: routes exported */
+};
+
+/* A standard BGP community (RFC 1997), as BIRD prints it: (asn,value). */
+struct bird_community {
+	uint16_t	asn;
+	uint16_t	value;
+};
+
+/* One route of a "show route table T all" reply.  Only BGP.community is
+ * read; large (RFC 8092) and extended communities are ignored. */
+struct bird_route {
+	struct prefix	net;
+	char		proto[64];	/* the BIRD protocol it came from */
+	bool		primary;	/* BIRD's best route for net ("*") */
+	uint8_t		table;		/* which table: the caller's to set */
+	uint8_t		ncommunities;
+	bool		communities_truncated;	/* more than we keep */
+	struct bird_community communities[BIRD_MAX_COMMUNITIES];
 };
 
 struct bird_view {
