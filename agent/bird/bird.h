@@ -1,7 +1,7 @@
 /* BIRD's own view, read from its control socket (the protocol birdc
  * speaks), never by running birdc.  The client polls on its own timer: "show
  * protocols", then for every BGP protocol whether each anycast prefix is
- * exported to it.  It never blocks and never hangs: every poll has a deadline,
+ * exported to it, then (if asked) every route of the fleet tables.  It never blocks and never hangs: every poll has a deadline,
  * and an unreachable or silent BIRD is a view that says so.  It reports; the
  * agent judges the view (agent/bird_check.h).  The reply parsers are in
  * bird_reply.h. */
@@ -46,7 +46,7 @@ struct bird_route {
 	struct prefix	net;
 	char		proto[64];	/* the BIRD protocol it came from */
 	bool		primary;	/* BIRD's best route for net ("*") */
-	uint8_t		table;		/* which table: the caller's to set */
+	uint8_t		table;		/* index into bird_view.fleet_tables */
 	uint8_t		ncommunities;
 	bool		communities_truncated;	/* more than we keep */
 	struct bird_community communities[BIRD_MAX_COMMUNITIES];
@@ -63,6 +63,15 @@ struct bird_view {
 	int		nprotos;
 	bool		truncated;	/* more BGP protocols than we track */
 	struct bird_proto protos[BIRD_MAX_PROTOS];
+	/* The fleet tables (bird_set_fleet_tables), read with "show route
+	 * table T all" in every poll; none: fleet_ok stays false. */
+	int		nfleet_tables;
+	char		fleet_tables[BIRD_MAX_FLEET_TABLES][BIRD_TABLE_NAME_MAX];
+	bool		fleet_ok;	/* this poll read every fleet table */
+	char		fleet_error[192];	/* why not */
+	int		nfleet;
+	bool		fleet_truncated;	/* more routes than we keep */
+	struct bird_route fleet[BIRD_MAX_FLEET_ROUTES];
 };
 
 /* Called after every poll, complete or failed, with the new view. */
@@ -77,6 +86,13 @@ void		 bird_free(struct bird *);
  * None (n 0) means every exported route counts.  0, or -1 with E2BIG when
  * there are more than BIRD_MAX_PREFIXES. */
 int		 bird_set_prefixes(struct bird *, const struct prefix *, int n);
+/* The tables to read routes from in every poll (the fleet's, e.g. "fleet4"
+ * "fleet6"), names as in BIRD's config; n 0 turns it off (the default).
+ * Takes effect at the next poll.  0, or -1 with E2BIG (more than
+ * BIRD_MAX_FLEET_TABLES) or EINVAL (an empty name, one too long, or one
+ * that is not a single token of letters, digits and '_'). */
+int		 bird_set_fleet_tables(struct bird *, const char *const *tables,
+		    int n);
 /* Starts a poll now unless one is running (e.g. right after a withdrawal). */
 void		 bird_poll_now(struct bird *);
 const struct bird_view *bird_view(const struct bird *);

@@ -1,14 +1,21 @@
 /* BIRD reply parsing on replies captured byte for byte from BIRD 2.0.12
  * (bird-replies/README says how), plus the decision helpers. */
 #include <assert.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "bird.h"
 #include "bird_check.h"
 #include "bird_reply.h"
+#include "loop.h"
 #include "prefix.h"
 
 static const char *dir;
@@ -564,6 +571,238 @@ test_routes_synthetic(void)
 }
 
 
+/* ---- the client's fleet polls, against a fake BIRD that answers with the
+ * captures */
+
+static const char *
+fake_reply(const char *cmd)
+{
+	size_t n = strlen(cmd);
+
+	if (strcmp(cmd, "show protocols") == 0)
+		return "protocols";
+	if (strncmp(cmd, "show route export ", 18) == 0 && n > 6 &&
+	    strcmp(cmd + n - 6, " count") == 0)
+		return "export_count";
+	if (strcmp(cmd, "show route table fleet4 all") == 0)
+		return "fleet4_degraded";
+	if (strcmp(cmd, "show route table fleet6 all") == 0)
+		return "fleet6_degraded";
+	if (strcmp(cmd, "show route table nosuch all") == 0)
+		return "fleet_nosuch";
+	return "bad";
+}
+
+/* A child process serving one connection after another: the greeting,
+ * then a capture per command.  Every command it was sent goes to log. */
+static pid_t
+fake_bird(const char *path, const char *log)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char line[512], *buf;
+	size_t len, used;
+	FILE *lf;
+	pid_t pid;
+	int s, c;
+	ssize_t r;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	unlink(path);
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (s == -1 || bind(s, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(s, 4) == -1) {
+		perror(path);
+		exit(1);
+	}
+	if ((pid = fork()) != 0) {
+		close(s);
+		return pid;
+	}
+	if ((lf = fopen(log, "w")) == NULL)
+		_exit(1);
+	setvbuf(lf, NULL, _IOLBF, 0);
+	while ((c = accept(s, NULL, NULL)) != -1) {
+		buf = slurp("greeting", &len);
+		(void)!write(c, buf, len);
+		free(buf);
+		used = 0;
+		while ((r = read(c, line + used, sizeof(line) - used - 1)) > 0) {
+			char *nl;
+
+			used += (size_t)r;
+			line[used] = '\0';
+			while ((nl = strchr(line, '\n')) != NULL) {
+				*nl = '\0';
+				fprintf(lf, "%s\n", line);
+				buf = slurp(fake_reply(line), &len);
+				(void)!write(c, buf, len);
+				free(buf);
+				used -= (size_t)(nl + 1 - line);
+				memmove(line, nl + 1, used + 1);
+			}
+		}
+		close(c);
+	}
+	_exit(0);
+}
+
+struct poll_result {
+	struct bird_view	view;
+	int			polls;
+};
+
+static void
+on_view(void *arg, const struct bird_view *v)
+{
+	struct poll_result *pr = arg;
+
+	pr->view = *v;
+	pr->polls++;
+}
+
+static void
+on_poll_turn(struct loop *l, void *arg)
+{
+	struct poll_result *pr = arg;
+
+	if (pr->polls > 0)
+		loop_stop(l);
+}
+
+static void
+on_guard(struct loop *l, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "fake BIRD: no poll completed in 5 s\n");
+	failures++;
+	loop_stop(l);
+}
+
+/* One poll of a client set to tables (n of them, or none). */
+static void
+poll_once(const char *path, const char *const *tables, int n,
+    struct poll_result *pr)
+{
+	struct loop *l = loop_new();
+	struct loop_timer *guard;
+	struct bird *b;
+
+	assert(l != NULL);
+	memset(pr, 0, sizeof(*pr));
+	b = bird_new(l, path, 60000000, 2000000, on_view, pr);
+	assert(b != NULL);
+	CHECK(bird_set_fleet_tables(b, tables, n) == 0);
+	guard = loop_timer_new(l, on_guard, NULL);
+	loop_timer_arm(guard, 5000000);
+	loop_set_before_sleep(l, on_poll_turn, pr);
+	CHECK(loop_run(l) == 0);
+	loop_timer_free(guard);
+	bird_free(b);
+	loop_free(l);
+}
+
+static void
+test_client_fleet(void)
+{
+	static const char *const both[] = { "fleet4", "fleet6" };
+	static const char *const missing[] = { "fleet4", "nosuch" };
+	static struct poll_result pr;
+	char path[] = "/tmp/test_bird.XXXXXX", sock[64], log[64], cmds[4096];
+	const struct bird_view *v = &pr.view;
+	const struct bird_route *r;
+	struct bird *b;
+	size_t clen;
+	FILE *f;
+	pid_t pid;
+	int st;
+
+	if (mkdtemp(path) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	snprintf(sock, sizeof(sock), "%s/bird.ctl", path);
+	snprintf(log, sizeof(log), "%s/commands", path);
+	pid = fake_bird(sock, log);
+
+	/* Off: today's poll, and no route is asked for. */
+	poll_once(sock, NULL, 0, &pr);
+	CHECK(v->reachable && v->nprotos == 2);
+	CHECK(v->nfleet_tables == 0 && !v->fleet_ok && v->nfleet == 0);
+
+	/* Both tables: every route, tagged with its table. */
+	poll_once(sock, both, 2, &pr);
+	CHECK(v->reachable && v->nprotos == 2 && v->protos[0].established);
+	CHECKF(v->fleet_ok, "%s", v->fleet_error);
+	CHECK(v->nfleet_tables == 2 && strcmp(v->fleet_tables[1], "fleet6") == 0);
+	CHECK(v->nfleet == 6 && !v->fleet_truncated);
+	r = route_of(v->fleet, v->nfleet, "fleet_a4");
+	CHECK(r != NULL && r->table == 0 && r->ncommunities == 1 &&
+	    r->communities[0].asn == 65010 && r->communities[0].value == 0);
+	r = route_of(v->fleet, v->nfleet, "fleet_c6");
+	CHECK(r != NULL && r->table == 1 && r->net.family == AF_INET6);
+
+	/* A table BIRD does not have: the fleet fails, the rest stands. */
+	poll_once(sock, missing, 2, &pr);
+	CHECK(v->reachable && v->nprotos == 2);
+	CHECK(!v->fleet_ok && v->nfleet == 0);
+	CHECKF(strstr(v->fleet_error, "table nosuch") != NULL &&
+	    strstr(v->fleet_error, "9001") != NULL, "%s", v->fleet_error);
+
+	/* BIRD not there: unreachable, and the fleet with it. */
+	poll_once("/nonexistent/bird.ctl", both, 2, &pr);
+	CHECK(!v->reachable && !v->fleet_ok && v->nfleet == 0);
+	CHECK(v->fleet_error[0] != '\0');
+
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	f = fopen(log, "r");
+	assert(f != NULL);
+	clen = fread(cmds, 1, sizeof(cmds) - 1, f);
+	cmds[clen] = '\0';
+	fclose(f);
+	CHECKF(strcmp(cmds,
+	    "show protocols\n"
+	    "show route export upstream count\n"
+	    "show route export upstream2 count\n"
+	    "show protocols\n"
+	    "show route export upstream count\n"
+	    "show route export upstream2 count\n"
+	    "show route table fleet4 all\n"
+	    "show route table fleet6 all\n"
+	    "show protocols\n"
+	    "show route export upstream count\n"
+	    "show route export upstream2 count\n"
+	    "show route table fleet4 all\n"
+	    "show route table nosuch all\n") == 0, "commands:\n%s", cmds);
+	unlink(log);
+	unlink(sock);
+	rmdir(path);
+
+	/* Names that are not one token, too many, too long. */
+	{
+		static const char *const sp[] = { "fleet 4" };
+		static const char *const empty[] = { "" };
+		static const char *const five[] = { "a", "b", "c", "d", "e" };
+		char lng[BIRD_TABLE_NAME_MAX + 1];
+		const char *lp[] = { lng };
+		struct loop *l = loop_new();
+
+		memset(lng, 'x', sizeof(lng) - 1);
+		lng[sizeof(lng) - 1] = '\0';
+		b = bird_new(l, "/nonexistent", 1000000, 1000000, NULL, NULL);
+		assert(b != NULL);
+		errno = 0;
+		CHECK(bird_set_fleet_tables(b, sp, 1) == -1 && errno == EINVAL);
+		CHECK(bird_set_fleet_tables(b, empty, 1) == -1 && errno == EINVAL);
+		CHECK(bird_set_fleet_tables(b, lp, 1) == -1 && errno == EINVAL);
+		CHECK(bird_set_fleet_tables(b, five, 5) == -1 && errno == E2BIG);
+		CHECK(bird_set_fleet_tables(b, five, 4) == 0);
+		CHECK(bird_set_fleet_tables(b, NULL, 0) == 0);
+		bird_free(b);
+		loop_free(l);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -581,6 +820,7 @@ main(int argc, char *argv[])
 	test_routes_captured();
 	test_routes_append();
 	test_routes_synthetic();
+	test_client_fleet();
 	if (failures) {
 		fprintf(stderr, "%d check(s) failed\n", failures);
 		return 1;
