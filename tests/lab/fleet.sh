@@ -115,6 +115,14 @@ ok "the upstream's route log shows no withdrawal from a, only a replace"
 t_b=$(lab_fleet_watch_first b "$FAM" "$t_down")
 t_c=$(lab_fleet_watch_first c "$FAM" "$t_down")
 [ -n "$t_b" ] && [ -n "$t_c" ] || lab_fail "the fleet watchers saw no change at b or c"
+# The peers never saw a withdrawn either: a's route was replaced in place.
+for m in b c; do
+	lost=$(awk -v after="$t_down" -v before="$t_end" -v p="fleet_a$FAM" '
+	    $1 == "change" && $2 >= after && $2 < before && index($NF, p "@") == 0 &&
+	    index($NF, p "*@") == 0 { print $2; exit }' "$LAB_RUN/fleetwatch.$m.$FAM.out")
+	[ -z "$lost" ] || lab_fail "$m's fleet$FAM lost a's route during the degrade"
+done
+ok "b's and c's fleet$FAM never lost a's route during the degrade (1 ms polls)"
 
 # ---- (c) withdrawn: also the positive control of (b)'s watcher
 lab_say "(c) a withdrawn: anycast0-gs down too"
@@ -135,6 +143,9 @@ tail -n +"$up_log_from" "$LAB_RUN/up/bird.log" | grep -Eq "na$FAM.* removed" ||
     lab_fail "positive control: the upstream's log shows no withdrawal from a"
 ok "positive control: the watcher saw a's path go (+$(lab_ms $(( gone - t_gs )))ms) and the log a withdrawal"
 t_cb=$(lab_fleet_watch_first b "$FAM" "$t_gs")
+[ -n "$(awk -v after="$t_gs" -v p="fleet_a$FAM" '$1 == "change" && $2 >= after &&
+    index($NF, p) == 0 { print $2; exit }' "$LAB_RUN/fleetwatch.b.$FAM.out")" ] ||
+    lab_fail "positive control: b's fleet watcher did not see a's route go"
 lab_watch_stop "$FAM"
 lab_fleet_watch_stop b "$FAM"
 lab_fleet_watch_stop c "$FAM"
