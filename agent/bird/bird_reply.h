@@ -3,9 +3,11 @@
 #ifndef ANYCASTD_BIRD_REPLY_H
 #define ANYCASTD_BIRD_REPLY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
+struct bird_route;
 struct bird_view;
 struct prefix;
 
@@ -32,4 +34,14 @@ int		 bird_parse_export(const char *reply, size_t len,
 /* "show route export PROTO count": routes exported, or -1 with err. */
 long		 bird_parse_count(const char *reply, size_t len, char *err,
 		    size_t errlen);
+/* "show route [table T] all": appends every route listed to r[*n], *n
+ * counting, up to max; routes beyond max set *truncated.  The net, the
+ * protocol in brackets, the "*" of the primary route and the standard
+ * communities of BGP.community; every other attribute is skipped, and
+ * table is left 0.  0, or -1 with err, *n back where it was: BIRD's error
+ * (a table that does not exist is "9001 syntax error, ..."), a net that is
+ * not IPv4 or IPv6, a malformed community, or a reply that is not one. */
+int		 bird_parse_routes(const char *reply, size_t len,
+		    struct bird_route *r, int max, int *n, bool *truncated,
+		    char *err, size_t errlen);
 #endif

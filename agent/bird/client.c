@@ -1,11 +1,13 @@
 /* The I/O half of the BIRD client: one poll is a short sequence of commands
  * on one connection to BIRD's control socket ("show protocols", then for
- * every BGP protocol whether each anycast prefix is exported to it), kept
+ * every BGP protocol whether each anycast prefix is exported to it, then
+ * "show route table T all" for each fleet table, if any), kept
  * open between polls so BIRD is not asked to greet us every second.  The
  * view of a poll is built aside and swapped in only when the poll ends, so
  * the status never shows half a poll.  Replies are framed and parsed by
  * reply.c.  The module reports what BIRD says; the agent decides whether
  * that is a problem.  It never runs birdc. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,6 +33,7 @@ enum bird_step {
 	STEP_PROTOCOLS,		/* "show protocols" sent */
 	STEP_EXPORT,		/* "show route P export X" sent */
 	STEP_COUNT,		/* "show route export X count" sent */
+	STEP_FLEET,		/* "show route table T all" sent */
 };
 
 struct bird {
@@ -48,10 +51,12 @@ struct bird {
 	size_t			 scanned;	/* complete lines already framed */
 	char			 out[BIRD_LINE_MAX];
 	size_t			 outlen, outoff;
-	int			 proto_i, prefix_i;	/* progress of a poll */
+	int			 proto_i, prefix_i, table_i;	/* progress of a poll */
 	struct bird_view	 view, next;
 	struct prefix		 prefixes[BIRD_MAX_PREFIXES];
 	int			 nprefixes;
+	char			 tables[BIRD_MAX_FLEET_TABLES][BIRD_TABLE_NAME_MAX];
+	int			 ntables;
 };
 
 
@@ -83,6 +88,12 @@ poll_end(struct bird *b, const char *error)
 		text_copy(b->next.error, sizeof(b->next.error), error);
 		b->next.nprotos = 0;
 		b->next.truncated = false;
+		b->next.nfleet = 0;
+		b->next.fleet_truncated = false;
+		b->next.fleet_ok = false;
+		if (b->next.nfleet_tables > 0)
+			text_copy(b->next.fleet_error,
+			    sizeof(b->next.fleet_error), error);
 	} else {
 		b->next.reachable = true;
 		b->next.error[0] = '\0';
@@ -95,6 +106,18 @@ poll_end(struct bird *b, const char *error)
 		else
 			log_info("BIRD %s: reachable, version %s", b->path,
 			    b->next.version);
+	}
+	/* The fleet tables fail on their own (a table missing from BIRD's
+	 * config): said once per change, like reachability. */
+	if (error == NULL && b->next.nfleet_tables > 0 &&
+	    (b->view.fleet_ok != b->next.fleet_ok ||
+	    strcmp(b->view.fleet_error, b->next.fleet_error) != 0)) {
+		if (!b->next.fleet_ok)
+			log_warnx("BIRD %s: fleet %s", b->path,
+			    b->next.fleet_error);
+		else
+			log_info("BIRD %s: fleet tables read, %d routes",
+			    b->path, b->next.nfleet);
 	}
 	b->view = b->next;
 	if (b->cb != NULL)
@@ -137,7 +160,22 @@ send_cmd(struct bird *b, enum bird_step step, const char *fmt, ...)
 	    LOOP_READ | LOOP_WRITE : LOOP_READ);
 }
 
-/* Sends the next export query of the poll, or ends the poll. */
+/* Sends the next fleet table query of the poll, or ends the poll. */
+static void
+next_table(struct bird *b)
+{
+	struct bird_view *v = &b->next;
+
+	if (b->table_i < v->nfleet_tables) {
+		send_cmd(b, STEP_FLEET, "show route table %s all\n",
+		    v->fleet_tables[b->table_i]);
+		return;
+	}
+	v->fleet_ok = v->nfleet_tables > 0;
+	poll_end(b, NULL);
+}
+
+/* Sends the next export query of the poll, or moves on to the tables. */
 static void
 next_query(struct bird *b)
 {
@@ -164,7 +202,7 @@ next_query(struct bird *b)
 		b->proto_i++;
 		b->prefix_i = 0;
 	}
-	poll_end(b, NULL);
+	next_table(b);
 }
 
 static void
@@ -172,8 +210,9 @@ handle_reply(struct bird *b, const char *r, size_t len)
 {
 	char err[160];
 	struct bird_proto *bp;
+	struct bird_view *v = &b->next;
 	long n;
-	int rc;
+	int rc, i, n0;
 
 	switch (b->step) {
 	case STEP_GREETING:
@@ -190,7 +229,7 @@ handle_reply(struct bird *b, const char *r, size_t len)
 			poll_end(b, err);
 			return;
 		}
-		b->proto_i = b->prefix_i = 0;
+		b->proto_i = b->prefix_i = b->table_i = 0;
 		next_query(b);
 		return;
 	case STEP_EXPORT:
@@ -214,6 +253,27 @@ handle_reply(struct bird *b, const char *r, size_t len)
 		b->next.protos[b->proto_i].routes = n;
 		b->proto_i++;
 		next_query(b);
+		return;
+	case STEP_FLEET:
+		/* A table BIRD does not know is a fleet error, not an
+		 * unreachable BIRD: the rest of the view stands, and the
+		 * routes of this poll are dropped, so that the view never
+		 * holds a fleet seen in part. */
+		n0 = v->nfleet;
+		if (bird_parse_routes(r, len, v->fleet, BIRD_MAX_FLEET_ROUTES,
+		    &v->nfleet, &v->fleet_truncated, err, sizeof(err)) == -1) {
+			snprintf(v->fleet_error, sizeof(v->fleet_error),
+			    "table %s: %s", v->fleet_tables[b->table_i], err);
+			v->nfleet = 0;
+			v->fleet_truncated = false;
+			v->fleet_ok = false;
+			poll_end(b, NULL);
+			return;
+		}
+		for (i = n0; i < v->nfleet; i++)
+			v->fleet[i].table = (uint8_t)b->table_i;
+		b->table_i++;
+		next_table(b);
 		return;
 	case STEP_IDLE:
 		break;
@@ -298,6 +358,8 @@ poll_start(struct bird *b)
 	memset(&b->next, 0, sizeof(b->next));
 	b->next.nprefixes = b->nprefixes;
 	memcpy(b->next.prefixes, b->prefixes, sizeof(b->next.prefixes));
+	b->next.nfleet_tables = b->ntables;
+	memcpy(b->next.fleet_tables, b->tables, sizeof(b->next.fleet_tables));
 	b->next.polled_us = loop_now_us();
 	loop_timer_arm(b->deadline, b->timeout_us);
 	if (b->fd != -1) {
@@ -417,6 +479,35 @@ bird_set_prefixes(struct bird *b, const struct prefix *p, int n)
 		b->prefixes[b->nprefixes++] = p[i];
 	}
 	return 0;
+}
+
+int
+bird_set_fleet_tables(struct bird *b, const char *const *tables, int n)
+{
+	const char *c;
+	int i;
+
+	if (n > BIRD_MAX_FLEET_TABLES) {
+		errno = E2BIG;
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		/* The name goes into a command: a single token of BIRD's
+		 * symbol characters, or it would be a syntax error at best. */
+		if (tables[i][0] == '\0' ||
+		    strlen(tables[i]) >= BIRD_TABLE_NAME_MAX)
+			goto inval;
+		for (c = tables[i]; *c != '\0'; c++)
+			if (!isalnum((unsigned char)*c) && *c != '_')
+				goto inval;
+	}
+	for (i = 0; i < n; i++)
+		text_copy(b->tables[i], sizeof(b->tables[i]), tables[i]);
+	b->ntables = n;
+	return 0;
+inval:
+	errno = EINVAL;
+	return -1;
 }
 
 void

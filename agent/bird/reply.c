@@ -5,8 +5,10 @@
  * ' ' on the last one, a line starting with a space continues the previous
  * code, and "0000" ends a successful reply.  Errors end with their own code
  * (8001 "Network not found", 9001 "syntax error" or "No valid tables"),
- * without a 0000.  No I/O, no clock: unit-tested on replies captured from
- * BIRD 2.0.12 (tests/ops/bird-replies). */
+ * without a 0000.  The route lists of "show route ... all" are read into
+ * routes (net, protocol, primary, standard communities): what a table
+ * holds, never what it means.  No I/O, no clock: unit-tested on replies
+ * captured from BIRD 2.0.12 (tests/ops/bird-replies). */
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -316,5 +318,198 @@ bird_parse_count(const char *reply, size_t len, char *err, size_t errlen)
 	if (err != NULL && errlen > 0)
 		snprintf(err, errlen, "%s reply to show route count",
 		    rc == -1 ? "malformed" : "unexpected");
+	return -1;
+}
+
+/* ---- show route ... all ---- */
+
+/* Skips blanks in [p, end). */
+static const char *
+skip_blanks(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/* "(65010,1) (65535,0) ..." in [p, end), appended to r.  Past
+ * BIRD_MAX_COMMUNITIES they are counted out (communities_truncated).  0,
+ * or -1 on anything that is not a list of (u16,u16). */
+static int
+parse_communities(const char *p, const char *end, struct bird_route *r)
+{
+	unsigned long v[2];
+	int k;
+
+	for (;;) {
+		p = skip_blanks(p, end);
+		if (p == end)
+			return 0;
+		if (*p++ != '(')
+			return -1;
+		for (k = 0; k < 2; k++) {
+			if (p == end || !isdigit((unsigned char)*p))
+				return -1;
+			v[k] = 0;
+			while (p < end && isdigit((unsigned char)*p)) {
+				v[k] = v[k] * 10 + (unsigned long)(*p++ - '0');
+				if (v[k] > 65535)
+					return -1;
+			}
+			if (p == end || *p++ != (k == 0 ? ',' : ')'))
+				return -1;
+		}
+		if (r->ncommunities == BIRD_MAX_COMMUNITIES) {
+			r->communities_truncated = true;
+			continue;
+		}
+		r->communities[r->ncommunities].asn = (uint16_t)v[0];
+		r->communities[r->ncommunities].value = (uint16_t)v[1];
+		r->ncommunities++;
+	}
+}
+
+/* A route line's text from the bracket on: "[PROTO TIME ...] * (PREF)".
+ * The protocol name is the first word in the brackets; "*" right after
+ * them marks the primary route.  0, or -1. */
+static int
+parse_route_head(const char *p, const char *end, struct bird_route *r)
+{
+	const char *name, *close;
+	size_t n;
+
+	if ((p = memchr(p, '[', (size_t)(end - p))) == NULL)
+		return -1;
+	name = ++p;
+	while (p < end && *p != ' ' && *p != ']')
+		p++;
+	n = (size_t)(p - name);
+	if (n == 0 || n >= sizeof(r->proto) ||
+	    (close = memchr(p, ']', (size_t)(end - p))) == NULL)
+		return -1;
+	memcpy(r->proto, name, n);
+	r->proto[n] = '\0';
+	p = close + 1;
+	r->primary = end - p >= 2 && p[0] == ' ' && p[1] == '*' &&
+	    (end - p == 2 || p[2] == ' ');
+	return 0;
+}
+
+/* What bird_parse_routes carries from one line to the next. */
+struct routes_state {
+	struct bird_route	*routes, *r;	/* r: the route being read */
+	int			 max, *n;
+	bool			*truncated;
+	struct prefix		 net;
+	bool			 have_net, in_route, in_comm;
+};
+
+/* A 1007 line: "Table T:", a route, or (a tab first) a next hop.  NULL, or
+ * why it is malformed. */
+static const char *
+route_line(struct routes_state *st, const char *t, const char *te)
+{
+	char tok[PREFIX_STRLEN + 1];
+	const char *sp;
+	size_t k;
+
+	st->in_comm = false;
+	if (t == te || t[0] == '\t')
+		return NULL;
+	if (te - t > 6 && strncmp(t, "Table ", 6) == 0 && te[-1] == ':') {
+		st->have_net = st->in_route = false;
+		return NULL;
+	}
+	if (!isspace((unsigned char)t[0])) {
+		sp = memchr(t, ' ', (size_t)(te - t));
+		k = (size_t)((sp != NULL ? sp : te) - t);
+		if (k >= sizeof(tok))
+			return "unexpected network in show route";
+		memcpy(tok, t, k);
+		tok[k] = '\0';
+		if (prefix_parse(tok, &st->net) == -1)
+			return "unexpected network in show route";
+		st->have_net = true;
+	} else if (!st->have_net)
+		return "route without a network in show route";
+	st->in_route = true;
+	if (*st->n == st->max) {
+		*st->truncated = true;
+		st->r = NULL;
+		return NULL;
+	}
+	st->r = &st->routes[*st->n];
+	memset(st->r, 0, sizeof(*st->r));
+	st->r->net = st->net;
+	if (parse_route_head(t, te, st->r) == -1)
+		return "malformed route line in show route";
+	(*st->n)++;
+	return NULL;
+}
+
+/* A 1008 or 1012 line: an attribute of the route being read.  Only
+ * BGP.community and the lines that continue it are read. */
+static const char *
+attr_line(struct routes_state *st, const char *t, const char *te)
+{
+	static const char comm[] = "\tBGP.community:";
+	size_t n = (size_t)(te - t);
+
+	if (!st->in_route)
+		return "attribute without a route in show route";
+	if (n >= sizeof(comm) - 1 && memcmp(t, comm, sizeof(comm) - 1) == 0) {
+		st->in_comm = true;
+		t += sizeof(comm) - 1;
+	} else if (!(st->in_comm && n >= 2 && t[0] == '\t' && t[1] == '\t')) {
+		st->in_comm = false;
+		return NULL;
+	}
+	if (st->r != NULL && parse_communities(t, te, st->r) == -1)
+		return "malformed community in show route";
+	return NULL;
+}
+
+int
+bird_parse_routes(const char *reply, size_t len, struct bird_route *routes,
+    int max, int *n, bool *truncated, char *err, size_t errlen)
+{
+	struct routes_state st = { .routes = routes, .max = max, .n = n,
+	    .truncated = truncated };
+	const char *p = reply, *end = reply + len, *why = NULL;
+	struct bird_line l;
+	int code = 0, rc, n0 = *n;
+	bool tr0 = *truncated;
+
+	/* Route lines are 1007: the net (or blanks: the same net as the
+	 * line before), the route type, "[proto time ...]", "*" for the
+	 * primary; lines under them that start with a tab are next hops.
+	 * 1008 is "Type:", 1012 the attributes; a long community list goes
+	 * on over lines that start with two tabs (BIRD's ea_show_int_set). */
+	while ((rc = next_line(&p, end, &code, &l)) == 1) {
+		if (l.code >= 8000) {
+			reply_error(&l, err, errlen);
+			goto fail;
+		}
+		if (l.code == 1007)
+			why = route_line(&st, l.text, l.text + l.len);
+		else if (l.code == 1008 || l.code == 1012)
+			why = attr_line(&st, l.text, l.text + l.len);
+		if (why != NULL)
+			break;
+		if (l.last) {
+			if (l.code == 0)
+				return 0;
+			why = "unexpected end of show route";
+			break;
+		}
+	}
+	if (why == NULL)
+		why = rc == -1 ? "malformed reply to show route" :
+		    "incomplete reply to show route";
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s", why);
+fail:
+	*n = n0;
+	*truncated = tr0;
 	return -1;
 }

@@ -1,14 +1,21 @@
 /* BIRD reply parsing on replies captured byte for byte from BIRD 2.0.12
  * (bird-replies/README says how), plus the decision helpers. */
 #include <assert.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "bird.h"
 #include "bird_check.h"
 #include "bird_reply.h"
+#include "loop.h"
 #include "prefix.h"
 
 static const char *dir;
@@ -47,7 +54,11 @@ test_framing(void)
 	    "protocols_isolong", "export_up", "export_idle", "export_nosuch",
 	    "export_prefix", "export_prefix6", "export_prefix_none",
 	    "export_count", "bad", "down_count", "down_export_prefix",
-	    "down_export_up", "down_protocols" };
+	    "down_export_up", "down_protocols", "fleet4_healthy",
+	    "fleet6_healthy", "fleet4_both", "fleet6_both", "fleet4_degraded",
+	    "fleet6_degraded", "fleet4_own_degraded", "fleet6_own_degraded",
+	    "fleet4_withdrawn", "fleet6_withdrawn", "fleet4_empty",
+	    "fleet6_empty", "fleet4_count", "fleet_nosuch" };
 	size_t i, len, k;
 	char *r;
 
@@ -312,6 +323,486 @@ test_agrees(void)
 	CHECK(!m.disagree);
 }
 
+
+/* ---- show route table T all */
+
+static const struct bird_route *
+route_of(const struct bird_route *r, int n, const char *proto)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(r[i].proto, proto) == 0)
+			return &r[i];
+	return NULL;
+}
+
+/* The route from proto is there, primary or not, with exactly the
+ * communities listed ("65010,1 65535,0"; "" for none). */
+static void
+route_is(const char *reply, const struct bird_route *r, int n,
+    const char *proto, const char *net, bool primary, const char *comms)
+{
+	const struct bird_route *x = route_of(r, n, proto);
+	char got[256] = "", pfx[PREFIX_STRLEN];
+	size_t used = 0;
+
+	CHECKF(x != NULL, "%s: no route from %s", reply, proto);
+	if (x == NULL)
+		return;
+	CHECKF(strcmp(prefix_fmt(&x->net, pfx, sizeof(pfx)), net) == 0,
+	    "%s: %s: net %s, want %s", reply, proto, pfx, net);
+	CHECKF(x->primary == primary, "%s: %s: primary %d", reply, proto,
+	    x->primary);
+	for (int i = 0; i < x->ncommunities; i++)
+		used += (size_t)snprintf(got + used, sizeof(got) - used, "%s%u,%u",
+		    i ? " " : "", x->communities[i].asn, x->communities[i].value);
+	CHECKF(strcmp(got, comms) == 0, "%s: %s: communities '%s', want '%s'",
+	    reply, proto, got, comms);
+	CHECK(!x->communities_truncated);
+}
+
+static int
+parse_capture(const char *name, struct bird_route *r, int max, int *n,
+    bool *trunc, char *err, size_t errlen)
+{
+	size_t len;
+	char *buf = slurp(name, &len);
+	int rc;
+
+	*n = 0;
+	*trunc = false;
+	err[0] = '\0';
+	rc = bird_parse_routes(buf, len, r, max, n, trunc, err, errlen);
+	free(buf);
+	return rc;
+}
+
+static void
+test_routes_captured(void)
+{
+	/* What each capture holds: its route count, then one route per row
+	 * (absent: no route from proto at all). */
+	static const struct {
+		const char	*capture;
+		int		 n;
+		const char	*proto;
+		bool		 primary, absent;
+		const char	*comms;
+	} cases[] = {
+		/* b, everyone healthy: its own route (piped, primary). */
+		{ "fleet4_healthy", 3, "anycast", true, false, "65010,1" },
+		{ "fleet4_healthy", 3, "fleet_a4", false, false, "65010,1" },
+		{ "fleet4_healthy", 3, "fleet_c4", false, false, "65010,1" },
+		{ "fleet6_healthy", 3, "anycast", true, false, "65010,1" },
+		{ "fleet6_healthy", 3, "fleet_a6", false, false, "65010,1" },
+		{ "fleet6_healthy", 3, "fleet_c6", false, false, "65010,1" },
+		/* a, both links up: both own routes, anycast primary. */
+		{ "fleet4_both", 4, "anycast", true, false, "65010,1" },
+		{ "fleet4_both", 4, "anycast_gs", false, false, "65010,0" },
+		{ "fleet4_both", 4, "fleet_b4", false, false, "65010,1" },
+		{ "fleet4_both", 4, "fleet_c4", false, false, "65010,1" },
+		{ "fleet6_both", 4, "anycast_gs", false, false, "65010,0" },
+		/* b while a is degraded; a itself. */
+		{ "fleet4_degraded", 3, "fleet_a4", false, false, "65010,0" },
+		{ "fleet4_degraded", 3, "fleet_c4", false, false, "65010,1" },
+		{ "fleet6_degraded", 3, "fleet_a6", false, false, "65010,0" },
+		{ "fleet4_own_degraded", 3, "anycast_gs", true, false, "65010,0" },
+		{ "fleet4_own_degraded", 3, "anycast", false, true, NULL },
+		{ "fleet6_own_degraded", 3, "anycast_gs", true, false, "65010,0" },
+		/* a withdrawn: b has no route from it. */
+		{ "fleet4_withdrawn", 2, "fleet_a4", false, true, NULL },
+		{ "fleet6_withdrawn", 2, "fleet_a6", false, true, NULL },
+		/* A table with nothing: "Table fleet4:" and the end. */
+		{ "fleet4_empty", 0, NULL, false, false, NULL },
+		{ "fleet6_empty", 0, NULL, false, false, NULL },
+		/* Not a fleet table, but a route list all the same. */
+		{ "export_up", 2, "anycast", true, false, "" },
+	};
+	struct bird_route r[BIRD_MAX_FLEET_ROUTES];
+	char err[192];
+	bool trunc;
+	int n;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *c = cases[i].capture;
+
+		CHECKF(parse_capture(c, r, 16, &n, &trunc, err,
+		    sizeof(err)) == 0, "%s: %s", c, err);
+		CHECKF(n == cases[i].n && !trunc, "%s: %d routes", c, n);
+		if (cases[i].proto == NULL)
+			continue;
+		if (cases[i].absent)
+			CHECKF(route_of(r, n, cases[i].proto) == NULL,
+			    "%s: a route from %s", c, cases[i].proto);
+		else
+			route_is(c, r, n, cases[i].proto,
+			    c[5] == '6' ? "2001:db8:abcd::/48" :
+			    "198.51.100.0/24", cases[i].primary,
+			    cases[i].comms);
+	}
+	/* BIRD lists the primary route first. */
+	CHECK(parse_capture("fleet4_healthy", r, 16, &n, &trunc, err,
+	    sizeof(err)) == 0 && strcmp(r[0].proto, "anycast") == 0);
+
+	/* A table BIRD does not know is a syntax error; a count reply is not
+	 * a route list. */
+	CHECK(parse_capture("fleet_nosuch", r, 16, &n, &trunc, err,
+	    sizeof(err)) == -1);
+	CHECKF(strstr(err, "9001") != NULL && strstr(err, "syntax error") != NULL,
+	    "%s", err);
+	CHECK(n == 0);
+	CHECK(parse_capture("fleet4_count", r, 16, &n, &trunc, err,
+	    sizeof(err)) == -1);
+	CHECK(parse_capture("bad", r, 16, &n, &trunc, err, sizeof(err)) == -1);
+
+	/* Full: the first max are kept, the rest flagged. */
+	CHECK(parse_capture("fleet4_both", r, 2, &n, &trunc, err,
+	    sizeof(err)) == 0);
+	CHECK(n == 2 && trunc);
+	CHECK(strcmp(r[0].proto, "anycast") == 0 && r[1].proto[0] != '\0');
+}
+
+/* Tables read one after the other append; a failed one leaves the list as
+ * it was; any cut of a reply is incomplete, never a shorter list. */
+static void
+test_routes_append(void)
+{
+	struct bird_route r[8];
+	char err[192], *a, *b;
+	size_t alen, blen, k;
+	bool trunc = false;
+	int n = 0;
+
+	a = slurp("fleet4_degraded", &alen);
+	b = slurp("fleet6_degraded", &blen);
+	CHECK(bird_parse_routes(a, alen, r, 8, &n, &trunc, err,
+	    sizeof(err)) == 0);
+	CHECK(bird_parse_routes(b, blen, r, 8, &n, &trunc, err,
+	    sizeof(err)) == 0);
+	CHECK(n == 6 && !trunc);
+	CHECK(r[0].net.family != r[3].net.family);
+	CHECK(bird_parse_routes(b, blen, r, 8, &n, &trunc, err,
+	    sizeof(err)) == 0);
+	CHECK(n == 8 && trunc);
+	n = 3;
+	trunc = false;
+	for (k = 0; k < blen; k++) {
+		CHECK(bird_parse_routes(b, k, r, 8, &n, &trunc, err,
+		    sizeof(err)) == -1);
+		CHECK(n == 3 && !trunc);
+	}
+	free(a);
+	free(b);
+}
+
+static int
+parse_str(const char *s, struct bird_route *r, int *n)
+{
+	char err[192];
+	bool trunc = false;
+
+	*n = 0;
+	return bird_parse_routes(s, strlen(s), r, 8, n, &trunc, err,
+	    sizeof(err));
+}
+
+static void
+test_routes_synthetic(void)
+{
+	struct bird_route r[8];
+	int n;
+
+#define HEAD	"1007-Table fleet4:\n 198.51.100.0/24      unicast " \
+		"[fleet_a4 12:00:00.000 from 192.0.2.1] * (100) [i]\n" \
+		" \tvia 192.0.2.1 on fleet\n1008-\tType: BGP univ\n"
+	/* A long community list goes on over lines with two tabs
+	 * (ea_show_int_set in BIRD 2.0.12's nest/rt-attr.c); large and
+	 * extended communities are not read. */
+	CHECK(parse_str(HEAD "1012-\tBGP.origin: IGP\n"
+	    " \tBGP.community: (65010,0) (65535,0)\n"
+	    " \t\t(1,2) (65535,65535)\n"
+	    " \tBGP.large_community: (65010, 1, 2)\n"
+	    " \t\t(65010, 3, 4)\n0000 \n", r, &n) == 0);
+	CHECK(n == 1 && strcmp(r[0].proto, "fleet_a4") == 0 && r[0].primary);
+	CHECK(r[0].ncommunities == 4 && r[0].communities[2].asn == 1 &&
+	    r[0].communities[2].value == 2 &&
+	    r[0].communities[3].value == 65535);
+	/* More communities than kept. */
+	CHECK(parse_str(HEAD "1012-\tBGP.community: (1,1) (1,2) (1,3) (1,4) "
+	    "(1,5) (1,6) (1,7) (1,8) (1,9) (1,10) (1,11) (1,12) (1,13) (1,14) "
+	    "(1,15) (1,16) (1,17)\n0000 \n", r, &n) == 0);
+	CHECK(n == 1 && r[0].ncommunities == BIRD_MAX_COMMUNITIES &&
+	    r[0].communities_truncated);
+	/* Two nets; a route type other than unicast. */
+	CHECK(parse_str("1007-Table fleet4:\n 198.51.100.0/24 unreachable "
+	    "[fleet_a4 12:00:00.000] (100) [i]\n"
+	    " 203.0.113.0/24 unicast [fleet_b4 12:00:00.000] * (100) [i]\n"
+	    "1007-                 unicast [fleet_c4 12:00:00.000] (100)\n"
+	    "0000 \n", r, &n) == 0);
+	CHECK(n == 3 && !r[0].primary && r[1].primary && !r[2].primary);
+	CHECK(prefix_equal(&r[1].net, &r[2].net) &&
+	    !prefix_equal(&r[0].net, &r[1].net));
+
+	/* Malformed: each fails, and leaves the list empty. */
+	static const char *const bad[] = {
+		HEAD "1012-\tBGP.community: (65010,x)\n0000 \n",
+		HEAD "1012-\tBGP.community: (65536,1)\n0000 \n",
+		HEAD "1012-\tBGP.community: (65010,1\n0000 \n",
+		HEAD "1012-\tBGP.community: 65010:1\n0000 \n",
+		HEAD "1012-\tBGP.community: (65010,1)(\n0000 \n",
+		"1007-Table fleet4:\n1012-\tBGP.community: (1,1)\n0000 \n",
+		"1007-Table fleet4:\n 1007-   unicast [x 1] (1)\n0000 \n",
+		"1007-Table fleet4:\n           unicast [x 1] (1)\n0000 \n",
+		"1007-Table fleet4:\n 198.51.100.0/33 unicast [x 1] (1)\n0000 \n",
+		"1007-Table fleet4:\n 198.51.100.0/24 unicast (1)\n0000 \n",
+		"1007-Table fleet4:\n 198.51.100.0/24 unicast [] (1)\n0000 \n",
+		"1007-Table fleet4:\n 198.51.100.0/24 unicast [x 1 (1)\n0000 \n",
+		"1007-Table fleet4:\n 198.51.100.0/24 unicast [x 1] (1)\n",
+		"1007-Table fleet4:\n 198.51.100.0/24 unicast [x 1] (1)\n1007 \n",
+		"1007-Table fleet4:\nnot a reply\n0000 \n",
+		"8001 Network not found\n",
+		"",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = parse_str(bad[i], r, &n);
+
+		CHECKF(rc == -1 && n == 0, "malformed reply %zu parsed", i);
+	}
+#undef HEAD
+}
+
+
+/* ---- the client's fleet polls, against a fake BIRD that answers with the
+ * captures */
+
+static const char *
+fake_reply(const char *cmd)
+{
+	size_t n = strlen(cmd);
+
+	if (strcmp(cmd, "show protocols") == 0)
+		return "protocols";
+	if (strncmp(cmd, "show route export ", 18) == 0 && n > 6 &&
+	    strcmp(cmd + n - 6, " count") == 0)
+		return "export_count";
+	if (strcmp(cmd, "show route table fleet4 all") == 0)
+		return "fleet4_degraded";
+	if (strcmp(cmd, "show route table fleet6 all") == 0)
+		return "fleet6_degraded";
+	if (strcmp(cmd, "show route table nosuch all") == 0)
+		return "fleet_nosuch";
+	return "bad";
+}
+
+/* A child process serving one connection after another: the greeting,
+ * then a capture per command.  Every command it was sent goes to log. */
+static pid_t
+fake_bird(const char *path, const char *log)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char line[512], *buf;
+	size_t len, used;
+	FILE *lf;
+	pid_t pid;
+	int s, c;
+	ssize_t r;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	unlink(path);
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (s == -1 || bind(s, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(s, 4) == -1) {
+		perror(path);
+		exit(1);
+	}
+	if ((pid = fork()) != 0) {
+		close(s);
+		return pid;
+	}
+	if ((lf = fopen(log, "w")) == NULL)
+		_exit(1);
+	setvbuf(lf, NULL, _IOLBF, 0);
+	while ((c = accept(s, NULL, NULL)) != -1) {
+		buf = slurp("greeting", &len);
+		(void)!write(c, buf, len);
+		free(buf);
+		used = 0;
+		while ((r = read(c, line + used, sizeof(line) - used - 1)) > 0) {
+			char *nl;
+
+			used += (size_t)r;
+			line[used] = '\0';
+			while ((nl = strchr(line, '\n')) != NULL) {
+				*nl = '\0';
+				fprintf(lf, "%s\n", line);
+				buf = slurp(fake_reply(line), &len);
+				(void)!write(c, buf, len);
+				free(buf);
+				used -= (size_t)(nl + 1 - line);
+				memmove(line, nl + 1, used + 1);
+			}
+		}
+		close(c);
+	}
+	_exit(0);
+}
+
+struct poll_result {
+	struct bird_view	view;
+	int			polls;
+};
+
+static void
+on_view(void *arg, const struct bird_view *v)
+{
+	struct poll_result *pr = arg;
+
+	pr->view = *v;
+	pr->polls++;
+}
+
+static void
+on_poll_turn(struct loop *l, void *arg)
+{
+	struct poll_result *pr = arg;
+
+	if (pr->polls > 0)
+		loop_stop(l);
+}
+
+static void
+on_guard(struct loop *l, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "fake BIRD: no poll completed in 5 s\n");
+	failures++;
+	loop_stop(l);
+}
+
+/* One poll of a client set to tables (n of them, or none). */
+static void
+poll_once(const char *path, const char *const *tables, int n,
+    struct poll_result *pr)
+{
+	struct loop *l = loop_new();
+	struct loop_timer *guard;
+	struct bird *b;
+
+	assert(l != NULL);
+	memset(pr, 0, sizeof(*pr));
+	b = bird_new(l, path, 60000000, 2000000, on_view, pr);
+	assert(b != NULL);
+	CHECK(bird_set_fleet_tables(b, tables, n) == 0);
+	guard = loop_timer_new(l, on_guard, NULL);
+	loop_timer_arm(guard, 5000000);
+	loop_set_before_sleep(l, on_poll_turn, pr);
+	CHECK(loop_run(l) == 0);
+	loop_timer_free(guard);
+	bird_free(b);
+	loop_free(l);
+}
+
+static void
+test_client_fleet(void)
+{
+	static const char *const both[] = { "fleet4", "fleet6" };
+	static const char *const missing[] = { "fleet4", "nosuch" };
+	static struct poll_result pr;
+	char path[] = "/tmp/test_bird.XXXXXX", sock[64], log[64], cmds[4096];
+	const struct bird_view *v = &pr.view;
+	const struct bird_route *r;
+	struct bird *b;
+	size_t clen;
+	FILE *f;
+	pid_t pid;
+	int st;
+
+	if (mkdtemp(path) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	snprintf(sock, sizeof(sock), "%s/bird.ctl", path);
+	snprintf(log, sizeof(log), "%s/commands", path);
+	pid = fake_bird(sock, log);
+
+	/* Off: today's poll, and no route is asked for. */
+	poll_once(sock, NULL, 0, &pr);
+	CHECK(v->reachable && v->nprotos == 2);
+	CHECK(v->nfleet_tables == 0 && !v->fleet_ok && v->nfleet == 0);
+
+	/* Both tables: every route, tagged with its table. */
+	poll_once(sock, both, 2, &pr);
+	CHECK(v->reachable && v->nprotos == 2 && v->protos[0].established);
+	CHECKF(v->fleet_ok, "%s", v->fleet_error);
+	CHECK(v->nfleet_tables == 2 && strcmp(v->fleet_tables[1], "fleet6") == 0);
+	CHECK(v->nfleet == 6 && !v->fleet_truncated);
+	r = route_of(v->fleet, v->nfleet, "fleet_a4");
+	CHECK(r != NULL && r->table == 0 && r->ncommunities == 1 &&
+	    r->communities[0].asn == 65010 && r->communities[0].value == 0);
+	r = route_of(v->fleet, v->nfleet, "fleet_c6");
+	CHECK(r != NULL && r->table == 1 && r->net.family == AF_INET6);
+
+	/* A table BIRD does not have: the fleet fails, the rest stands. */
+	poll_once(sock, missing, 2, &pr);
+	CHECK(v->reachable && v->nprotos == 2);
+	CHECK(!v->fleet_ok && v->nfleet == 0);
+	CHECKF(strstr(v->fleet_error, "table nosuch") != NULL &&
+	    strstr(v->fleet_error, "9001") != NULL, "%s", v->fleet_error);
+
+	/* BIRD not there: unreachable, and the fleet with it. */
+	poll_once("/nonexistent/bird.ctl", both, 2, &pr);
+	CHECK(!v->reachable && !v->fleet_ok && v->nfleet == 0);
+	CHECK(v->fleet_error[0] != '\0');
+
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	f = fopen(log, "r");
+	assert(f != NULL);
+	clen = fread(cmds, 1, sizeof(cmds) - 1, f);
+	cmds[clen] = '\0';
+	fclose(f);
+	CHECKF(strcmp(cmds,
+	    "show protocols\n"
+	    "show route export upstream count\n"
+	    "show route export upstream2 count\n"
+	    "show protocols\n"
+	    "show route export upstream count\n"
+	    "show route export upstream2 count\n"
+	    "show route table fleet4 all\n"
+	    "show route table fleet6 all\n"
+	    "show protocols\n"
+	    "show route export upstream count\n"
+	    "show route export upstream2 count\n"
+	    "show route table fleet4 all\n"
+	    "show route table nosuch all\n") == 0, "commands:\n%s", cmds);
+	unlink(log);
+	unlink(sock);
+	rmdir(path);
+
+	/* Names that are not one token, too many, too long. */
+	{
+		static const char *const sp[] = { "fleet 4" };
+		static const char *const empty[] = { "" };
+		static const char *const five[] = { "a", "b", "c", "d", "e" };
+		char lng[BIRD_TABLE_NAME_MAX + 1];
+		const char *lp[] = { lng };
+		struct loop *l = loop_new();
+
+		memset(lng, 'x', sizeof(lng) - 1);
+		lng[sizeof(lng) - 1] = '\0';
+		b = bird_new(l, "/nonexistent", 1000000, 1000000, NULL, NULL);
+		assert(b != NULL);
+		errno = 0;
+		CHECK(bird_set_fleet_tables(b, sp, 1) == -1 && errno == EINVAL);
+		CHECK(bird_set_fleet_tables(b, empty, 1) == -1 && errno == EINVAL);
+		CHECK(bird_set_fleet_tables(b, lp, 1) == -1 && errno == EINVAL);
+		CHECK(bird_set_fleet_tables(b, five, 5) == -1 && errno == E2BIG);
+		CHECK(bird_set_fleet_tables(b, five, 4) == 0);
+		CHECK(bird_set_fleet_tables(b, NULL, 0) == 0);
+		bird_free(b);
+		loop_free(l);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -326,6 +817,10 @@ main(int argc, char *argv[])
 	test_prefixes();
 	test_scan();
 	test_agrees();
+	test_routes_captured();
+	test_routes_append();
+	test_routes_synthetic();
+	test_client_fleet();
 	if (failures) {
 		fprintf(stderr, "%d check(s) failed\n", failures);
 		return 1;
