@@ -304,9 +304,8 @@ stop(struct agent *a, int signo)
 	notify_stopping(a->notify);
 	if (a->conf->on_exit == CONF_EXIT_WITHDRAW && !links_down(a)) {
 		a->fleet.target = FLEET_WITHDRAWN;
-		enforce(a, "on_exit");
-		if (!links_down(a))
-			log_warn("%s: cannot withdraw on exit",
+		if (enforce(a, "on_exit") == -1)
+			log_warnx("%s: cannot withdraw on exit",
 			    a->conf->interface);
 		else
 			log_notice("withdrawn: anycastd stopping on %s "

@@ -40,37 +40,40 @@ port_want(const struct agent *a, const struct port *p)
 	    FLEET_ANNOUNCED);
 }
 
-static void
+/* 0, or -1 when the kernel refused (logged). */
+static int
 port_set(struct agent *a, struct port *p, const char *why)
 {
 	bool want = port_want(a, p);
 	enum nl_state st;
 
 	if (p->link == NULL)
-		return;
+		return 0;
 	/* netlink/ has said that it is gone; link_changed() acts when it
 	 * appears. */
 	if ((st = nl_link_state(p->link)) == NL_ABSENT || (st == NL_UP) == want)
-		return;
+		return 0;
 	if (nl_link_set_up(p->link, want) == -1) {
 		log_warn("%s: cannot set link %s (%s)", p->ifname,
 		    want ? "up" : "down", why);
-		return;
+		return -1;
 	}
 	log_debug("%s: set %s (%s)", p->ifname, want ? "up" : "down", why);
+	return 0;
 }
 
-void
+int
 enforce(struct agent *a, const char *why)
 {
+	int rc;
+
 	/* The link that will carry the route comes up first. */
 	if (a->fleet.target == FLEET_DEGRADED) {
-		port_set(a, &a->gs, why);
-		port_set(a, &a->main, why);
-	} else {
-		port_set(a, &a->main, why);
-		port_set(a, &a->gs, why);
+		rc = port_set(a, &a->gs, why);
+		return port_set(a, &a->main, why) | rc;
 	}
+	rc = port_set(a, &a->main, why);
+	return port_set(a, &a->gs, why) | rc;
 }
 
 bool

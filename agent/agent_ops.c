@@ -558,11 +558,11 @@ ops_reload(struct agent *a, const struct conf *old)
 		a->bird = NULL;
 		memset(&a->st.bird_mismatch, 0, sizeof(a->st.bird_mismatch));
 		bird_setup(a);
-	} else {
+	} else if (a->bird != NULL) {
 		bird_prefixes_update(a);
-		(void)bird_set_fleet_tables(a->bird, a->conf->fleet != NULL ?
-		    (const char *const *)a->conf->fleet->tables.v : NULL,
-		    a->conf->fleet != NULL ? a->conf->fleet->tables.n : 0);
+		(void)bird_set_fleet_tables(a->bird, nc->fleet != NULL ?
+		    (const char *const *)nc->fleet->tables.v : NULL,
+		    nc->fleet != NULL ? nc->fleet->tables.n : 0);
 	}
 	if (a->conf->fleet == NULL) {
 		a->fleet_known = false;

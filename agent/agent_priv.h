@@ -155,7 +155,7 @@ void	addr6_save(struct agent *a);
 bool	links_match(const struct agent *a);
 void	port_clear(struct port *p);
 void	bird_prefixes_update(struct agent *a);
-void	enforce(struct agent *a, const char *why);
+int	enforce(struct agent *a, const char *why);
 void	hold_recall(struct agent *a);
 void	hold_save(struct agent *a);
 void	link_changed(void *arg, enum nl_state st, int ifindex, unsigned flags);

@@ -239,7 +239,7 @@ test_render(void)
 	CHECK(strstr(t, "Cycles:      1, every 1.000s, last 200.0ms ago (good, "
 	    "took 1.2ms)") != NULL);
 	CHECK(strstr(t, "Drain:       no\n") != NULL);
-	CHECK(strstr(t, "Transitions: fall 1, rise 1, drain 0, undrain 0\n"));
+	CHECK(strstr(t, "Transitions: fall 1, rise 1, drain 0, undrain 0, guard 0\n"));
 	CHECK(strstr(t, "soa          ok                 280us") != NULL);
 	CHECK(strstr(t, "rcode              1.2ms     rcode SERVFAIL") != NULL);
 	CHECK(strstr(t, "/run/bird/bird.ctl 2.0.12, polled 500.0ms ago") != NULL);
@@ -260,7 +260,7 @@ test_render(void)
 	CHECK(strstr(j, "\"name\":\"tcp \\\"q\\\"\"") != NULL);
 	CHECK(strstr(j, "\"results\":{\"ok\":2,\"timeout\":1,") != NULL);
 	CHECK(strstr(j, "\"transitions\":{\"fall\":1,\"rise\":1,\"drain\":0,"
-	    "\"undrain\":0}") != NULL);
+	    "\"undrain\":0,\"guard\":0}") != NULL);
 	CHECK(strstr(j, "\"exported\":[\"198.51.100.0/24\",\"2001:db8:abcd::/48\"]"));
 	CHECK(strstr(j, "\"agrees\":true") != NULL);
 	CHECK(strstr(j, "\"withdrawn\":{\"complete\":false,") != NULL);
