@@ -144,7 +144,8 @@ status_refresh(struct agent *a, struct status_clock *c)
 	st->hold_remaining_us = health_hold_remaining(&a->health, c->mono_us);
 	st->drain = a->drain;
 	st->bird_socket = a->bird != NULL ? bird_path(a->bird) : NULL;
-	st->bird = a->bird != NULL ? bird_view(a->bird) : NULL;
+	st->bird = a->bird == NULL ? NULL : a->conf->fleet != NULL ?
+	    &a->upview : bird_view(a->bird);
 	st->bird_grace_us = ms_to_us(cf->bird_grace_ms);
 	status_refresh_fleet(a, st);
 }
@@ -165,6 +166,9 @@ metrics_update(struct agent *a)
 		    a->conf->metrics_file);
 }
 
+static const struct bird_view *upstream_view(struct agent *,
+		    const struct bird_view *);
+
 static void
 bird_polled(void *arg, const struct bird_view *v)
 {
@@ -177,6 +181,7 @@ bird_polled(void *arg, const struct bird_view *v)
 		fleet_view_update(a, v);
 		decide(a, NULL, false);
 	}
+	v = upstream_view(a, v);
 	switch (bird_mismatch_step(m, v, want, loop_now_us(),
 	    ms_to_us(a->conf->bird_grace_ms))) {
 	case BIRD_MISMATCH_RAISED:
@@ -338,6 +343,25 @@ fleet_view_update(struct agent *a, const struct bird_view *v)
 	    (healthy[0] < healthy[1] ? healthy[0] : healthy[1]) :
 	    fam_used[0] ? healthy[0] : healthy[1];
 	a->dirty |= DIRTY_METRICS;
+}
+
+/* BIRD's view without the fleet's own iBGP sessions: what the upstream is
+ * sent.  A degraded node still exports to them, and an Established fleet
+ * session must not pass for an announcement to the upstream. */
+static const struct bird_view *
+upstream_view(struct agent *a, const struct bird_view *v)
+{
+	struct bird_view *u = &a->upview;
+	int i;
+
+	if (a->conf->fleet == NULL)
+		return v;
+	*u = *v;
+	u->nprotos = 0;
+	for (i = 0; i < v->nprotos; i++)
+		if (!peer_named(a->conf->fleet, v->protos[i].name))
+			u->protos[u->nprotos++] = v->protos[i];
+	return u;
 }
 
 void

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bird.h"
 #include "drain.h"
 #include "fleet.h"
 #include "health.h"
@@ -111,6 +112,7 @@ struct agent {
 	struct peer		 peers[AGENT_MAX_PEERS];
 	int			 npeers;
 	char			 fleet_unknown[128];	/* why not known */
+	struct bird_view	 upview;	/* BIRD's, without fleet sessions */
 
 	/* What changed during this loop turn, published once before the
 	 * loop sleeps (publish()). */

@@ -229,7 +229,8 @@ json_bird(struct json *j, const struct status *s,
 	json_end(j);
 	json_bird_protos(j, v);
 	json_bool(j, "truncated", v->truncated);
-	agrees = bird_view_agrees(v, s->state == STATUS_ANNOUNCED, why,
+	agrees = bird_view_agrees(v, s->state == STATUS_ANNOUNCED ||
+	    s->state == STATUS_DEGRADED, why,
 	    sizeof(why));
 	json_bool(j, "agrees", agrees);
 	if (agrees)

@@ -195,7 +195,8 @@ text_bird(const struct status *s, const struct status_clock *c, FILE *f)
 		    sizeof(d2));
 		fprintf(f, "Mismatch:    YES for %s: ", d2);
 		put_line(f, "", s->bird_mismatch.why);
-	} else if (!bird_view_agrees(v, s->state == STATUS_ANNOUNCED, why,
+	} else if (!bird_view_agrees(v, s->state == STATUS_ANNOUNCED ||
+	    s->state == STATUS_DEGRADED, why,
 	    sizeof(why)))
 		put_line(f, "Mismatch:    not yet (grace): ", why);
 	else

@@ -45,6 +45,8 @@ install(FILES ${_acd_sd}/anycastd.sysctl
   DESTINATION ${ANYCASTD_SYSCTLDIR} RENAME anycastd.conf
   PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 install(FILES ${_acd_sd}/50-anycast0.netdev ${_acd_sd}/50-anycast0.network
+  ${_acd_sd}/50-anycast0-gs.netdev ${_acd_sd}/50-anycast0-gs.network
+  ${PROJECT_SOURCE_DIR}/docs/bird/anycast-node.conf
   DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples
   PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 

@@ -78,6 +78,9 @@ want=(
 	"-rw-r--r-- ./usr/share/doc/anycastd/changelog.Debian.gz"
 	"-rw-r--r-- ./usr/share/doc/anycastd/examples/50-anycast0.netdev"
 	"-rw-r--r-- ./usr/share/doc/anycastd/examples/50-anycast0.network"
+	"-rw-r--r-- ./usr/share/doc/anycastd/examples/50-anycast0-gs.netdev"
+	"-rw-r--r-- ./usr/share/doc/anycastd/examples/50-anycast0-gs.network"
+	"-rw-r--r-- ./usr/share/doc/anycastd/examples/anycast-node.conf"
 )
 for w in "${want[@]}"; do
 	grep -qxF -- "$w" "$tmp/contents" || fail "not in the package: $w"
