@@ -664,6 +664,39 @@ s.close()'
 	log "PASS: events start cycles, probes decide (positive control withdrew)"
 }
 
+# Our own withdrawal flushes the IPv6 anycast address (keep_addr_on_down is
+# off in this namespace, as on a host without the shipped sysctl), and named
+# then destroys its listener on it.  That listener is not the probed server
+# (127.0.0.1), so it must neither start cycles nor cause transitions beyond
+# the one withdrawal and the one announce; the positive control at the end
+# shows the event path was live all along.
+sc_event_own_flush() {
+	inns sysctl -qw net.ipv6.conf.anycast0.keep_addr_on_down=0
+	announced_start interval=200ms fast=100ms hold=0 timeout=50ms confirm=5ms
+	sleep 0.3
+	rndc_reconfig servfail
+	wait_for 5 is_down || fail "not withdrawn with a broken zone"
+	sleep 0.5
+	inns ip -6 addr show dev anycast0 | grep -q 2001:db8:abcd::1 &&
+		fail "the IPv6 address was not flushed; the scenario tests nothing"
+	log "withdrawn, and the kernel flushed 2001:db8:abcd::1 from anycast0"
+	rndc_reconfig good
+	wait_for 10 link_is_up || fail "not announced after the zone was mended"
+	wait_for 5 inns_has_v6 || fail "IPv6 address not restored"
+	sleep 0.5
+	local w a
+	w=$(grep -c "withdrawn:" "$agent_log")
+	a=$(grep -c "announced:" "$agent_log")
+	[ "$w" = 1 ] && [ "$a" = 1 ] ||
+		fail "expected one withdrawal and one announce, got $w and $a"
+	agent_said "destroyed: cycling now" &&
+		fail "the flush of an unprobed address started a cycle"
+	kill_named
+	expect_log "destroyed: cycling now"
+	log "PASS: our own withdrawal's IPv6 flush caused no event and no extra transition (positive control: kill -9 did)"
+}
+inns_has_v6() { inns ip -6 addr show dev anycast0 | grep -q 2001:db8:abcd::1; }
+
 type "sc_$scenario" >/dev/null 2>&1 || fail "unknown scenario $scenario"
 log "scenario $scenario"
 "sc_$scenario"
