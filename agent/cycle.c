@@ -163,7 +163,8 @@ decide(struct agent *a, const char *reason, bool quiet)
 		enforce(a, "state change");
 		a->dirty |= DIRTY_NOTIFY | DIRTY_METRICS | DIRTY_BIRD;
 	} else {
-		if (a->fleet.why != why_before && t != FLEET_ANNOUNCED)
+		if (a->fleet.why != why_before && t != FLEET_ANNOUNCED &&
+		    a->fleet.p.guard && !quiet)
 			/* Once per change of mind: "staying", "confirming". */
 			log_notice("%s: %s; %d healthy peer%s%s",
 			    fleet_target_str(t), fleet_why_str(a->fleet.why),

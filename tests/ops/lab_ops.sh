@@ -228,7 +228,7 @@ s_drain() {
 	lab_must 5 "upstream to have a again" lab_routes_are 4 "a b"
 	lab_must 5 "client back on a" lab_whoami_is 4 a
 	# Counters are per process: this one started drained.
-	expect_json a '"transitions":{"fall":0,"rise":1,"drain":0,"undrain":1}'
+	expect_json a '"transitions":{"fall":0,"rise":1,"drain":0,"undrain":1,"guard":0}'
 	ok "undrained: a announced again after rise, client back on a"
 	# IPv6: the kernel flushed a's IPv6 address when the drain set the
 	# link down, under the previous anycastd process; the new one must
