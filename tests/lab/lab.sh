@@ -968,6 +968,7 @@ lab_zone_break() {
 		    skip && /^};/ { skip = 0; next }
 		    !skip' "$d/named.conf.good" >"$d/named.conf"
 	done
+	# shellcheck disable=SC2034 # for the caller
 	LAB_BREAK_US=$(lab_now_us)
 	for n in "$@"; do
 		kill -s HUP "$(lab_pid "named-$n")"
@@ -985,6 +986,7 @@ lab_zone_repair() {
 	for n in "$@"; do
 		cp "$LAB_RUN/$n/named.conf.good" "$LAB_RUN/$n/named.conf"
 	done
+	# shellcheck disable=SC2034 # for the caller
 	LAB_REPAIR_US=$(lab_now_us)
 	for n in "$@"; do
 		kill -s HUP "$(lab_pid "named-$n")"
