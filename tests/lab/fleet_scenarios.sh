@@ -336,6 +336,14 @@ s2() {
 	done
 	ok "the watcher saw each path replaced in place"
 
+	# A plain drain would take away one of the paths the guard keeps.
+	out=$(actl c drain --reason "should be refused" 2>&1)
+	rc=$?
+	[ "$rc" = 1 ] && echo "$out" | grep -q 'draining would leave 0 other healthy nodes.*--force' ||
+	    lab_fail "drain without --force on degraded c in a short fleet: exit $rc: $out"
+	node_is c degraded short || lab_fail "the refused drain changed c"
+	ok "drain without --force refused on c (degraded, the fleet is short): exit 1"
+
 	# Positive control: one node really goes, the same watcher must see 2.
 	t_pc=$(lab_now_us)
 	out=$(actl c drain --force --reason "positive control" --wait --timeout 10s 2>&1)
@@ -359,7 +367,7 @@ s2() {
 
 s3() {
 	fleet_up
-	local n line
+	local n line out rc
 	marks
 	lab_named_kill a KILL
 	lab_named_kill b KILL
@@ -394,6 +402,12 @@ s3() {
 	npaths_is 1 && path_degraded c || lab_fail "c's degraded path is gone"
 	show_paths
 	ok "c, the last node, stays announced (degraded) $(( CONFIRM_MS / 1000 + 1 )) s past confirm"
+	out=$(actl c drain --reason "should be refused" 2>&1)
+	rc=$?
+	[ "$rc" = 1 ] && echo "$out" | grep -q 'draining would leave 0 other healthy nodes.*--force' ||
+	    lab_fail "drain without --force on the last node: exit $rc: $out"
+	npaths_is 1 && path_degraded c || lab_fail "the refused drain took c's path away"
+	ok "drain without --force refused on the last node: $out"
 }
 
 # ---------------------------------------------------------------- 4
