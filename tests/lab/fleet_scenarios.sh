@@ -165,32 +165,9 @@ was_ms() {	# was_ms LINE -> the "(was X for D)" duration in ms
 	to_ms "$(echo "$1" | sed -n 's/.*(was [a-z]* for \([^)]*\)).*/\1/p')"
 }
 
-# The upstream's route log, watched by lab-birdwatch (1 ms polls).
-# watch_replaced NODE AFTER_US: first change after AFTER_US where NODE's
-# route is there with another stamp than before AFTER_US (replaced in
-# place: the degrade).  Stamps within 5 ms are the same route.
-watch_replaced() {
-	awk -v after="$2" -v p="n$1$FAM" '
-	    function ms(s,   t, a) {
-		t = substr(s, length(s) - 11); split(t, a, /[:.]/)
-		return ((a[1] * 60 + a[2]) * 60 + a[3]) * 1000 + a[4]
-	    }
-	    function stamp(list,   k, r, i, f) {
-		k = split(list, r, ",")
-		for (i = 1; i <= k; i++) {
-			split(r[i], f, "@"); sub(/\*$/, "", f[1])
-			if (f[1] == p) return f[2]
-		}
-		return ""
-	    }
-	    $1 != "change" { next }
-	    $2 < after { base = stamp($4); next }
-	    {
-		s = stamp($4)
-		if (s == "") exit
-		if (base != "" && (ms(s) - ms(base) > 5 || ms(base) - ms(s) > 5)) { print $2; exit }
-	    }' "$LAB_RUN/birdwatch.$FAM.out"
-}
+# watch_replaced NODE AFTER_US: lab-birdwatch saw NODE's path replaced in
+# place (the degrade) at this time (lab.sh).
+watch_replaced() { lab_watch_replaced "$1" "$FAM" "$2"; }
 
 # A poller of the upstream's paths with their communities (birdc every
 # 20 ms): "T_US NODE as_path=... community=..." lines in pathpoll.FAM.out.

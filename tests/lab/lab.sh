@@ -1193,6 +1193,33 @@ lab_watch_paths_min() {
 	    END { print min }' "$LAB_RUN/birdwatch.$1.out"
 }
 
+# lab_watch_replaced NODE 4|6 AFTER_US: first change lab-birdwatch saw
+# after AFTER_US where NODE's route is there with another stamp than before
+# AFTER_US (replaced in place: the degrade); empty if none, or if the route
+# went first.  Stamps within 5 ms are the same route.
+lab_watch_replaced() {
+	awk -v after="$3" -v p="n$1$2" '
+	    function ms(s,   t, a) {
+		t = substr(s, length(s) - 11); split(t, a, /[:.]/)
+		return ((a[1] * 60 + a[2]) * 60 + a[3]) * 1000 + a[4]
+	    }
+	    function stamp(list,   k, r, i, f) {
+		k = split(list, r, ",")
+		for (i = 1; i <= k; i++) {
+			split(r[i], f, "@"); sub(/\*$/, "", f[1])
+			if (f[1] == p) return f[2]
+		}
+		return ""
+	    }
+	    $1 != "change" { next }
+	    $2 < after { base = stamp($4); next }
+	    {
+		s = stamp($4)
+		if (s == "") exit
+		if (base != "" && (ms(s) - ms(base) > 5 || ms(base) - ms(s) > 5)) { print $2; exit }
+	    }' "$LAB_RUN/birdwatch.$2.out"
+}
+
 # lab_fleet_watch_start NODE 4|6: lab-birdwatch on NODE's fleet table
 # (the "prefix" it polls is "PFX table fleetN", so the route list is the
 # last field of its change lines).
