@@ -75,6 +75,11 @@
 #                           each node's bird.conf is generated from
 #                           docs/bird/anycast-node.conf.  See "fleet" below.
 #   LAB_GS_PREPEND (2)      fleet mode: the template's @PREPEND@
+#   LAB_GRACEFUL_TIME (1s) LAB_BIRD_POLL (200ms) LAB_FLEET_CONFIRM (2s)
+#   LAB_FLEET_MIN_HEALTHY (1) LAB_FLEET_UNKNOWN (hold) LAB_FLEET_GUARD (1)
+#                           fleet mode: anycastd's graceful link and [fleet]
+#   LAB_UP_HONOR_GS (1)     fleet mode: the upstream sets LOCAL_PREF 0 on
+#                           GRACEFUL_SHUTDOWN (65535,0), as RFC 8326 asks
 
 LAB_SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
