@@ -411,8 +411,10 @@ cmd_drain(struct agent *a, const char *reason, bool force,
 		return CTL_OK;
 	}
 	/* A drain is an order, but one that would leave the fleet short of
-	 * healthy nodes is asked twice. */
-	if (!force && a->conf->fleet != NULL && before == FLEET_ANNOUNCED &&
+	 * healthy nodes is asked twice.  A degraded node counts too: in a
+	 * short fleet it is what the guard keeps announced, and draining the
+	 * last ones would leave the prefix announced by nobody. */
+	if (!force && a->conf->fleet != NULL && before != FLEET_WITHDRAWN &&
 	    (!a->fleet_known || a->healthy_peers < a->conf->fleet->min_healthy)) {
 		fprintf(out, "draining would leave %d other healthy node%s%s, "
 		    "fewer than min_healthy %d; drain --force to do it anyway\n",

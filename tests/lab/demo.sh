@@ -38,7 +38,7 @@ indent() { sed 's/^/      /'; }
 
 # ------------------------------------------------------------ install
 
-header "1/3  Installing what is missing"
+header "1/4  Installing what is missing"
 PKGS=(bird2 bind9 bind9-utils bind9-dnsutils iproute2 cmake make gcc libc6-dev
     pkg-config libmnl-dev libc-ares-dev libinih-dev libsystemd-dev)
 missing=()
@@ -63,7 +63,7 @@ fi
 
 # ------------------------------------------------------------ build
 
-header "2/3  Building anycastd"
+header "2/4  Building anycastd"
 blog=$(mktemp /tmp/anycastd-demo-build.XXXX)
 if ! { cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
     cmake --build "$BUILD" -j"$(nproc)" --target anycastd lab-dnsloop lab-birdwatch; } \
@@ -84,7 +84,7 @@ LAB_NODES=2
 # shellcheck source=tests/lab/lab.sh
 . "$REPO/tests/lab/lab.sh"
 
-header "3/3  The anycast lab"
+header "3/4  The anycast lab"
 lab_up
 
 cat <<EOF
@@ -273,11 +273,83 @@ if [ "${DEMO_KEEP:-0}" = 1 ] && [ -t 0 ]; then
 	read -r -p "  Press Enter to tear it down. " _
 fi
 
+# ------------------------------------------------------------ the fleet
+
+# fleet_story: three nodes in fleet mode (lab.sh LAB_FLEET=1: anycast0-gs,
+# an iBGP mesh, anycastd with [fleet] min_healthy 1, confirm 2s).  Run in a
+# subshell with a lab of its own, torn down when the subshell exits.
+# shellcheck disable=SC2016 # eval'ed conditions, expanded when run
+fleet_story() {
+	local t0 t_deg t_gone n line min who soa
+	LAB_DOWN_DONE=0 LAB_RUN='' LAB_PID=() LAB_NS_LIST=() LAB_LOG_MARK_LINES=()
+	LAB_FLEET=1 LAB_NODES=3
+	lab_up
+	say "  Three nodes now, each with a second interface, anycast0-gs: while a node is"
+	say "  ${B}degraded${N} it announces through it with GRACEFUL_SHUTDOWN (65535,0) and a longer AS"
+	say "  path, so the upstream uses it last. The nodes tell each other their health over"
+	say "  iBGP, and anycastd withdraws a failing node only while at least one other stays healthy."
+	lab_watch_start 4 1000
+
+	# One node leaves.
+	for n in a b c; do lab_log_mark "$n"; done
+	lab_zone_break a
+	t0=$LAB_BREAK_US
+	event "$t0" "${B}One node leaves.${N} example.test is broken on node a: named answers SERVFAIL."
+	lab_log_wait a 'degraded:' 5 >/dev/null || story_fail "a did not degrade"
+	lab_wait 5 "a's path to be degraded" eval 'lab_upstream_paths 4 | grep -q "^a as_path=65010,65010,65010 community=(65535,0)"' ||
+	    story_fail "the upstream did not get a's degraded path"
+	t_deg=$(lab_watch_replaced a 4 "$t0")
+	lab_wait 3 "the client to move to b" lab_whoami_is 4 b || story_fail "the client did not move to b"
+	event "${t_deg:-$(lab_now_us)}" "   a ${B}degraded${N} ($(since "${t_deg:-$(lab_now_us)}" "$t0")): still announced, as the least preferred path; the client moved to b."
+	lab_upstream_paths 4 | indent
+	line=$(lab_log_wait a 'withdrawn:' 6) || story_fail "a did not withdraw after confirm"
+	lab_wait 3 "2 paths" eval '[ "$(lab_upstream_paths 4 | wc -l)" = 2 ]' || story_fail "a's path did not go"
+	t_gone=$(lab_watch_gone a 4 "$t0")
+	event "${t_gone:-$(lab_now_us)}" "   a ${B}withdrawn${N} ($(since "${t_gone:-$(lab_now_us)}" "$t0")), b and c having stayed healthy for confirm (2 s):"
+	say "      ${G}${line}${N}"
+	lab_upstream_paths 4 | indent
+	lab_zone_repair a
+	lab_log_wait a 'announced:' 10 >/dev/null || story_fail "a did not come back"
+	lab_wait 5 "3 paths" eval '[ "$(lab_upstream_paths 4 | wc -l)" = 3 ]' || story_fail "a's path did not come back"
+	event "$(lab_now_us)" "   Repaired: a is announced again."
+
+	# All fail, none leaves.
+	for n in a b c; do lab_log_mark "$n"; done
+	lab_zone_break a b c
+	t0=$LAB_BREAK_US
+	event "$t0" "${B}All fail, none leaves.${N} The same bad zone on a, b and c at once."
+	for n in a b c; do
+		lab_log_wait "$n" 'degraded:' 5 >/dev/null || story_fail "$n did not degrade"
+	done
+	for n in a b c; do
+		line=$(lab_log_wait "$n" 'too few healthy peers' 5) || story_fail "$n did not see the fleet short"
+	done
+	event "$(lab_now_us)" "   All three degraded; each sees the others degraded too, so none withdraws:"
+	say "      ${G}${line}${N}"
+	sleep 3
+	for n in a b c; do
+		! lab_log_has "$n" 'withdrawn:' || story_fail "$n withdrew"
+	done
+	min=$(lab_watch_paths_min 4 "$t0")
+	who=$(lab_whoami 4) || story_fail "the client got no answer"
+	soa=$(lab_exec cl dig +tries=1 +time=1 @"$LAB_ANY4" "$LAB_ZONE" SOA 2>/dev/null | grep -o 'status: [A-Z]*')
+	[ "$min" = 3 ] || story_fail "the upstream had $min paths"
+	event "$(lab_now_us)" "   3 s later (confirm is 2 s): the upstream still has ${B}3 paths${N} (fewest seen, polling every 1 ms: $min),"
+	say "      all with (65535,0); the client is still answered (whoami by node $who; example.test SOA: ${soa#status: })."
+	lab_upstream_paths 4 | indent
+	lab_watch_stop 4
+}
+
+lab_down
+header "4/4  The fleet: one node leaves, all fail and none leaves"
+( fleet_story ) || exit 1
+
 header "Summary"
 say "  kill -9 named on a -> anycastd withdrew:      $(lab_ms $((t_down - t_kill))) ms  (fall ${LAB_FALL:-3}, interval ${LAB_INTERVAL:-200ms}, fast_interval ${LAB_FAST_INTERVAL:-100ms}, timeout ${LAB_TIMEOUT:-80ms})"
 say "  withdrawn -> upstream lost the route:         $(lab_ms $((t_gone - t_down))) ms"
 say "  client outage (last a -> first b):            $(lab_ms "$out4") ms IPv4, $(lab_ms "$out6") ms IPv6; lost $lost4 + $lost6 queries at 200/s each"
 say "  named back -> a announced (rise + hold-down): $(lab_ms $((t_up - t_start))) ms; lost on the way back: $lost_back"
+say "  fleet: one broken node degrades, then leaves after confirm; when all break, all stay (3 paths)"
 say ""
 say "  Try it yourself: ${B}bash tests/lab/measure.sh${N} (medians over 5 runs), or the scenarios with ctest -L lab."
 say "  ${G}${B}The story happened.${N} Tearing the lab down (total $(lab_ms $(( ${EPOCHREALTIME/./} - DEMO_T0 )) | cut -d. -f1) ms)."

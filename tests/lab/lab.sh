@@ -75,6 +75,11 @@
 #                           each node's bird.conf is generated from
 #                           docs/bird/anycast-node.conf.  See "fleet" below.
 #   LAB_GS_PREPEND (2)      fleet mode: the template's @PREPEND@
+#   LAB_GRACEFUL_TIME (1s) LAB_BIRD_POLL (200ms) LAB_FLEET_CONFIRM (2s)
+#   LAB_FLEET_MIN_HEALTHY (1) LAB_FLEET_UNKNOWN (hold) LAB_FLEET_GUARD (1)
+#                           fleet mode: anycastd's graceful link and [fleet]
+#   LAB_UP_HONOR_GS (1)     fleet mode: the upstream sets LOCAL_PREF 0 on
+#                           GRACEFUL_SHUTDOWN (65535,0), as RFC 8326 asks
 
 LAB_SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -540,7 +545,7 @@ lab_write_upstream_bird() {
 			  neighbor $(lab_node_ip4 "$n") as $LAB_NODE_AS;
 			  ipv4 {
 			    import filter {
-			      if net = $LAB_PFX4 then { bgp_local_pref = $(lab_node_pref "$n"); accept; }
+			      if net = $LAB_PFX4 then { bgp_local_pref = $(lab_node_pref "$n"); $(lab_upstream_gs) accept; }
 			      reject;
 			    };
 			    export none;
@@ -551,7 +556,7 @@ lab_write_upstream_bird() {
 			  neighbor $(lab_node_ip6 "$n") as $LAB_NODE_AS;
 			  ipv6 {
 			    import filter {
-			      if net = $LAB_PFX6 then { bgp_local_pref = $(lab_node_pref "$n"); accept; }
+			      if net = $LAB_PFX6 then { bgp_local_pref = $(lab_node_pref "$n"); $(lab_upstream_gs) accept; }
 			      reject;
 			    };
 			    export none;
@@ -729,12 +734,16 @@ lab_write_anycastd() {
 		control_socket = $d/anycastd.sock
 		state_dir     = $d/state
 		EOF
+		[ "${LAB_FLEET:-0}" != 1 ] || lab_fleet_anycastd_agent "$n"
 		[ -z "${LAB_ANYCASTD_EXTRA:-}" ] || printf '%s\n' "$LAB_ANYCASTD_EXTRA"
 		cat <<-EOF
 
 		[bird]
 		socket        = $d/bird.ctl
 		prefixes      = $LAB_PFX4 $LAB_PFX6
+		EOF
+		[ "${LAB_FLEET:-0}" != 1 ] || lab_fleet_anycastd_fleet
+		cat <<-EOF
 
 		[probe soa]
 		server        = 127.0.0.1
@@ -900,6 +909,102 @@ lab_mesh_ip6() { echo "2001:db8:0:fe::$(lab_node_index "$1")"; }
 lab_upstream_debug() {	# the line the upstream's node template gets in fleet mode
 	[ "${LAB_FLEET:-0}" = 1 ] || return 0
 	echo 'debug { states, routes };'
+}
+
+# lab_upstream_gs: in fleet mode the upstream acts on GRACEFUL_SHUTDOWN as
+# RFC 8326 asks of a receiver: LOCAL_PREF 0, so a degraded node's path is
+# the least preferred and the client moves off it (without this, the lab's
+# per-node LOCAL_PREF would keep a degraded a the best path).
+# LAB_UP_HONOR_GS=0 turns it off.
+lab_upstream_gs() {
+	[ "${LAB_FLEET:-0}" = 1 ] && [ "${LAB_UP_HONOR_GS:-1}" = 1 ] || return 0
+	echo 'if (65535, 0) ~ bgp_community then bgp_local_pref = 0;'
+}
+
+# anycastd in fleet mode: the graceful link, the fleet guard, a metrics
+# file, and a faster BIRD poll.  Tunables: LAB_GRACEFUL_TIME (1s),
+# LAB_BIRD_POLL (200ms), LAB_FLEET_CONFIRM (2s), LAB_FLEET_MIN_HEALTHY (1),
+# LAB_FLEET_UNKNOWN (hold).  LAB_FLEET_GUARD=0 leaves [fleet] out.
+lab_fleet_anycastd_agent() {	# lines for [agent]
+	cat <<-EOF
+	graceful_interface = $LAB_GS
+	graceful_time = ${LAB_GRACEFUL_TIME:-1s}
+	metrics_file  = $LAB_RUN/$1/metrics.prom
+	EOF
+}
+lab_fleet_anycastd_fleet() {	# the end of [bird], and [fleet]
+	echo "poll          = ${LAB_BIRD_POLL:-200ms}"
+	[ "${LAB_FLEET_GUARD:-1}" = 1 ] || return 0
+	cat <<-EOF
+
+	[fleet]
+	asn           = $LAB_NODE_AS
+	peers         = fleet_*
+	tables        = fleet4 fleet6
+	min_healthy   = ${LAB_FLEET_MIN_HEALTHY:-1}
+	confirm       = ${LAB_FLEET_CONFIRM:-2s}
+	unknown       = ${LAB_FLEET_UNKNOWN:-hold}
+	EOF
+}
+
+# lab_zone_break NODE [NODE...]: example.test answers SERVFAIL on each
+# NODE, without a restart of named (a restart would first refuse queries
+# for a moment, and a refusing server is another story): named.conf is
+# switched to a primary example.test from a zone file with a syntax error,
+# then every named is sent SIGHUP at once.  named keeps running, the zone
+# fails to load, and example.test SOA gets SERVFAIL.  Waits for that.
+# Sets LAB_BREAK_US to the time the signals were sent.
+lab_zone_break() {
+	local n d
+	for n in "$@"; do
+		d=$LAB_RUN/$n
+		[ -f "$d/named.conf.good" ] || cp "$d/named.conf" "$d/named.conf.good"
+		cat >"$d/broken.zone" <<-EOF
+		\$TTL 60
+		@	SOA	ns.example.test. hostmaster.example.test. 99 3600 600 86400 60
+		@	NS	ns.example.test.
+		broken	IN	TXT	"unterminated
+		EOF
+		awk -v f="$d/broken.zone" -v z="$LAB_ZONE" '
+		    $1 == "zone" && $2 == "\"" z "\"" {
+			printf "zone \"%s\" { type primary; file \"%s\"; };\n", z, f
+			skip = 1; next
+		    }
+		    skip && /^};/ { skip = 0; next }
+		    !skip' "$d/named.conf.good" >"$d/named.conf"
+	done
+	# shellcheck disable=SC2034 # for the caller
+	LAB_BREAK_US=$(lab_now_us)
+	for n in "$@"; do
+		kill -s HUP "$(lab_pid "named-$n")"
+	done
+	for n in "$@"; do
+		lab_must 10 "named on $n to answer $LAB_ZONE SOA with SERVFAIL" \
+		    lab_named_status_is "$n" SERVFAIL
+	done
+}
+
+# lab_zone_repair NODE [NODE...]: the good named.conf back, SIGHUP; waits
+# for NOERROR.  Sets LAB_REPAIR_US.
+lab_zone_repair() {
+	local n
+	for n in "$@"; do
+		cp "$LAB_RUN/$n/named.conf.good" "$LAB_RUN/$n/named.conf"
+	done
+	# shellcheck disable=SC2034 # for the caller
+	LAB_REPAIR_US=$(lab_now_us)
+	for n in "$@"; do
+		kill -s HUP "$(lab_pid "named-$n")"
+	done
+	for n in "$@"; do
+		lab_must 15 "named on $n to answer $LAB_ZONE SOA with NOERROR" \
+		    lab_named_status_is "$n" NOERROR
+	done
+}
+
+lab_named_status_is() {	# lab_named_status_is NODE RCODE: example.test SOA at 127.0.0.1
+	lab_node_dig "$1" @127.0.0.1 "$LAB_ZONE" SOA 2>/dev/null |
+	    grep -q "status: $2,"
 }
 
 # lab_fleet_gs_add NODE: anycast0-gs, of anycast0's kind, with its addresses.
@@ -1091,6 +1196,33 @@ lab_watch_paths_min() {
 		if (min == "" || k < min) min = k
 	    }
 	    END { print min }' "$LAB_RUN/birdwatch.$1.out"
+}
+
+# lab_watch_replaced NODE 4|6 AFTER_US: first change lab-birdwatch saw
+# after AFTER_US where NODE's route is there with another stamp than before
+# AFTER_US (replaced in place: the degrade); empty if none, or if the route
+# went first.  Stamps within 5 ms are the same route.
+lab_watch_replaced() {
+	awk -v after="$3" -v p="n$1$2" '
+	    function ms(s,   t, a) {
+		t = substr(s, length(s) - 11); split(t, a, /[:.]/)
+		return ((a[1] * 60 + a[2]) * 60 + a[3]) * 1000 + a[4]
+	    }
+	    function stamp(list,   k, r, i, f) {
+		k = split(list, r, ",")
+		for (i = 1; i <= k; i++) {
+			split(r[i], f, "@"); sub(/\*$/, "", f[1])
+			if (f[1] == p) return f[2]
+		}
+		return ""
+	    }
+	    $1 != "change" { next }
+	    $2 < after { base = stamp($4); next }
+	    {
+		s = stamp($4)
+		if (s == "") exit
+		if (base != "" && (ms(s) - ms(base) > 5 || ms(base) - ms(s) > 5)) { print $2; exit }
+	    }' "$LAB_RUN/birdwatch.$2.out"
 }
 
 # lab_fleet_watch_start NODE 4|6: lab-birdwatch on NODE's fleet table
