@@ -263,7 +263,7 @@ handle_reply(struct bird *b, const char *r, size_t len)
 		if (bird_parse_routes(r, len, v->fleet, BIRD_MAX_FLEET_ROUTES,
 		    &v->nfleet, &v->fleet_truncated, err, sizeof(err)) == -1) {
 			snprintf(v->fleet_error, sizeof(v->fleet_error),
-			    "table %s: %s", v->fleet_tables[b->table_i], err);
+			    "table %.63s: %.120s", v->fleet_tables[b->table_i], err);
 			v->nfleet = 0;
 			v->fleet_truncated = false;
 			v->fleet_ok = false;
