@@ -50,6 +50,13 @@ struct agent;
 
 /* --- probes ------------------------------------------------------------ */
 
+/* named has several listeners per address (SO_REUSEPORT, and one per
+ * family) and they die within about 50 us of each other.  A probe sent on
+ * the first event can still reach a sibling that is dying, and be lost
+ * without an ICMP error: a whole timeout instead of a refusal (seen in 2 of
+ * 50 lab runs).  Waiting this long lets the process finish dying. */
+#define EVENT_SETTLE_US	2000u
+
 /* How the cycle went, and for a bad one the first failures' details. */
 static enum health_cycle
 cycle_judge(const struct agent *a, char *reason, size_t len)
@@ -226,9 +233,9 @@ cycle_done(struct agent *a)
 	next = a->cycle_start_us + health_next_interval(h);
 	if (a->again) {
 		/* An event came during this cycle: it may postdate the
-		 * probes' answers, so look again now. */
+		 * probes' answers, so look again soon. */
 		a->again = false;
-		next = now;
+		next = now + EVENT_SETTLE_US;
 	}
 	(void)loop_timer_arm_at(a->cycle_timer, next > now ? next : now);
 }
@@ -365,7 +372,7 @@ cycle_now(struct agent *a)
 	if (a->in_cycle)
 		a->again = true;
 	else
-		(void)loop_timer_arm(a->cycle_timer, 0);
+		(void)loop_timer_arm(a->cycle_timer, EVENT_SETTLE_US);
 }
 
 static void
