@@ -54,8 +54,8 @@ struct agent;
  * family) and they die within about 50 us of each other.  A probe sent on
  * the first event can still reach a sibling that is dying, and be lost
  * without an ICMP error: a whole timeout instead of a refusal (seen in 2 of
- * 50 lab runs).  Waiting this long lets the process finish dying. */
-#define EVENT_SETTLE_US	2000u
+ * 50 lab runs).  They are all gone well within this wait. */
+#define EVENT_SETTLE_US	1000u
 
 /* How the cycle went, and for a bad one the first failures' details. */
 static enum health_cycle
