@@ -492,7 +492,7 @@ done
 	if [ -s "$out/floor.txt" ] && [ -s "$out/anycastd.cpu.txt" ]; then
 		f=$(sed -n 's/^floor_us_per_cycle=\([0-9.]*\).*/\1/p' "$out/floor.txt")
 		awk -v f="$f" '{ a = (($4-$1)/1e6 + ($5-$2)*1000/$8) / ($7 > 0 ? $7 : 1) * 1000
-			printf "floor (udpfloor: one UDP query per cycle, nothing else, same interval and named): %.1f us/cycle; anycastd %.1f us/cycle = %.2fx the floor\n", f, a, f > 0 ? a / f : 0 }' "$out/anycastd.cpu.txt"
+			printf "floor (udpfloor: one UDP query per cycle, nothing else, same interval and named): %.1f us/cycle; anycastd %.1f us/cycle = %.2fx the floor\n", f, a, (f > 0 ? a / f : 0) }' "$out/anycastd.cpu.txt"
 	fi
 	if [ -n "$dig_peak" ]; then
 		awk '{ printf "one dig (forked every cycle by shell and exabgp): peak RSS %.1f MB\n", $1 / 1024 }' "$out/dig.time.txt"
