@@ -21,7 +21,9 @@ pkgs=(build-essential cmake pkg-config git
 	bind9 bind9-dnsutils bird2 knot knot-dnsutils iproute2 procps psmisc
 	systemd-container debootstrap sudo lintian dpkg-dev fakeroot file
 	groff-base man-db prometheus cppcheck clang-tidy util-linux
-	xz-utils ca-certificates python3 exabgp gnuplot-nox)
+	xz-utils ca-certificates python3 exabgp gnuplot-nox
+	nsd unbound pdns-server pdns-backend-bind knot-resolver
+	clang libclang-rt-14-dev llvm-14 valgrind)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
@@ -30,8 +32,18 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "== installing: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
+	# The DNS servers' packages would start their daemons on the host:
+	# every test starts its own, in its own namespace.  policy-rc.d
+	# (exit 101) tells invoke-rc.d not to start anything.
+	policy=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		policy=1
+	fi
 	apt-get update -q
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
+	[ -z "$policy" ] || rm -f /usr/sbin/policy-rc.d
 fi
 
 echo "== build (warnings are errors)"
