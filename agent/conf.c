@@ -1019,6 +1019,26 @@ header(struct parser *p, char *s, bool indented)
 	section_begin(p, s + 1);
 }
 
+/* Every value is printable UTF-8 by text.h's measure (anycastd -nv and
+ * the logs show them): no control character, no C1 control, no invalid
+ * UTF-8.  A tab may separate the words of a list, which is printed with
+ * spaces. */
+static bool
+value_text(const struct key *k, const char *v)
+{
+	bool list = k->type == K_PREFIXES || k->type == K_NAMES ||
+	    k->type == K_PATTERNS;
+	size_t n;
+
+	for (; *v != '\0'; v += n)
+		if ((n = text_char_len(v)) == 0) {
+			if (!list || *v != '\t')
+				return false;
+			n = 1;
+		}
+	return true;
+}
+
 /* What conf_print() could not write so that it reads back the same.  inih
  * takes a ';' after white space for the start of a comment, and we print
  * "key = value": a value read from "key=;x" would come back empty.  A ';'
@@ -1035,6 +1055,11 @@ value_printable(struct parser *p, const struct key *k, const char *v)
 	if (*v == ';') {
 		conf_error(p, p->lineno, "%s: '%s' starts with ';', which "
 		    "begins a comment after white space", k->name, v);
+		return -1;
+	}
+	if (!value_text(k, v)) {
+		conf_error(p, p->lineno, "%s: '%s' is not printable UTF-8 "
+		    "text", k->name, v);
 		return -1;
 	}
 	return 0;

@@ -93,6 +93,8 @@ parse_value(int bit, const char *val, struct drain_info *d)
 	default:
 		if (strlen(val) >= sizeof(d->reason))
 			return "reason too long";
+		if (!text_clean(val))
+			return "reason is not printable UTF-8";
 		snprintf(d->reason, sizeof(d->reason), "%s", val);
 		return NULL;
 	}
@@ -107,8 +109,11 @@ parse_line(char *line, size_t n, int *seen, struct drain_info *d)
 	size_t i;
 	int bit;
 
+	/* A tab or DEL too: drain_print() writes the reason as it is, and
+	 * only what it can write reads back (the reason is one line of
+	 * text.h's printable text, as the control socket takes it). */
 	for (i = 0; i < n; i++)
-		if ((unsigned char)line[i] < 0x20 && line[i] != '\t')
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
 			return "control character";
 	if (n == 0 || line[0] == '#')
 		return NULL;
@@ -175,24 +180,15 @@ drain_parse(const char *buf, size_t len, struct drain_info *d, char *err,
 void
 drain_print(const struct drain_info *d, FILE *f)
 {
-	const char *s;
-	size_t n;
-
 	fprintf(f, "# anycastd drain state: while this file exists the node stays\n"
 	    "# withdrawn.  Undo with \"anycastctl undrain\".\n");
 	fprintf(f, "version 1\nsince %" PRId64 "\nuid %u\npid %d\nreason ",
 	    d->since, (unsigned)d->uid, (int)d->pid);
-	/* The reason came from a client and the file is read with cat: keep
-	 * it on one printable line, by text.h's measure.  What is not
-	 * printable becomes a space rather than text_scrub()'s '?', so that a
-	 * tab reads back as the word break it was. */
-	for (s = d->reason; *s != '\0'; s += n) {
-		if ((n = text_char_len(s)) == 0) {
-			fputc(' ', f);
-			n = 1;
-		} else
-			fwrite(s, 1, n, f);
-	}
+	/* The reason is printable text (the control socket and
+	 * drain_parse() take nothing else), so it is written as it is and
+	 * reads back the same.  text_put() only guards the file, read with
+	 * cat, against a caller that broke that rule. */
+	text_put(f, d->reason);
 	fputc('\n', f);
 }
 

@@ -2,6 +2,7 @@
  * else; the atomic write itself is the base's (file.c), so the state files
  * and the metrics file share one careful implementation.  Reads refuse
  * symlinks and FIFOs planted in the directory (O_NOFOLLOW, O_NONBLOCK). */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -75,15 +76,22 @@ store_hold_save(const char *dir, uint64_t wall_ms)
 int
 store_hold_load(const char *dir, uint64_t *wall_ms)
 {
-	char buf[32], *end;
-	unsigned long long v;
+	char buf[32], *end = buf;
+	unsigned long long v = 0;
 	size_t len;
 
 	if (store_read(dir, STORE_HOLD, buf, sizeof(buf), &len) == -1)
 		return -1;
+	/* Only what store_hold_save() writes: strtoull() alone would take
+	 * "-1" for 2^64 - 1 (a hold-down without end), leading blanks, and
+	 * anything after the newline. */
 	errno = 0;
-	v = strtoull(buf, &end, 10);
-	if (errno != 0 || end == buf || (*end != '\n' && *end != '\0')) {
+	if (!isdigit((unsigned char)buf[0]))
+		errno = EINVAL;
+	else
+		v = strtoull(buf, &end, 10);
+	if (errno != 0 || (size_t)(end - buf) + (*end == '\n') != len ||
+	    (*end != '\n' && *end != '\0')) {
 		errno = EINVAL;
 		return -1;
 	}

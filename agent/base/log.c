@@ -54,6 +54,8 @@ log_init(const char *progname, int debug)
 	log_state.prefix = stderr_is_journal();
 }
 
+static void vlog(int, const char *, va_list, const char *) LOG_PRINTF(2, 0);
+
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 {
@@ -194,6 +196,9 @@ rl_take(struct log_rl *rl)
 	rl->active = true;
 	return true;
 }
+
+static void rl_vlog(struct log_rl *, int, const char *, va_list,
+    const char *) LOG_PRINTF(3, 0);
 
 static void
 rl_vlog(struct log_rl *rl, int pri, const char *fmt, va_list ap,

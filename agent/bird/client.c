@@ -142,6 +142,15 @@ send_cmd(struct bird *b, enum bird_step step, const char *fmt, ...)
 		poll_end(b, "command too long");
 		return;
 	}
+	/* A protocol name comes from BIRD's own reply: one with a control
+	 * character (which no BIRD symbol has) must not reach BIRD's command
+	 * line, where a newline would start a second command. */
+	b->out[len - 1] = '\0';
+	if (!text_clean(b->out)) {
+		poll_end(b, "BIRD named a protocol with a control character");
+		return;
+	}
+	b->out[len - 1] = '\n';
 	b->step = step;
 	b->outlen = (size_t)len;
 	b->outoff = 0;
