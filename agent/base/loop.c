@@ -247,6 +247,10 @@ loop_run(struct loop *l)
 		 * than after every event (Redis's beforeSleep). */
 		if (l->before_sleep != NULL)
 			l->before_sleep(l, l->before_sleep_arg);
+		/* A hook that stopped the loop must not sleep first: the wait
+		 * could be the next timer's, seconds away. */
+		if (l->stop)
+			break;
 		n = wait_events(l, evs, 32);
 		if (n == -1) {
 			if (errno == EINTR)

@@ -139,7 +139,7 @@ served_io(struct loop *l, int fd, void *arg, int mask)
 	while ((nl = memchr(fk.cmd, '\n', fk.cmdlen)) != NULL) {
 		*nl = '\0';
 		FUZZ_CHECK(strlen(fk.cmd) == (size_t)(nl - fk.cmd));
-		FUZZ_CHECK(text_clean(fk.cmd));
+		FUZZ_CHECK(fuzz_clean(fk.cmd));
 		FUZZ_CHECK(strncmp(fk.cmd, "show ", 5) == 0);
 		fk.cmdlen -= (size_t)(nl + 1 - fk.cmd);
 		memmove(fk.cmd, nl + 1, fk.cmdlen + 1);

@@ -28,7 +28,7 @@ on_error(void *arg, const char *file, int line, const char *msg)
 	(*n)++;
 	FUZZ_CHECK(file != NULL && strcmp(file, path) == 0);
 	FUZZ_CHECK(line >= 0 && line <= nlines + 1);
-	FUZZ_CHECK(text_clean(msg));
+	FUZZ_CHECK(fuzz_clean(msg));
 }
 
 static void

@@ -65,7 +65,7 @@ handler(void *arg, const char *cmd, const char *args,
 	run.calls++;
 	FUZZ_CHECK(*cmd != '\0' && strspn(cmd, "abcdefghijklmnopqrstuvwxyz-") ==
 	    strlen(cmd));
-	FUZZ_CHECK(text_clean(args));
+	FUZZ_CHECK(fuzz_clean(args));
 	if (strcmp(cmd, "big") == 0)
 		for (i = 0; i < BIG / 64; i++)
 			fprintf(out, "%063zu\n", i);

@@ -110,7 +110,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    r == PROBE_TRUNCATED);
 	FUZZ_CHECK((r == PROBE_OK) == (info.detail[0] == '\0'));
 	FUZZ_CHECK(memchr(info.detail, '\0', sizeof(info.detail)) != NULL);
-	FUZZ_CHECK(text_clean(info.detail));
+	FUZZ_CHECK(fuzz_clean(info.detail));
 	FUZZ_CHECK(info.matching <= info.ancount);
 	if (r == PROBE_OK)
 		FUZZ_CHECK(info.rcode == exp.rcode);

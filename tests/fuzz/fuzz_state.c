@@ -60,11 +60,11 @@ check_round_trip(const uint8_t *data, size_t size)
 	size_t l1, l2;
 
 	if (drain_parse((const char *)data, size, &d, err, sizeof(err)) == -1) {
-		FUZZ_CHECK(text_clean(err));
+		FUZZ_CHECK(fuzz_clean(err));
 		return;
 	}
 	FUZZ_CHECK(d.drained && !d.corrupt);
-	FUZZ_CHECK(text_clean(d.reason));
+	FUZZ_CHECK(fuzz_clean(d.reason));
 	p1 = print(&d, &l1);
 	FUZZ_CHECK(fuzz_lines_clean(p1, l1));
 	if (drain_parse(p1, l1, &d2, err, sizeof(err)) == -1) {
@@ -111,10 +111,10 @@ check_load(const uint8_t *data, size_t size)
 	FUZZ_CHECK(store_write(dir, STORE_DRAIN, (const char *)data, size) == 0);
 	rc = drain_load(dir, &d, err, sizeof(err));
 	FUZZ_CHECK(d.drained);
-	FUZZ_CHECK(text_clean(d.reason));
+	FUZZ_CHECK(fuzz_clean(d.reason));
 	FUZZ_CHECK((rc == -1) == d.corrupt);
 	if (rc == -1)
-		FUZZ_CHECK(text_clean(err));
+		FUZZ_CHECK(fuzz_clean(err));
 	check_status(&d);
 }
 
