@@ -224,6 +224,13 @@ parse_reply(char *buf, size_t len, struct reply *r)
 		sp++;
 	snprintf(r->text, sizeof(r->text), "%s", *sp == ' ' ? sp + 1 : sp);
 	memmove(buf, nl + 1, len - (size_t)(nl + 1 - buf) + 1);
+	/* Everything printed from here on comes from these two: the one
+	 * place where the daemon's words enter, scrubbed by the base's
+	 * sanitiser, so that whatever answers on the socket (an older
+	 * anycastd, or something else bound there) cannot drive the
+	 * terminal. */
+	text_scrub_lines(r->text);
+	text_scrub_lines(buf);
 	r->body = buf;
 	return 0;
 }

@@ -76,6 +76,27 @@ text_scrub(char *dst, size_t dstlen, const char *src)
 	return dst;
 }
 
+char *
+text_scrub_lines(char *s)
+{
+	size_t n;
+	char *p;
+
+	/* In place: a character is kept as it is or becomes one '?', so
+	 * nothing moves. */
+	for (p = s; *p != '\0'; p += n) {
+		if (*p == '\n') {
+			n = 1;
+			continue;
+		}
+		if ((n = text_char_len(p)) == 0) {
+			*p = '?';
+			n = 1;
+		}
+	}
+	return s;
+}
+
 void
 text_put(FILE *f, const char *s)
 {

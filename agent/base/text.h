@@ -21,6 +21,9 @@ bool		 text_clean(const char *s);
 /* Copies src into dst (dstlen > 0), replacing what is not printable with
  * '?' and truncating at a character boundary.  Returns dst. */
 char		*text_scrub(char *dst, size_t dstlen, const char *src);
+/* The same in place, for text of several lines: each '\n' is kept, and
+ * everything else that is not printable becomes '?'.  Returns s. */
+char		*text_scrub_lines(char *s);
 /* Writes s to f with the same replacement. */
 void		 text_put(FILE *f, const char *s);
 /* strlcpy: copies with truncation, always NUL-terminated (dstlen > 0);

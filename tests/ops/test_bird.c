@@ -16,7 +16,10 @@
 #include "bird_check.h"
 #include "bird_reply.h"
 #include "loop.h"
+#include "metrics.h"
 #include "prefix.h"
+#include "status.h"
+#include "text.h"
 
 static const char *dir;
 CHECK_STATE;
@@ -574,11 +577,20 @@ test_routes_synthetic(void)
 /* ---- the client's fleet polls, against a fake BIRD that answers with the
  * captures */
 
+/* NULL: the captures; else the prefix of hostile replies (hostile_*.raw)
+ * for the greeting and "show protocols". */
+static const char *fake_variant;
+
 static const char *
 fake_reply(const char *cmd)
 {
+	static char name[64];
 	size_t n = strlen(cmd);
 
+	if (fake_variant != NULL && strcmp(cmd, "show protocols") == 0) {
+		snprintf(name, sizeof(name), "%s_protocols", fake_variant);
+		return name;
+	}
 	if (strcmp(cmd, "show protocols") == 0)
 		return "protocols";
 	if (strncmp(cmd, "show route export ", 18) == 0 && n > 6 &&
@@ -622,7 +634,9 @@ fake_bird(const char *path, const char *log)
 		_exit(1);
 	setvbuf(lf, NULL, _IOLBF, 0);
 	while ((c = accept(s, NULL, NULL)) != -1) {
-		buf = slurp("greeting", &len);
+		buf = slurp(fake_variant != NULL &&
+		    strcmp(fake_variant, "hostile") == 0 ? "hostile_greeting" :
+		    "greeting", &len);
 		(void)!write(c, buf, len);
 		free(buf);
 		used = 0;
@@ -803,6 +817,123 @@ test_client_fleet(void)
 	}
 }
 
+/* ---- issue 11, defect 7: what BIRD says reaches no terminal and no
+ * metrics file raw.  A fake BIRD puts ESC, OSC, DCS, C1 controls (as UTF-8
+ * and bare), a surrogate, a cut sequence and invalid UTF-8 in its version
+ * and in the protocols' state and info.  The view keeps BIRD's bytes (it
+ * reports); status text, JSON, metrics and the drain --wait explanation
+ * show none of them.  A protocol name with a control character is never
+ * sent back to BIRD in a command: the poll fails, saying why. */
+
+/* No ESC, no C0 but newline, no DEL, no C1 (bare or UTF-8), valid UTF-8. */
+static bool
+output_clean(const char *t)
+{
+	const char *s = t;
+	size_t n;
+
+	while (*s != '\0') {
+		if (*s == '\n') {
+			s++;
+			continue;
+		}
+		if ((n = text_char_len(s)) == 0)
+			return false;
+		s += n;
+	}
+	return strchr(t, '\x1b') == NULL && strstr(t, "\xc2\x9b") == NULL &&
+	    strchr(t, '\x9b') == NULL && strchr(t, '\x07') == NULL;
+}
+
+static char *
+render_all(const struct bird_view *v, const char *sock)
+{
+	struct status s;
+	struct status_clock c = { 100000000, 1763765990000000 };
+	char why[256], *buf = NULL;
+	size_t len;
+	FILE *f;
+
+	status_init(&s, "test", 1, 0);
+	s.state = STATUS_ANNOUNCED;
+	s.bird_socket = sock;
+	s.bird = v;
+	(void)bird_mismatch_step(&s.bird_mismatch, v, true, 1000000, 0);
+	(void)bird_mismatch_step(&s.bird_mismatch, v, true, 2000000, 0);
+	f = open_memstream(&buf, &len);
+	assert(f != NULL);
+	CHECK(status_render_text(&s, &c, f) == 0);
+	CHECK(status_render_json(&s, &c, f) == 0);
+	CHECK(metrics_render(&s, &c, f) == 0);
+	(void)status_withdrawn(&s, why, sizeof(why));
+	fprintf(f, "%s\n", why);
+	fclose(f);
+	status_free(&s);
+	return buf;
+}
+
+static void
+test_client_hostile(void)
+{
+	static struct poll_result pr;
+	char path[] = "/tmp/test_bird.XXXXXX", sock[64], log[64], cmds[4096];
+	const struct bird_view *v = &pr.view;
+	size_t clen;
+	char *out;
+	FILE *f;
+	pid_t pid;
+	int st;
+
+	if (mkdtemp(path) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	snprintf(sock, sizeof(sock), "%s/bird.ctl", path);
+	snprintf(log, sizeof(log), "%s/commands", path);
+
+	fake_variant = "hostile";
+	pid = fake_bird(sock, log);
+	poll_once(sock, NULL, 0, &pr);
+	CHECKF(v->reachable && v->nprotos == 2, "%s", v->error);
+	/* The positive control: the view does hold BIRD's raw bytes. */
+	CHECK(strchr(v->version, '\x1b') != NULL);
+	CHECK(strchr(v->protos[0].state, '\x1b') != NULL);
+	CHECK(strstr(v->protos[0].info, "\x1b]0;owned\x07") != NULL);
+	CHECK(strstr(v->protos[1].info, "\x1bP+q") != NULL);
+	out = render_all(v, sock);
+	printf("---- hostile BIRD, as shown ----\n%s", out);
+	CHECK(output_clean(out));
+	CHECK(strstr(out, "Established?]0;owned? ??31m ?1m ??? ?") != NULL);
+	CHECK(strstr(out, "up?[5m") != NULL);
+	/* Printable UTF-8 passes: U+202E, the BOM and the accent stay. */
+	CHECK(strstr(out, "\xe2\x80\xae\xef\xbb\xbf caf\xc3\xa9") != NULL);
+	free(out);
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+
+	fake_variant = "hostile_name";
+	pid = fake_bird(sock, log);
+	poll_once(sock, NULL, 0, &pr);
+	CHECK(!v->reachable);
+	CHECKF(strstr(v->error, "control character") != NULL, "%s", v->error);
+	out = render_all(v, sock);
+	CHECK(output_clean(out));
+	free(out);
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	f = fopen(log, "r");
+	assert(f != NULL);
+	clen = fread(cmds, 1, sizeof(cmds) - 1, f);
+	cmds[clen] = '\0';
+	fclose(f);
+	/* The name went into no command. */
+	CHECKF(strcmp(cmds, "show protocols\n") == 0, "commands:\n%s", cmds);
+	fake_variant = NULL;
+	unlink(log);
+	unlink(sock);
+	rmdir(path);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -821,6 +952,7 @@ main(int argc, char *argv[])
 	test_routes_append();
 	test_routes_synthetic();
 	test_client_fleet();
+	test_client_hostile();
 	if (failures) {
 		fprintf(stderr, "%d check(s) failed\n", failures);
 		return 1;
