@@ -11,6 +11,7 @@
  * timers are few (the cycle, the watchdog, BIRD's poll, one per probe
  * channel, one per control client), so the nearest one is found by a scan. */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@ struct loop {
 	int		 nt, tcap;
 	int		 dispatching;
 	bool		 holes;
+	bool		 no_pwait2;	/* the kernel lacks epoll_pwait2 (ENOSYS) */
 };
 
 struct loop_timer {
@@ -223,15 +225,29 @@ static int
 wait_events(struct loop *l, struct epoll_event *evs, int max)
 {
 	uint64_t when = next_deadline(l), now;
-	struct timespec ts;
+	struct timespec ts = { 0, 0 };
+	int n;
 
+	if (when != UINT64_MAX) {
+		now = loop_now_us();
+		when = when > now ? when - now : 0;
+		ts.tv_sec = (time_t)(when / 1000000u);
+		ts.tv_nsec = (long)(when % 1000000u) * 1000;
+	}
+	if (!l->no_pwait2) {
+		n = epoll_pwait2(l->epfd, evs, max, when == UINT64_MAX ? NULL :
+		    &ts, NULL);
+		if (n != -1 || errno != ENOSYS)
+			return n;
+		/* Linux before 5.11, and valgrind 3.19 (Debian 12), which
+		 * does not know the call: millisecond waits, rounded up so
+		 * that a timer is never run early. */
+		l->no_pwait2 = true;
+	}
 	if (when == UINT64_MAX)
-		return epoll_pwait2(l->epfd, evs, max, NULL, NULL);
-	now = loop_now_us();
-	when = when > now ? when - now : 0;
-	ts.tv_sec = (time_t)(when / 1000000u);
-	ts.tv_nsec = (long)(when % 1000000u) * 1000;
-	return epoll_pwait2(l->epfd, evs, max, &ts, NULL);
+		return epoll_wait(l->epfd, evs, max, -1);
+	return epoll_wait(l->epfd, evs, max, when / 1000u > INT_MAX ? INT_MAX :
+	    (int)((when + 999u) / 1000u));
 }
 
 int
@@ -255,7 +271,7 @@ loop_run(struct loop *l)
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			log_warn("epoll_pwait2");
+			log_warn("epoll wait");
 			return -1;
 		}
 		/* Snapshot generations so that a watcher removed (and maybe

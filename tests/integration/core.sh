@@ -3,6 +3,12 @@
 #
 #   core.sh SCENARIO ANYCASTD NOTIFY_SINK
 #
+# ANYCASTD_VALGRIND=1 runs every anycastd of the scenario under valgrind
+# memcheck (the ctests valgrind_core_*): at the end each one is stopped
+# with SIGTERM, and the scenario fails unless every report says 0 errors,
+# definite leaks counted as errors.  Timeouts in the scenario are the same;
+# the daemon is mostly idle, so valgrind's slowdown only costs start-up.
+#
 # Each run builds its own network namespace with:
 #   - anycast0 (dummy where the kernel has it, else ifb; the kind is printed)
 #     carrying 198.51.100.1/24 and 2001:db8:abcd::1/48;
@@ -39,8 +45,54 @@ fail() {
 	exit 1
 }
 
+# valgrind: the command in front of every anycastd the scenario starts,
+# one report per process in $run/valgrind.PID.log.
+wrap=() tmul=1
+if [ "${ANYCASTD_VALGRIND:-0}" = 1 ]; then
+	tmul=4
+	command -v valgrind >/dev/null || { echo "FAIL: valgrind is not installed"; exit 1; }
+	wrap=(valgrind --tool=memcheck --error-exitcode=99 --leak-check=full
+	    --errors-for-leak-kinds=definite --show-leak-kinds=definite
+	    --track-fds=no --log-file="$run/valgrind.%p.log")
+fi
+
+# Stops a still running anycastd cleanly, so that valgrind writes its
+# leak report, then reads every report: 0 errors, 0 definite leaks.
+valgrind_verdict() {
+	local f n=0 bad=0
+	if [ -n "$agent_pid" ] && kill -0 "$agent_pid" 2>/dev/null; then
+		kill -CONT "$named_pid" 2>/dev/null || true
+		kill -TERM "$agent_pid" 2>/dev/null || true
+		for _ in $(seq 300); do
+			kill -0 "$agent_pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		wait "$agent_pid" 2>/dev/null || true
+		agent_pid=
+	fi
+	for f in "$run"/valgrind.*.log; do
+		[ -f "$f" ] || continue
+		if ! grep -q 'ERROR SUMMARY:' "$f"; then
+			log "valgrind: $(basename "$f"): killed before its report (SIGKILL in the scenario), not counted"
+			continue
+		fi
+		n=$((n + 1))
+		log "valgrind: $(basename "$f"): $(grep -o 'ERROR SUMMARY: [0-9]* errors' "$f"); $(grep -o 'definitely lost: .*\|All heap blocks were freed.*' "$f" | head -n 1)"
+		if ! grep -q 'ERROR SUMMARY: 0 errors' "$f"; then
+			bad=1
+			sed -n '/^==[0-9]*== [A-Z]/,$p' "$f" | head -n 60
+		fi
+	done
+	[ "$n" -gt 0 ] || { log "FAIL: valgrind: no anycastd ran to a report"; return 1; }
+	[ "$bad" -eq 0 ] || { log "FAIL: valgrind found errors or definite leaks"; return 1; }
+	log "PASS: valgrind: $n anycastd process(es), 0 errors, 0 definite leaks"
+}
+
 cleanup() {
 	local p
+	if [ ${#wrap[@]} -gt 0 ]; then
+		valgrind_verdict || failed=1
+	fi
 	for p in $mon_pid $agent_pid $named_pid $sink_pid $bird_pid; do
 		kill -CONT "$p" 2>/dev/null || true
 		kill -KILL "$p" 2>/dev/null || true
@@ -84,8 +136,9 @@ link_is_up() { inns ip -o link show dev anycast0 2>/dev/null | grep -Eq '[<,]UP[
 link_state() { if link_is_up; then echo up; else echo down; fi; }
 
 # wait_for SECONDS COMMAND...: poll every 10 ms until COMMAND succeeds.
+# Under valgrind every limit is 4 times longer (a bound, never a figure).
 wait_for() {
-	local limit=$1; shift
+	local limit=$(( $1 * tmul )); shift
 	local end=$(( $(date +%s%N) + limit * 1000000000 ))
 	while ! "$@"; do
 		[ "$(date +%s%N)" -lt "$end" ] || return 1
@@ -218,7 +271,7 @@ agent_n=0
 start_agent() {
 	agent_n=$((agent_n + 1))
 	agent_log=$run/agent$agent_n.log
-	ip netns exec "$ns" env "$@" "$anycastd" -d -c "$run/anycastd.conf" >"$agent_log" 2>&1 &
+	ip netns exec "$ns" env "$@" "${wrap[@]}" "$anycastd" -d -c "$run/anycastd.conf" >"$agent_log" 2>&1 &
 	agent_pid=$!
 	sleep 0.05
 	kill -0 "$agent_pid" 2>/dev/null || fail "anycastd exited at start: $(cat "$agent_log")"
@@ -402,6 +455,9 @@ sc_restart() {
 	stop_agent
 	agent_conf on_exit=withdraw hold=0
 	start_agent
+	# SIGTERM before the daemon handles it would kill it (143): wait
+	# for its start, which under valgrind takes most of a second.
+	expect_log "started: "
 	sleep 0.3
 	stop_agent
 	is_down || fail "on_exit = withdraw left the link up"
@@ -697,7 +753,27 @@ sc_event_own_flush() {
 }
 inns_has_v6() { inns ip -6 addr show dev anycast0 | grep -q 2001:db8:abcd::1; }
 
+# The positive control of the valgrind verdict: ANYCASTD is vg_leak, a
+# program with a definite leak and an uninitialised read; the verdict must
+# reject its report.
+sc_valgrind_selftest() {
+	[ ${#wrap[@]} -gt 0 ] || fail "valgrind_selftest needs ANYCASTD_VALGRIND=1"
+	"${wrap[@]}" "$anycastd" >/dev/null 2>&1 || true
+	if valgrind_verdict; then
+		fail "the valgrind verdict passed a program that leaks"
+	fi
+	grep -q 'definitely lost: 64 bytes' "$run"/valgrind.*.log ||
+		fail "valgrind did not report the 64-byte leak"
+	rm -f "$run"/valgrind.*.log
+	wrap=()
+	log "PASS: the valgrind verdict rejects a definite leak and an uninitialised read"
+}
+
 type "sc_$scenario" >/dev/null 2>&1 || fail "unknown scenario $scenario"
 log "scenario $scenario"
 "sc_$scenario"
 failed=0
+# The exit status follows the valgrind verdict, which the trap gives.
+trap - EXIT
+cleanup
+exit "$failed"
