@@ -138,7 +138,7 @@ send_cmd(struct bird *b, enum bird_step step, const char *fmt, ...)
 	va_start(ap, fmt);
 	len = vsnprintf(b->out, sizeof(b->out), fmt, ap);
 	va_end(ap);
-	if (len < 0 || (size_t)len >= sizeof(b->out)) {
+	if (len <= 0 || (size_t)len >= sizeof(b->out)) {
 		poll_end(b, "command too long");
 		return;
 	}

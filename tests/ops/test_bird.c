@@ -842,7 +842,7 @@ output_clean(const char *t)
 		s += n;
 	}
 	return strchr(t, '\x1b') == NULL && strstr(t, "\xc2\x9b") == NULL &&
-	    strchr(t, '\x9b') == NULL && strchr(t, '\x07') == NULL;
+	    strchr(t, 0x9b) == NULL && strchr(t, '\x07') == NULL;
 }
 
 static char *
