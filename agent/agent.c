@@ -251,6 +251,18 @@ fleet_tick(struct loop *l, void *arg)
 	decide(arg, NULL, false);
 }
 
+/* An instance's fail-safe (anycastd-withdraw@NAME.service) reads the
+ * interface from the state directory: the config may be what broke. */
+static void
+withdraw_env_save(const struct agent *a)
+{
+	if (a->conf->instance != NULL && store_withdraw_env_save(
+	    a->conf->state_dir, a->conf->interface) == -1)
+		log_warn("%s/%s: cannot save; anycastd-withdraw@%s.service will "
+		    "not know the interface", a->conf->state_dir,
+		    STORE_WITHDRAW_ENV, a->conf->instance);
+}
+
 static void
 reload(struct agent *a)
 {
@@ -304,6 +316,8 @@ reload(struct agent *a)
 	graceful_reload(a, old);
 	ops_reload(a, old);
 	sockwatch_update(a);
+	if (strcmp(old->interface, nc->interface) != 0)
+		withdraw_env_save(a);
 	conf_free(old);
 	health_params_from(a->conf, &p);
 	health_set_params(&a->health, &p);
@@ -434,6 +448,7 @@ adopt_link(struct agent *a)
 		    "staying announced unless probes fail" :
 		    "staying withdrawn until probes pass");
 	hold_recall(a);
+	withdraw_env_save(a);
 	snprintf(a->st.reason, sizeof(a->st.reason), "started with %s %s",
 	    conf->interface, nl_state_str(st));
 }

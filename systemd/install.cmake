@@ -6,6 +6,8 @@
 #   /usr/sbin/anycastd, /usr/sbin/anycastctl         (agent/, their targets)
 #   /lib/systemd/system/anycastd.service             (bookworm: not /usr/lib)
 #   /lib/systemd/system/anycastd-withdraw.service    (the fail-safe)
+#   /lib/systemd/system/anycastd@.service            (instances: one per service)
+#   /lib/systemd/system/anycastd-withdraw@.service   (an instance's fail-safe)
 #   /usr/lib/sysusers.d/anycastd.conf                (user anycastd, group anycast-ops)
 #   /usr/lib/sysctl.d/anycastd.conf                  (anycast0 keeps IPv6 addresses when down)
 #   /etc/anycastd/anycastd.conf                      (example config, conffile)
@@ -36,6 +38,7 @@ endif()
 set(_acd_sd ${PROJECT_SOURCE_DIR}/systemd)
 
 install(FILES ${_acd_sd}/anycastd.service ${_acd_sd}/anycastd-withdraw.service
+  ${_acd_sd}/anycastd@.service ${_acd_sd}/anycastd-withdraw@.service
   DESTINATION ${ANYCASTD_SYSTEMD_UNITDIR}
   PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 install(FILES ${_acd_sd}/anycastd.sysusers
