@@ -674,8 +674,8 @@ run(const struct opts *o, const char *sock, bool wait)
 	return simple(sock, line, stdout);
 }
 
-/* --all or --server-unit: the command on every chosen instance, each
- * output line prefixed with the unit; drains first, then the waits, so
+/* --all or --server-unit: the command on every chosen instance, its
+ * output under or after the unit's name; drains first, then the waits, so
  * that the withdrawals run at the same time.  The worst exit code. */
 static int
 run_many(const struct opts *o, struct target *ts, int n)
@@ -689,9 +689,14 @@ run_many(const struct opts *o, struct target *ts, int n)
 		    strcmp(ts[i].server_unit, o->server_unit) == 0;
 		if (!pick[i])
 			continue;
-		chosen++;
 		target_unit(&ts[i], unit, sizeof(unit));
-		printf("%s: ", unit);
+		/* A status is a page: the unit on a line of its own above
+		 * it.  The other replies are one line: the unit in front. */
+		if (strcmp(o->cmd, "status") == 0)
+			printf("%s%s:\n", chosen ? "\n" : "", unit);
+		else
+			printf("%s: ", unit);
+		chosen++;
 		fflush(stdout);
 		if (ts[i].exit != EXIT_OK) {
 			printf("%s\n", ts[i].err);

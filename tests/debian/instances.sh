@@ -5,18 +5,22 @@
 # anycastd@resolver.service watches Debian's unbound for anycast1.  Proves:
 #   A. both instances start from /etc/anycastd/NAME.conf with their own
 #      sockets and state (/run/anycastd/NAME/, /var/lib/anycastd/NAME/);
-#   B. plain `anycastctl status` refuses to guess and lists both;
-#      `anycastctl -i NAME` talks to one;
+#   B. plain `anycastctl status` refuses to guess and lists them all;
+#      `anycastctl -i NAME` talks to one, --all to each;
 #   C. named hung: only the bind instance withdraws (anycast1 stays up the
 #      whole time); unbound hung: only the resolver instance withdraws
 #      (anycast0 stays up); each comes back alone;
-#   D. systemctl stop named: the drop-in drains the bind instance only (its
-#      server_unit is named.service; the resolver's is unbound.service);
-#      start: undrained;
+#   D. systemctl stop named: the drop-in drains the bind instance and the
+#      default one (server_unit named.service), not the resolver's
+#      (unbound.service); start: both undrained;
 #   E. a reload with a broken config fails (and is journalled);
 #   F. anycastd-withdraw@resolver.service sets anycast1 (from the
 #      instance's withdraw.env) down, not anycast0; the running agent puts
 #      it back (a fought link);
+#   H. stopping the plain anycastd.service (the default instance, on
+#      anycast2, also drained in D) leaves the instances' sockets alone;
+#   I. a crash loop of the resolver instance: OnFailure= runs its own
+#      fail-safe, which withdraws anycast1 and leaves anycast0 up;
 #   G. journalctl -o json: MESSAGE_ID and the ANYCASTD_* fields of a
 #      withdrawal, an announce, a drain, a reload failure and a fought
 #      link; `journalctl MESSAGE_ID=<withdrawn>` lists each withdrawal; no
@@ -176,9 +180,11 @@ t_start=$(now_ms)
 
 c ip link add anycast0 type ifb
 c ip link add anycast1 type ifb
+c ip link add anycast2 type ifb
 c ip addr add 198.51.100.1/32 dev anycast0
 c ip addr add 198.51.100.2/32 dev anycast1
-echo "   anycast0, anycast1: ifb (this kernel has no dummy link type)"
+c ip addr add 198.51.100.3/32 dev anycast2
+echo "   anycast0, anycast1, anycast2: ifb (this kernel has no dummy link type)"
 
 echo "== setup: apt install ./$debname (offline), named, unbound on 127.0.0.1 port 5353"
 if ! out=$(c env DEBIAN_FRONTEND=noninteractive sh -c "cd /var/tmp && apt install -y ./$debname" 2>&1); then
@@ -223,14 +229,20 @@ type          = A
 authoritative = no
 timeout       = 50ms')
 c sh -c 'cat >/etc/anycastd/bind.conf' <<<"$bind_conf"
+# The plain unit too (the default instance), also watching named.
+c sh -c 'cat >/etc/anycastd/anycastd.conf' <<<"$(conf anycast2 named.service '[probe soa2]
+server  = 127.0.0.1
+name    = localhost.
+timeout = 50ms')"
 c sh -c 'cat >/etc/anycastd/resolver.conf' <<<"$resolver_conf"
 
-echo "== A. systemctl start anycastd@bind anycastd@resolver"
-c systemctl start anycastd@bind.service anycastd@resolver.service
-expect "both instances active" c systemctl is-active --quiet anycastd@bind.service anycastd@resolver.service
+echo "== A. systemctl start anycastd@bind anycastd@resolver anycastd"
+c systemctl start anycastd@bind.service anycastd@resolver.service anycastd.service
+expect "the two instances and the plain unit active" \
+	c systemctl is-active --quiet anycastd@bind.service anycastd@resolver.service anycastd.service
 expect "anycast0 announced by the bind instance" wait_for 10 up anycast0
 expect "anycast1 announced by the resolver instance" wait_for 10 up anycast1
-expect "plain anycastd.service is not running" test "$(prop anycastd.service ActiveState)" = inactive
+expect "anycast2 announced by anycastd.service" wait_for 10 up anycast2
 for i in bind resolver; do
 	expect "$i: socket /run/anycastd/$i/anycastd.sock" c test -S /run/anycastd/$i/anycastd.sock
 	expect "$i: state /var/lib/anycastd/$i/ (withdraw.env for the fail-safe)" c test -f /var/lib/anycastd/$i/withdraw.env
@@ -242,18 +254,26 @@ set +e
 out=$(c anycastctl status 2>&1)
 rc=$?
 set -e
-echo "$out" | sed 's/^/   | /'
+awk '{print "   | " $0}' <<<"$out"
 expect "plain anycastctl refuses to guess (exit $rc = 2)" test "$rc" = 2
+expect "...and lists anycastd.service (the default) on anycast2" \
+	grep -Eq '^anycastd\.service +- +anycast2 +named\.service$' <<<"$out"
 expect "...and lists anycastd@bind.service on anycast0 (named.service)" \
 	grep -Eq '^anycastd@bind\.service +bind +anycast0 +named\.service$' <<<"$out"
 expect "...and anycastd@resolver.service on anycast1 (unbound.service)" \
 	grep -Eq '^anycastd@resolver\.service +resolver +anycast1 +unbound\.service$' <<<"$out"
-out=$(c anycastctl -i resolver status)
-expect "anycastctl -i resolver status: anycast1, probe rec" \
-	bash -c 'grep -q "^Interface: *anycast1" <<<"$1" && grep -q "^rec " <<<"$1"' _ "$out"
-out=$(c anycastctl --instance bind status)
-expect "anycastctl --instance bind status: anycast0, probe soa" \
-	bash -c 'grep -q "^Interface: *anycast0" <<<"$1" && grep -q "^soa " <<<"$1"' _ "$out"
+shows() { # shows IF PROBE -i NAME | --instance NAME | -s SOCKET
+	local out
+	out=$(c anycastctl "${@:3}" status) &&
+		grep -q "^Interface: *$1 " <<<"$out" && grep -q "^$2 " <<<"$out"
+}
+expect "anycastctl -i resolver status: anycast1, probe rec" shows anycast1 rec -i resolver
+expect "anycastctl --instance bind status: anycast0, probe soa" shows anycast0 soa --instance bind
+expect "anycastctl -s /run/anycastd/anycastd.sock status: the default, anycast2" \
+	shows anycast2 soa2 -s /run/anycastd/anycastd.sock
+out=$(c anycastctl --all status)
+expect "anycastctl --all status: all three, each named" \
+	test "$(grep -Ec '^anycastd(@bind|@resolver|)\.service:$' <<<"$out")" = 3
 
 # watch IF: records in $work/watch.IF whether IF was ever down (50 ms).
 watch_start() {
@@ -269,9 +289,11 @@ watch_start anycast1
 t0=$(now_ms)
 c systemctl kill -s STOP named.service
 if wait_for 10 down anycast0; then ok "anycast0 withdrawn $(($(now_ms) - t0)) ms after named hung"; else fail "anycast0 not withdrawn"; fi
+expect "anycast2 too (anycastd.service also watches named)" wait_for 10 down anycast2
 sleep 0.5
 c systemctl kill -s CONT named.service
 expect "anycast0 announced again after SIGCONT" wait_for 10 up anycast0
+expect "anycast2 announced again" wait_for 10 up anycast2
 watch_stop
 expect "anycast1 never went down meanwhile" never_down anycast1
 
@@ -286,19 +308,21 @@ expect "anycast1 announced again after SIGCONT" wait_for 10 up anycast1
 watch_stop
 expect "anycast0 never went down meanwhile (C1 is its positive control)" never_down anycast0
 
-echo "== D. systemctl stop named: the drop-in drains the bind instance only"
+echo "== D. systemctl stop named: the drop-in drains bind and the default, not the resolver"
 watch_start anycast1
 t0=$(now_ms)
 c systemctl stop named.service
 t_named=$(($(now_ms) - t0))
-expect "anycast0 down when 'systemctl stop named' returns (${t_named} ms)" down anycast0
-expect "bind instance drained for named.service" \
-	bash -c "nsenter -t $pid1 -a -- anycastctl -i bind status | grep -q '^Drain: *yes.*named.service'"
-expect "resolver instance not drained" \
-	bash -c "nsenter -t $pid1 -a -- anycastctl -i resolver status | grep -q '^Drain: *no'"
+expect "anycast0 and anycast2 down when 'systemctl stop named' returns (${t_named} ms)" \
+	bash -c "! nsenter -t $pid1 -a -- ip -o link show up | grep -Eq ': anycast[02]:'"
+drain_is() { c anycastctl "${@:2}" status | grep -Eq "^Drain: *$1"; }
+expect "bind instance drained for named.service" drain_is 'yes.*named.service' -i bind
+expect "the default instance drained for named.service" drain_is 'yes.*named.service' -s /run/anycastd/anycastd.sock
+expect "resolver instance not drained" drain_is no -i resolver
 c journalctl -u named.service -o cat --no-pager | grep 'anycastd@' | sed 's/^/   | /' || true
 c systemctl start named.service
 expect "named started: bind instance undrained, anycast0 announced" wait_for 10 up anycast0
+expect "...and the default one, anycast2 announced" wait_for 10 up anycast2
 watch_stop
 expect "anycast1 never went down during named's maintenance" never_down anycast1
 
@@ -321,13 +345,43 @@ expect "the running resolver agent put anycast1 back (fought link)" wait_for 5 u
 watch_stop
 expect "anycast0 untouched" never_down anycast0
 
+echo "== H. systemctl stop anycastd: the instances keep their sockets"
+c systemctl stop anycastd.service
+expect "anycastd.service inactive" test "$(prop anycastd.service ActiveState)" = inactive
+expect "/run/anycastd/bind/anycastd.sock survives (RuntimeDirectoryPreserve=yes)" c test -S /run/anycastd/bind/anycastd.sock
+expect "anycastctl -i bind still works" shows anycast0 soa -i bind
+
+echo "== I. the resolver instance in a crash loop: its own fail-safe withdraws anycast1 only"
+watch_start anycast0
+kills=0
+t0=$(now_ms)
+while [[ $(prop anycastd@resolver.service ActiveState) != failed ]] && ((kills < 12)); do
+	m=$(prop anycastd@resolver.service MainPID)
+	if [[ $m != 0 ]]; then
+		c kill -9 "$m"
+		kills=$((kills + 1))
+	fi
+	for _ in $(seq 1 60); do
+		st=$(prop anycastd@resolver.service ActiveState)
+		m2=$(prop anycastd@resolver.service MainPID)
+		[[ $st == failed || ($st == active && $m2 != 0 && $m2 != "$m") ]] && break
+		sleep 0.05
+	done
+done
+expect "anycastd@resolver.service failed after $kills kills in $(($(now_ms) - t0)) ms" \
+	test "$(prop anycastd@resolver.service ActiveState)" = failed
+expect "OnFailure= ran anycastd-withdraw@resolver.service: anycast1 down" wait_for 10 down anycast1
+watch_stop
+expect "anycast0 untouched by the resolver's fail-safe" never_down anycast0
+expect "the bind instance still active" c systemctl is-active --quiet anycastd@bind.service
+
 echo "== G. the journal, read back with journalctl -o json"
-c journalctl --no-pager -o json _SYSTEMD_UNIT=anycastd@bind.service + _SYSTEMD_UNIT=anycastd@resolver.service >"$work/journal.json"
+c journalctl --no-pager -o json _SYSTEMD_UNIT=anycastd@bind.service + _SYSTEMD_UNIT=anycastd@resolver.service + _SYSTEMD_UNIT=anycastd.service >"$work/journal.json"
 echo "   $(wc -l <"$work/journal.json") entries from the two instances"
 withdrawn_id=f0f70a3a83c7492dad24d487c89bab2b
 n=$(c journalctl --no-pager -o cat MESSAGE_ID=$withdrawn_id | wc -l)
 c journalctl --no-pager -o short-monotonic MESSAGE_ID=$withdrawn_id | sed 's/^/   | /'
-expect "journalctl MESSAGE_ID=$withdrawn_id lists the 2 withdrawals of C ($n)" test "$n" = 2
+expect "journalctl MESSAGE_ID=$withdrawn_id lists the 3 withdrawals of C ($n)" test "$n" = 3
 if python3 - "$work/journal.json" <<'EOF'; then ok "MESSAGE_ID and fields of withdrawn, announced, drained, undrained, reload-ok, reload-failed, link-fought"; else fail "journal fields"; fi
 import json, sys
 ids = {
@@ -358,6 +412,7 @@ find("announced", "bind", ANYCASTD_STATE="announced", ANYCASTD_INTERFACE="anycas
      ANYCASTD_REASON=lambda r: r.startswith("2 good cycles"))
 find("drained", "bind", ANYCASTD_STATE="withdrawn", ANYCASTD_REASON="named.service", ANYCASTD_INTERFACE="anycast0")
 find("undrained", "bind", ANYCASTD_REASON="named.service")
+find("drained", None, ANYCASTD_REASON="named.service", ANYCASTD_INTERFACE="anycast2")
 find("reload-failed", "resolver", PRIORITY="4", ANYCASTD_REASON=lambda r: "rise" in r and "resolver.conf:" in r)
 find("reload-ok", "resolver", ANYCASTD_INTERFACE="anycast1")
 find("link-fought", "resolver", ANYCASTD_INTERFACE="anycast1", ANYCASTD_REASON="set down behind our back")
