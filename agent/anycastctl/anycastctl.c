@@ -445,6 +445,7 @@ info_field(const char *body, const char *key, char *out, size_t len)
 static void
 target_probe(struct target *t)
 {
+	char name[CTL_INSTANCE_MAX + 1];
 	struct reply r;
 
 	if (request(t->sock, CTL_VERSION " info\n", &r) == -1) {
@@ -459,6 +460,10 @@ target_probe(struct target *t)
 		return;
 	}
 	t->exit = EXIT_OK;
+	/* -s names a socket, not an instance: the agent says which it is. */
+	info_field(r.body, "instance", name, sizeof(name));
+	if (name[0] != '\0' && strcmp(name, "-") != 0 && ctl_instance_ok(name))
+		(void)text_copy(t->name, sizeof(t->name), name);
 	info_field(r.body, "interface", t->interface, sizeof(t->interface));
 	info_field(r.body, "server_unit", t->server_unit,
 	    sizeof(t->server_unit));
