@@ -39,24 +39,24 @@ journal_kind_str(enum journal_kind k)
 	return (unsigned)k < JOURNAL_KIND_MAX ? kinds[k].name : NULL;
 }
 
-/* Appends "key=value" as one field; -1 when full. */
+/* Appends "key=value" as one field (NUL-terminated in buf, the NUL not
+ * counted in the iovec); -1 when full. */
 static int
 put(char *buf, size_t size, size_t *off, struct iovec *iov, int niov, int *n,
     const char *key, const char *value)
 {
-	size_t klen = strlen(key), vlen;
+	int w;
 
 	if (value == NULL)
 		return 0;
-	vlen = strlen(value);
-	if (*n >= niov || size - *off < klen + 1 + vlen + 1)
+	if (*n >= niov || *off >= size)
 		return -1;
-	memcpy(buf + *off, key, klen);
-	buf[*off + klen] = '=';
-	memcpy(buf + *off + klen + 1, value, vlen + 1);
+	w = snprintf(buf + *off, size - *off, "%s=%s", key, value);
+	if (w < 0 || (size_t)w >= size - *off)
+		return -1;
 	iov[*n].iov_base = buf + *off;
-	iov[*n].iov_len = klen + 1 + vlen;
-	*off += klen + 1 + vlen + 1;
+	iov[*n].iov_len = (size_t)w;
+	*off += (size_t)w + 1;
 	(*n)++;
 	return 0;
 }
