@@ -344,6 +344,9 @@ if [ "$resolver" -eq 1 ]; then
 	    '^result=ok rcode=NOERROR ' -R -D -a no "$S" 53 sec.example. SOA
 	check "healthy over tcp" 0 '^result=ok rcode=NOERROR ' \
 	    -t -R -D -a no "$S" 53 www.sec.example. A
+	# What the README says: RFC 6761's test. is blocked by default.
+	check "test. is blocked by default" 1 'detail=rcode NXDOMAIN$' \
+	    -R -a no "$S" 53 www.test. A
 	check "local data is not validated (AD=0)" 1 \
 	    '^result=not validated rcode=NOERROR .* detail=not validated$' \
 	    -R -D -a no "$S" 53 local.example. A
@@ -353,6 +356,8 @@ if [ "$resolver" -eq 1 ]; then
 		check "recursion = no (RD=0) is refused" 1 \
 		    '^result=rcode rcode=REFUSED .* detail=rcode REFUSED$' \
 		    -a no "$S" 53 local.example. A
+		check "recursion = no (RD=0), a cached name, is refused" 1 \
+		    'detail=rcode REFUSED$' -a no "$S" 53 sec.example. SOA
 	else
 		check "recursion = no (RD=0) answered from local data" 0 \
 		    '^result=ok ' -a no "$S" 53 local.example. A
