@@ -17,11 +17,16 @@
 #                    bogus.example      unsigned on that nsd, but under a trust
 #                                    anchor: validation fails, SERVFAIL
 #
-# usage: servers.sh PROBE_CLI SERVER
+# With ANYCASTD, a resolver's test also runs the agent itself with a
+# recursion = yes probe and a dnssec = yes probe: anycast0 (dummy, else ifb)
+# starts down and must come up, then go down when the resolver hangs.
+#
+# usage: servers.sh PROBE_CLI SERVER [ANYCASTD]
 set -u
 
 cli=$1
 server=$2
+anycastd=${3:-}
 
 skip() {
 	echo "SKIP: $*"
@@ -387,6 +392,88 @@ else
 	check "REFUSED: zone not served" 1 \
 	    '^result=rcode rcode=REFUSED .* detail=rcode REFUSED$' \
 	    "$S" 53 other.test. SOA
+fi
+
+link_up() {
+	in_ns ip -o link show anycast0 | grep -q '[<,]UP[,>]'
+}
+
+# wait_link up|down SECONDS
+wait_link() {
+	local i
+	for i in $(seq 1 $(($2 * 20))); do
+		if [ "$1" = up ] && link_up; then return 0; fi
+		if [ "$1" = down ] && ! link_up; then return 0; fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# agent_check WHAT COND: one check of the agent run.
+agent_check() {
+	checks=$((checks + 1))
+	if [ "$2" -eq 0 ]; then
+		echo "ok   $server anycastd: $1"
+	else
+		echo "FAIL $server anycastd: $1; its log:"
+		sed 's/^/     /' "$tmp/anycastd.log"
+		fails=$((fails + 1))
+	fi
+}
+
+if [ "$resolver" -eq 1 ] && [ -n "$anycastd" ]; then
+	echo "-- anycastd with recursion = yes and dnssec = yes probes"
+	if in_ns ip link add anycast0 type dummy 2>/dev/null; then
+		kind=dummy
+	else
+		in_ns ip link add anycast0 type ifb
+		kind=ifb
+	fi
+	echo "anycast0 is $kind (down at start)"
+	cat >"$tmp/anycastd.conf" <<CONF
+[agent]
+interface = anycast0
+rise = 2
+fall = 2
+interval = 100ms
+fast_interval = 50ms
+hold_down = 0
+control_socket = $tmp/anycastd.sock
+state_dir = $tmp
+
+[probe local]
+server = $S
+name = local.example.
+type = A
+authoritative = no
+recursion = yes
+timeout = 40ms
+
+[probe validated]
+server = $S
+name = sec.example.
+type = SOA
+authoritative = no
+recursion = yes
+dnssec = yes
+timeout = 40ms
+CONF
+	start "$tmp/anycastd.log" "$anycastd" -d -c "$tmp/anycastd.conf"
+	agent=$started
+	wait_link up 5
+	agent_check "anycast0 brought up by the resolver's answers" $?
+	kill -STOP -- "-$pid"
+	wait_link down 5
+	agent_check "anycast0 down while $server hangs" $?
+	grep -q 'timeout' "$tmp/anycastd.log"
+	agent_check "its log says timeout" $?
+	kill -CONT -- "-$pid"
+	wait_link up 5
+	agent_check "anycast0 up again after SIGCONT" $?
+	kill -TERM "$agent"
+	{ wait "$agent"; } 2>/dev/null
+	unset 'pids[-1]'	# gone: teardown must not signal a reused PID
+	grep -E 'withdrawn|announced|timeout' "$tmp/anycastd.log" | sed 's/^/     log: /'
 fi
 
 echo "-- hung (SIGSTOP to process group $pid)"
