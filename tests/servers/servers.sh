@@ -85,14 +85,13 @@ start() {
 	pids+=("$started")
 }
 
-# wait_ok WHAT LOG ARGS...: polls with probe_cli until the server answers as
-# ARGS want; prints how long that took after the start.
+# wait_ok WHAT LOG T0 ARGS...: polls with probe_cli until the server answers
+# as ARGS want; prints how long that took after T0 (date +%s%N), its start.
 wait_ok() {
-	local what=$1 log=$2 t0=$3 now
+	local what=$1 log=$2 t0=$3
 	shift 3
 	for _ in $(seq 1 200); do
 		if in_ns "$cli" -T 100 "$@" >/dev/null 2>&1; then
-			now=$(date +%s%N)
 			echo "$what answered $((($(date +%s%N) - t0) / 1000000)) ms" \
 			    "after its start"
 			return 0
@@ -264,7 +263,6 @@ setup_signed_auth() {
 	nsd_conf "$a" 127.0.0.2 sec.example:sec.example.signed \
 	    bogus.example:bogus.example.zone >"$a/nsd.conf"
 	start "$tmp/auth.log" nsd -d -c "$a/nsd.conf"
-	auth_pid=$started
 	wait_ok "nsd (signed auth)" "$tmp/auth.log" "$(date +%s%N)" \
 	    127.0.0.2 53 sec.example. SOA
 }
@@ -321,7 +319,6 @@ CONF
 	start "$tmp/daemon.log" kresd -n -c "$d/kresd.conf" "$d"
 }
 
-t0=$(date +%s%N)
 "setup_$server"
 pid=$started
 t0=$(date +%s%N)
@@ -400,8 +397,7 @@ link_up() {
 
 # wait_link up|down SECONDS
 wait_link() {
-	local i
-	for i in $(seq 1 $(($2 * 20))); do
+	for _ in $(seq 1 $(($2 * 20))); do
 		if [ "$1" = up ] && link_up; then return 0; fi
 		if [ "$1" = down ] && ! link_up; then return 0; fi
 		sleep 0.05
