@@ -57,7 +57,7 @@ reply(const unsigned char *q, size_t qlen, unsigned char *r, size_t rsize)
 		return n;
 	}
 	if (strcmp(mode, "dump") == 0) {
-		printf("query flags=%02x%02x qd=%u an=%u ns=%u ar=%u tail=",
+		printf("query flags=%02x%02x qd=%d an=%d ns=%d ar=%d tail=",
 		    q[2], q[3], q[4] << 8 | q[5], q[6] << 8 | q[7],
 		    q[8] << 8 | q[9], q[10] << 8 | q[11]);
 		for (i = off; i < qlen; i++)
