@@ -51,10 +51,11 @@ struct dns_eval_info {
  * PROBE_NOT_VALIDATED, PROBE_NO_ANSWER, PROBE_MALFORMED or PROBE_TRUNCATED,
  * and explains anything but PROBE_OK in out->detail: "rcode SERVFAIL", "not
  * authoritative", "recursion not available", "not validated", "no answer",
- * "truncated", "malformed: <why>".  The checks run in that order: a server
- * that refuses or fails says so by its rcode, whatever its flags.  Every RR of every section is parsed with bounds
- * checks, so a reply that passes is well-formed throughout.  out may be
- * NULL. */
+ * "truncated", "malformed: <why>".  After the message's form, the checks
+ * run in the order rcode, RD copied (malformed), AA, RA, AD, answer: a
+ * resolver that refuses or fails says so by its rcode, whatever its flags.
+ * Every RR of every section is parsed with bounds checks, so a reply that
+ * passes is well-formed throughout.  out may be NULL. */
 enum probe_result dns_eval(const unsigned char *reply, size_t len,
 		    const struct dns_expect *exp, struct dns_eval_info *out);
 
