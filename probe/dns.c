@@ -7,9 +7,10 @@
  * the rdata of the types that carry names or have a fixed size.  An EDNS OPT
  * RR (RFC 6891) extends the rcode.  For a resolver check it also judges
  * the header bits of recursion (RD echoed, RA) and of validation (AD).  It
- * does no I/O and knows nothing of c-ares, sockets or time.  It also holds the one table of rcode and qtype
- * mnemonics: the config parser reads and prints rcode and type with it, and
- * the messages here use it, so all of them spell a value the same way. */
+ * does no I/O and knows nothing of c-ares, sockets or time.  It also holds
+ * the one table of rcode and qtype mnemonics: the config parser reads and
+ * prints rcode and type with it, and the messages here use it, so all of
+ * them spell a value the same way. */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
