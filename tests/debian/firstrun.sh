@@ -79,7 +79,7 @@ else
 fi
 expect "anycast0 is up" link_up
 if out=$(c anycastctl status 2>&1); then
-	sed 's/^/   | /' <<<"$out"
+	while IFS= read -r l; do echo "   | $l"; done <<<"$out"
 	expect "anycastctl status says announced" grep -q 'announced' <<<"$out"
 else
 	fail "anycastctl status: $out"

@@ -30,6 +30,7 @@ shift 3
 command -v gnuplot >/dev/null || { echo "timeline.sh: gnuplot missing (apt-get install gnuplot-nox)" >&2; exit 2; }
 tmp=$(mktemp -d /tmp/anycastd-timeline.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+trap 'echo "timeline.sh: line $LINENO failed" >&2' ERR
 
 t0=$(awk '$2 == "kill" { print $1; exit }' "$events")
 [[ -n $t0 ]] || { echo "timeline.sh: no kill event in $events" >&2; exit 2; }
@@ -62,7 +63,6 @@ cat "$@" | awk -v t0="$t0" -v dir="$tmp" '
 	}'
 [[ -s $tmp/rows ]] || { echo "timeline.sh: no answered query in $*" >&2; exit 2; }
 lost=$(cat "$tmp/lost.n")
-sent=$(cat "$@" | awk 'NF >= 4' | wc -l)
 nrows=$(wc -l <"$tmp/rows")
 
 # ms since the kill of the first event of KIND at or after AFTER_MS.
@@ -77,17 +77,24 @@ t_back_answer=
 t_end=$(cat "$@" | awk -v t0="$t0" 'NF >= 4 { t = ($2 - t0) / 1000.0; if (t > m) m = t } END { printf "%.3f", m }')
 t_begin=$(cat "$@" | awk -v t0="$t0" 'NF >= 4 { t = ($2 - t0) / 1000.0; if (NR == 1 || t < m) m = t } END { printf "%.3f", m }')
 
-# The event lines and their labels, for a panel showing [LO, HI] ms.
-# Labels are written vertically along their line, so events a few ms apart
-# stay readable in the zooms; the overview only names the acts.
+# The event lines and their labels, for a panel showing [LO, HI] ms, with
+# x = (t - ORIGIN) / SCALE.  Each label sits above the rows, on a height
+# of its own (the events of a zoom are milliseconds apart), at the top of
+# its line, and ends there: later events get higher labels, so a label
+# runs left over the lines of earlier events, which stop below it, and no
+# line crosses a text.  Only an event too near the left edge is written
+# to the right of its line.  The overview names only the acts (kill,
+# start, up).
 marks() {
-	local lo=$1 hi=$2 which=$3
-	awk -v t0="$t0" -v lo="$lo" -v hi="$hi" -v which="$which" -v scale="$4" '
+	local lo=$1 hi=$2 which=$3 scale=$4 origin=$5
+	awk -v t0="$t0" -v lo="$lo" -v hi="$hi" -v which="$which" -v scale="$scale" \
+	    -v origin="$origin" -v top="$nrows" '
 	BEGIN {
 		colour["kill"] = "#c00000"; colour["down"] = "#e07000"
-		colour["gone"] = "#a05000"; colour["answer"] = "#606060"
+		colour["gone"] = "#a05000"; colour["answer"] = "#505050"
 		colour["start"] = "#007000"; colour["up"] = "#0050c0"
 		colour["back"] = "#5030a0"
+		j = 0
 	}
 	{
 		t = ($1 - t0) / 1000.0
@@ -96,28 +103,39 @@ marks() {
 		text = $0
 		sub(/^[^ ]+ [^ ]+ /, "", text)
 		gsub(/"/, "\\\"", text)
-		x = t / scale
-		printf "set arrow from %.6f, graph 0 to %.6f, graph 1 nohead lw 1.5 dt 2 lc rgb \"%s\" front\n", x, x, colour[$2]
-		printf "set label \"%s\" at %.6f, graph 0.97 rotate by 90 right offset -0.6,0 font \",8\" tc rgb \"%s\" front\n", text, x, colour[$2]
+		x = (t - origin) / scale
+		y = top + 0.55 + 0.5 * j++
+		side = (t - lo < (hi - lo) * 0.2) ? "left offset 0.4,0" : "right offset -0.4,0"
+		printf "set arrow from %.6f, graph 0 to %.6f, first %.2f nohead lw 1.5 dt 2 lc rgb \"%s\" front\n", x, x, y, colour[$2]
+		printf "set label \"%s\" at %.6f, first %.2f %s font \",8\" tc rgb \"%s\" front\n", text, x, y, side, colour[$2]
 	}' "$events"
 }
 
-# One panel: its ranges, marks and the points.  SCALE: 1 for ms, 1000 for s.
+# How many labels a panel over [LO, HI] carries (for its y range).
+nmarks() {
+	marks "$@" | grep -c '^set label' || true
+}
+
+# One panel: its ranges, marks and the points.  SCALE: 1 for ms, 1000 for
+# s; ORIGIN: the x axis' zero, in ms since the kill.
 panel() {
-	local lo=$1 hi=$2 which=$3 scale=$4 ttl=$5 xl=$6
+	local lo=$1 hi=$2 which=$3 scale=$4 origin=$5 ttl=$6 xl=$7 n
+	n=$(nmarks "$lo" "$hi" "$which" "$scale" "$origin")
 	echo "unset arrow; unset label"
 	echo "set title \"$ttl\" font \",10\""
 	echo "set xlabel \"$xl\""
-	echo "set xrange [$(awk -v v="$lo" -v s="$scale" 'BEGIN { printf "%.6f", v / s }'):$(awk -v v="$hi" -v s="$scale" 'BEGIN { printf "%.6f", v / s }')]"
-	marks "$lo" "$hi" "$which" "$scale"
-	local plot="plot '$tmp/lost.dat' using (\$1/$scale):(0) with points pt 2 ps 1.2 lw 2 lc rgb '#d00000' title 'lost ($lost)'"
+	echo "set yrange [-0.6:$(awk -v r="$nrows" -v n="$n" 'BEGIN { printf "%.2f", r + 0.35 + 0.5 * (n > 0 ? n : 1) }')]"
+	echo "set xrange [$(awk -v v="$lo" -v o="$origin" -v s="$scale" 'BEGIN { printf "%.6f", (v - o) / s }'):$(awk -v v="$hi" -v o="$origin" -v s="$scale" 'BEGIN { printf "%.6f", (v - o) / s }')]"
+	marks "$lo" "$hi" "$which" "$scale" "$origin"
+	local x="((\$1-($origin))/$scale)"
+	local plot="plot '$tmp/lost.dat' using $x:(0) with points pt 2 ps 1.2 lw 2 lc rgb '#d00000' title 'lost ($lost)'"
 	local i=1 name count col
 	while read -r name count; do
 		col=$(sed -n "${i}p" <<<"#1f77b4
 #2ca02c
 #9467bd
 #8c564b")
-		plot+=", '$tmp/row$i.dat' using (\$1/$scale):($i) with points pt 7 ps 0.5 lc rgb '$col' title 'node $name ($count)'"
+		plot+=", '$tmp/row$i.dat' using $x:($i) with points pt 7 ps 0.6 lc rgb '$col' title 'answered by node $name ($count)'"
 		i=$((i + 1))
 	done <"$tmp/rows"
 	echo "$plot"
@@ -134,36 +152,42 @@ ytics+=")"
 zooms=0
 [[ -n $t_answer ]] && zooms=1
 [[ -n $t_back_answer ]] && zooms=2
+height=$((zooms ? 700 : 380))
+# The multiplot title takes about 20 pixels a line off the top panel.
+title_lines=$(awk '{ print split($0, parts, /\\n/) }' <<<"$title")
+top=$(awk -v h="$height" -v l="$title_lines" 'BEGIN { printf "%.3f", 1 - (l * 20 + 6) / h }')
 {
-	echo "set terminal pngcairo size 1000,$((zooms ? 640 : 360)) noenhanced font \",9\""
+	echo "set terminal pngcairo size 1000,$height noenhanced font \",9\""
 	echo "set output '$png'"
-	echo "set yrange [-0.6:$nrows.9]"
 	echo "$ytics"
 	echo "set grid xtics"
-	echo "set key outside right top box font \",8\""
-	echo "set lmargin 9; set rmargin 16"
-	echo "set multiplot title \"$title\\nsent $sent queries, lost $lost\" font \",11\""
+	echo "set lmargin 10; set rmargin 3"
+	echo "set multiplot title \"$title\" font \",11\""
+	echo "set key outside top center horizontal font \",9\""
 	if ((zooms)); then
-		echo "set size 1,0.5; set origin 0,0.43"
+		echo "set size 1,$(awk -v t="$top" 'BEGIN { print t - 0.45 }'); set origin 0,0.45"
+	else
+		echo "set size 1,$top; set origin 0,0"
 	fi
 	panel "$(awk -v v="$t_begin" 'BEGIN { print v - 100 }')" \
-		"$(awk -v v="$t_end" 'BEGIN { print v + 100 }')" overview 1000 \
-		"the whole story: one dot per query, on the row of the node that answered" "seconds since the kill"
+		"$(awk -v v="$t_end" 'BEGIN { print v + 100 }')" overview 1000 0 \
+		"the whole story: one dot per query sent, on the row of the node that answered it$( ((zooms == 2)) && echo ' (the client pauses between the acts)')" \
+		"seconds since the kill"
+	echo "unset key"
 	if ((zooms == 1)); then
-		echo "set size 1,0.43; set origin 0,0"
+		echo "set size 1,0.45; set origin 0,0"
 	elif ((zooms == 2)); then
-		echo "set size 0.5,0.43; set origin 0,0; set rmargin 2"
+		echo "set size 0.5,0.45; set origin 0,0"
 	fi
 	if ((zooms >= 1)); then
-		echo "unset key"
-		panel -30 "$(awk -v v="$t_answer" 'BEGIN { print v + 40 }')" zoom 1 \
-			"zoom: the failover" "ms since the kill"
+		panel -45 "$(awk -v v="$t_answer" 'BEGIN { print v + 40 }')" zoom 1 0 \
+			"zoom: the failover, $lost lost" "ms since the kill"
 	fi
 	if ((zooms == 2)); then
-		echo "set origin 0.5,0; set lmargin 9"
-		panel "$(awk -v v="$t_up" 'BEGIN { print v - 30 }')" \
-			"$(awk -v v="$t_back_answer" 'BEGIN { print v + 30 }')" zoom 1 \
-			"zoom: the return" "ms since the kill"
+		echo "set origin 0.5,0"
+		panel "$(awk -v v="$t_up" 'BEGIN { print v - 45 }')" \
+			"$(awk -v v="$t_back_answer" 'BEGIN { print v + 30 }')" zoom 1 "$t_up" \
+			"zoom: the return" "ms since anycast0 went up again"
 	fi
 	echo "unset multiplot"
 } >"$tmp/plot.gp"
