@@ -3,7 +3,7 @@
 # `dpkg-buildpackage -us -uc -b`), from a clean copy of the source tree (the
 # files git knows about, or the tree without build directories), and checks
 # it:
-#  - the version is the project's (debian/changelog = project(VERSION));
+#  - the version is the project's (debian/changelog = project(VERSION)-N);
 #  - real dependencies (libmnl0, libc-ares2, libsystemd0, libinih1) declared;
 #  - conffiles: /etc/anycastd/anycastd.conf and /etc/sudoers.d/anycastd;
 #  - no unit is enabled or started by the maintainer scripts;
@@ -75,8 +75,9 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 echo "== control"
 dpkg-deb -f "$deb" Package Version Architecture Depends Recommends Installed-Size
-[[ $(dpkg-deb -f "$deb" Version) == "$version" ]] ||
-	fail "package version $(dpkg-deb -f "$deb" Version) is not the project's $version (debian/changelog)"
+# upstream-revision: the revision counts from 0.1.0-1, the CPack package.
+[[ $(dpkg-deb -f "$deb" Version) == "$version"-[0-9]* ]] ||
+	fail "package version $(dpkg-deb -f "$deb" Version) is not the project's $version-N (debian/changelog)"
 depends=$(dpkg-deb -f "$deb" Depends)
 for lib in libmnl0 libc-ares2 libsystemd0 libinih1 libc6 systemd iproute2 procps passwd; do
 	grep -Eq "(^|, )$lib( |,|$)" <<<"$depends" || fail "Depends lacks $lib"
@@ -123,7 +124,7 @@ want=(
 	"-rw-r--r-- ./usr/share/man/man8/anycastd.8.gz"
 	"-rw-r--r-- ./usr/share/man/man5/anycastd.conf.5.gz"
 	"-rw-r--r-- ./usr/share/doc/anycastd/copyright"
-	"-rw-r--r-- ./usr/share/doc/anycastd/changelog.gz"
+	"-rw-r--r-- ./usr/share/doc/anycastd/changelog.Debian.gz"
 	"-rw-r--r-- ./usr/share/doc/anycastd/examples/50-anycast0.netdev"
 	"-rw-r--r-- ./usr/share/doc/anycastd/examples/50-anycast0.network"
 	"-rw-r--r-- ./usr/share/doc/anycastd/examples/50-anycast0-gs.netdev"
