@@ -40,7 +40,7 @@ indent() { sed 's/^/      /'; }
 
 header "1/4  Installing what is missing"
 PKGS=(bird2 bind9 bind9-utils bind9-dnsutils iproute2 cmake make gcc libc6-dev
-    pkg-config libmnl-dev libc-ares-dev libinih-dev libsystemd-dev)
+    pkg-config libmnl-dev libc-ares-dev libinih-dev libsystemd-dev gnuplot-nox)
 missing=()
 for p in "${PKGS[@]}"; do
 	[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] ||
