@@ -114,7 +114,6 @@ fresh_set_zones(struct fresh *f, char *const *names, int n, uint64_t now)
 			char *name = nz[i].name;
 
 			nz[i] = f->z[j];
-			free(nz[i].name);
 			nz[i].name = name;
 			j++;
 		} else
