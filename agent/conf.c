@@ -113,7 +113,7 @@ static const struct key fresh_keys[] = {
 	{ "zones", 0, 0, 0, K_ZONES, false },
 	{ "zones_file", CZ(zones_file), 0, 0, K_ZFILE, false },
 	{ "interval", CZ(interval_ms), 1000, 60 * MS_MIN, K_DUR, false },
-	{ "max_lag", CZ(max_lag_ms), 0, 24 * 60 * MS_MIN, K_DUR, false },
+	{ "max_lag", CZ(max_lag_ms), 0, 1440 * MS_MIN, K_DUR, false },
 	{ "max_stale", 0, 0, 0, K_MAXSTALE, false },
 	{ "timeout", CZ(timeout_ms), 10, 30 * MS_SEC, K_DUR, false },
 };
@@ -950,10 +950,12 @@ zone_norm(struct parser *p, const char *file, int line, const char *what,
     const char *v)
 {
 	const char *why;
-	char bad[2], *s;
+	char bad[2] = "", *s;
 	size_t n = strlen(v);
 
-	if (strcmp(v, ".") == 0)
+	if (n == 0)
+		why = "empty";
+	else if (strcmp(v, ".") == 0)
 		why = "the root is not a zone we check";
 	else
 		why = name_why(v, bad);

@@ -418,9 +418,9 @@ ask(const char *sock, const char *line, int *rc)
 static int
 sweep(const struct opts *o)
 {
-	uint64_t deadline = now_ms() + (uint64_t)o->timeout_ms, now;
+	uint64_t deadline = now_ms() + (uint64_t)o->timeout_ms;
 	char line[128], *body;
-	unsigned long long id, got, us;
+	unsigned long long id, us;
 	int rc = EXIT_FAIL;
 
 	if ((body = ask(o->sock, CTL_VERSION " sweep\n", &rc)) == NULL)
@@ -435,14 +435,17 @@ sweep(const struct opts *o)
 	for (;;) {
 		if ((body = ask(o->sock, line, &rc)) == NULL)
 			return rc;
-		if (sscanf(body, "done %llu %llu", &got, &us) == 2) {
+		/* "done ID USECS" or "running ID" */
+		if (strncmp(body, "done ", 5) == 0 &&
+		    strchr(body + 5, ' ') != NULL) {
+			us = strtoull(strchr(body + 5, ' ') + 1, NULL, 10);
 			free(body);
 			printf("sweep %llu done in %llu.%06llus\n", id,
 			    us / 1000000, us % 1000000);
 			return EXIT_OK;
 		}
 		free(body);
-		if ((now = now_ms()) >= deadline)
+		if (now_ms() >= deadline)
 			break;
 		/* Finer than drain's: a local sweep takes well under 1 s. */
 		usleep(10000);
