@@ -215,7 +215,8 @@ test_defaults(void)
 	    !strcmp(p->pc.qname, "example.com."), "names");
 	CHECKF(p->port == 53 && p->pc.qtype == ns_t_soa && !p->pc.tcp &&
 	    p->pc.timeout_ms == 100 && p->pc.rcode == ns_r_noerror &&
-	    p->pc.authoritative && p->pc.answer, "probe defaults");
+	    p->pc.authoritative && p->pc.answer && !p->pc.recursion &&
+	    !p->pc.dnssec, "probe defaults");
 	CHECKF(p->line == 3, "probe line %d", p->line);
 	sin = (const struct sockaddr_in *)&p->pc.server;
 	CHECKF(sin->sin_family == AF_INET && p->pc.server_len == sizeof(*sin) &&
@@ -315,6 +316,8 @@ field(const struct conf *c, const char *key)
 	if (!strcmp(key, "rcode")) return p->pc.rcode;
 	if (!strcmp(key, "authoritative")) return p->pc.authoritative;
 	if (!strcmp(key, "answer")) return p->pc.answer;
+	if (!strcmp(key, "recursion")) return p->pc.recursion;
+	if (!strcmp(key, "dnssec")) return p->pc.dnssec;
 	if (!strcmp(key, "transport")) return p->pc.tcp;
 	if (!strcmp(key, "on_exit")) return c->on_exit;
 	if (!strcmp(key, "prefixes")) return c->bird_nprefixes;
@@ -434,6 +437,12 @@ static const struct vcase vcases[] = {
 	{ "probe", "answer", "0", 0 },
 	{ "probe", "answer", "2", -1 },
 	{ "probe", "answer", "y", -1 },
+	{ "probe", "recursion", "yes", 1 },
+	{ "probe", "recursion", "Off", 0 },
+	{ "probe", "recursion", "rd", -1 },
+	{ "probe", "dnssec", "on", 1 },
+	{ "probe", "dnssec", "0", 0 },
+	{ "probe", "dnssec", "ad", -1 },
 	{ "probe", "server", "127.0.0.1", 0 },
 	{ "probe", "server", "::1", 0 },
 	{ "probe", "server", "::ffff:127.0.0.1", 0 },
@@ -825,6 +834,59 @@ test_limits(void)
 	free(text);
 }
 
+/* anycastd -i NAME: the defaults move under NAME, the file still wins,
+ * and a name that is not one path component is refused. */
+static void
+test_instance(void)
+{
+	static const char base[] = "[agent]\ninterface = anycast1\n"
+	    "[probe p]\nserver = 127.0.0.1\nname = resolver.test.\n";
+	static const char set[] = "[agent]\ninterface = anycast1\n"
+	    "control_socket = /run/x.sock\nstate_dir = /var/lib/x\n"
+	    "server_unit = unbound.service\n"
+	    "[probe p]\nserver = 127.0.0.1\nname = resolver.test.\n";
+	const char *path = write_file("t.conf", base, strlen(base));
+	struct errs es;
+	struct conf *c;
+
+	memset(&es, 0, sizeof(es));
+	c = conf_load_instance(path, "resolver", capture, &es);
+	CHECK(c != NULL);
+	if (c != NULL) {
+		CHECK(strcmp(c->instance, "resolver") == 0);
+		CHECK(strcmp(c->control_socket,
+		    "/run/anycastd/resolver/anycastd.sock") == 0);
+		CHECK(strcmp(c->state_dir, "/var/lib/anycastd/resolver") == 0);
+		CHECK(strcmp(c->server_unit, "named.service") == 0);
+		CHECK(c->metrics_file == NULL);
+	}
+	conf_free(c);
+	c = conf_load(path, capture, &es);
+	CHECK(c != NULL && c->instance == NULL &&
+	    strcmp(c->control_socket, "/run/anycastd/anycastd.sock") == 0 &&
+	    strcmp(c->state_dir, "/var/lib/anycastd") == 0);
+	conf_free(c);
+	path = write_file("t.conf", set, strlen(set));
+	c = conf_load_instance(path, "resolver", capture, &es);
+	CHECK(c != NULL && strcmp(c->control_socket, "/run/x.sock") == 0 &&
+	    strcmp(c->state_dir, "/var/lib/x") == 0 &&
+	    strcmp(c->server_unit, "unbound.service") == 0);
+	conf_free(c);
+	for (const char *const *bad = (const char *const []){ "", ".x", "a/b",
+	    "a b", "..", "0123456789012345678901234567890123456789012345678901"
+	    "2345678901234", NULL }; *bad != NULL; bad++) {
+		memset(&es, 0, sizeof(es));
+		c = conf_load_instance(path, *bad, capture, &es);
+		CHECKF(c == NULL && es.n == 1 && es.e[0].line == 0 &&
+		    strstr(es.e[0].msg, "instance name") != NULL,
+		    "instance '%s' accepted", *bad);
+		conf_free(c);
+	}
+	c = conf_load_instance(path, "a-b_c.1", capture, &es);
+	CHECK(c != NULL);
+	conf_free(c);
+}
+
 int
 main(void)
 {
@@ -840,6 +902,7 @@ main(void)
 	test_helpers();
 	test_roundtrip();
 	test_limits();
+	test_instance();
 	{
 		char path[600];
 
