@@ -206,6 +206,10 @@ actl zones --stale | grep -q '^z2.test. stale 10 11 behind ' || fail "zones --st
 actl zones --json | grep -q '"zone":"z2.test.","state":"stale","local_serial":10,"primary_serial":11' ||
 	fail "zones --json: $(actl zones --json)"
 wait_for 3 metric_is 'anycastd_zone_serial_behind{zone="z2.test."}' 1 || fail "serial_behind metric"
+if command -v promtool >/dev/null; then
+	promtool check metrics < "$run/metrics.prom" >"$run/promtool.out" 2>&1 ||
+		fail "promtool: $(cat "$run/promtool.out")"
+fi
 actl status --json | grep -q '"freshness":{"zones":3,"unknown":0,"fresh":2,"stale":1,"missing":0' ||
 	fail "status --json: $(actl status --json | grep -o '"freshness":.*')"
 log "2. stale after max_lag 2s: withdrawn ${left} ms after the primary's bump ($(grep -o 'withdrawn: .*' "$run/agent.log" | tail -n 1))"
