@@ -168,6 +168,21 @@ fresh_find(const struct fresh *f, const char *name)
 	return -1;
 }
 
+int
+fresh_lower_bound(const struct fresh *f, const char *name)
+{
+	int lo = 0, hi = f->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(f->z[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static unsigned
 set_state(struct fresh *f, struct fresh_zone *z, enum fresh_state s,
     uint64_t now)

@@ -85,6 +85,8 @@ struct fresh_zone *fresh_zone(struct fresh *, int i);
 const struct fresh_zone *fresh_zone_c(const struct fresh *, int i);
 /* Index of the zone, or -1. */
 int		 fresh_find(const struct fresh *, const char *name);
+/* Index of the first zone not before name (fresh_nzones() if none). */
+int		 fresh_lower_bound(const struct fresh *, const char *name);
 
 /* One round for zone i: what the local server and the primary said (NONE
  * for the primary: not asked, e.g. a local-only sweep).  Returns

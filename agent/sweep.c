@@ -259,6 +259,8 @@ tick(struct loop *l, void *arg)
 	uint64_t now = loop_now_us(), due, next;
 
 	(void)l;
+	if (s->local.ch == NULL)
+		return;		/* no channels: a reload failed to open them */
 	if (s->next >= n && now - s->round_start >= s->interval_us) {
 		/* A new round.  Zones still unanswered from the last (their
 		 * timeout is shorter than the interval, so only after a
@@ -337,7 +339,7 @@ now_pump(struct loop *l, void *arg)
 uint64_t
 sweep_now(struct sweep *s)
 {
-	if (s->now_running)
+	if (s->now_running || s->local.ch == NULL)
 		return s->info.now_id;
 	s->info.now_id++;
 	s->now_running = true;
@@ -416,30 +418,62 @@ eps_same(const struct sweep *s, const struct conf_fresh *c)
 	return true;
 }
 
+/* Where the round goes on after a reload: at the zone it was about to
+ * ask (or the one after it, if that zone is gone), so that a reload asks
+ * no zone twice in a round.  The zones still awaited are counted again. */
+static void
+round_resume(struct sweep *s, const char *next_name)
+{
+	int n = fresh_nzones(s->f), i;
+
+	s->next = next_name != NULL ? fresh_lower_bound(s->f, next_name) : n;
+	s->pending = 0;
+	for (i = 0; i < n; i++) {
+		const struct fresh_zone *z = fresh_zone_c(s->f, i);
+
+		if (z->r_wait != 0 && z->r_round == s->round)
+			s->pending++;
+	}
+}
+
 int
 sweep_reload(struct sweep *s, const struct conf_fresh *c)
 {
 	struct fresh_params p;
+	char *next_name = NULL;
+	bool reopen = !eps_same(s, c);
 
+	if (s->next < fresh_nzones(s->f) &&
+	    (next_name = strdup(fresh_zone(s->f, s->next)->name)) == NULL) {
+		log_warn("freshness: reload");
+		return -1;
+	}
 	if (fresh_set_zones(s->f, c->zones, c->nzones, loop_now_us()) == -1) {
 		log_warn("freshness: reload");
+		free(next_name);
 		return -1;
 	}
 	params_of(c, &p);
 	fresh_set_params(s->f, &p);
-	if (!eps_same(s, c)) {
-		/* Queries in flight on the old channels end silently. */
+	s->interval_us = (uint64_t)c->interval_ms * 1000u;
+	if (reopen) {
+		/* Queries in flight on the old channels end silently, and
+		 * a new round starts at once. */
 		eps_close(s);
+		s->next = fresh_nzones(s->f);
+		s->round_start = 0;
+		s->pending = 0;
 		if (eps_open(s, c) == -1) {
+			/* No sweep until a reload can open them; every
+			 * zone keeps its verdict meanwhile. */
 			eps_close(s);
+			loop_timer_disarm(s->tick);
+			free(next_name);
 			return -1;
 		}
-	}
-	s->interval_us = (uint64_t)c->interval_ms * 1000u;
-	/* A new round at once: the zone indexes have moved. */
-	s->next = fresh_nzones(s->f);
-	s->round_start = 0;
-	s->pending = 0;
+	} else
+		round_resume(s, next_name);
+	free(next_name);
 	if (s->now_running) {
 		/* Its answers may be lost with the old channels: call it
 		 * done rather than keep "sweep --wait" waiting. */

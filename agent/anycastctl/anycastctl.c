@@ -753,7 +753,9 @@ run(const struct opts *o, const char *sock, bool wait)
 		return simple(sock, line, stdout);
 	}
 	if (strcmp(o->cmd, "sweep") == 0)
-		return sweep(o, sock, wait);
+		/* A local sweep takes well under a second: with --all, each
+		 * instance's is waited for in turn. */
+		return sweep(o, sock, o->wait);
 	if (o->reason != NULL)
 		snprintf(line, sizeof(line), "%s undrain-if %s\n",
 		    CTL_VERSION, o->reason);

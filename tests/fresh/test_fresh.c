@@ -283,6 +283,11 @@ test_reload_merge(void)
 	CHECK(fresh_find(f, "a.test.") == -1 && fresh_find(f, "c.test.") == -1);
 	CHECK((b = fresh_find(f, "b.test.")) == 0);
 	CHECK(fresh_find(f, "d.test.") == 1);
+	/* Where a round resumes after a reload dropped its next zone. */
+	CHECK(fresh_lower_bound(f, "a.test.") == 0);
+	CHECK(fresh_lower_bound(f, "b.test.") == 0);
+	CHECK(fresh_lower_bound(f, "c.test.") == 1);
+	CHECK(fresh_lower_bound(f, "z.test.") == 2);
 	CHECK(fresh_zone(f, b)->state == FRESH_STALE);
 	CHECK(fresh_zone(f, b)->local == 1 && fresh_zone(f, b)->primary == 2);
 	CHECK(fresh_zone(f, b)->ahead_since == T0);
