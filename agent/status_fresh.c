@@ -139,6 +139,8 @@ status_fresh_json(struct json *j, const struct status *s,
 		json_null(j, "last_sweep_duration_seconds");
 	}
 	json_uint(j, "rounds", s->sweep.rounds);
+	json_uint(j, "queries_local", s->sweep.queries_local);
+	json_uint(j, "queries_primary", s->sweep.queries_primary);
 	json_array(j, "stale_zones");
 	for (int i = 0; i < n && shown < STATUS_STALE_SHOWN; i++)
 		if (bad(fresh_zone_c(fr, i))) {

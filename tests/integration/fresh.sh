@@ -10,7 +10,8 @@
 #     zone starts on an address that fails and moves to the next one;
 #   - anycastd probing 127.0.0.1 every 100 ms, [freshness] every 1 s,
 #     max_lag 2s, max_stale 0, zones from the config and a zones file.
-# In order: all fresh; the primary's serial bumped: stale after max_lag,
+# In order: all fresh; exactly one query per zone and round to the primary,
+# across a reload in the middle of a round; the primary's serial bumped: stale after max_lag,
 # withdrawn with the contract's reason, back when the local server catches
 # up; a zone the local server does not serve (added by a SIGHUP reload of
 # the zones file, the others keeping their state): missing, withdrawn; a
@@ -189,6 +190,32 @@ actl status | grep -q '^zones: 3 checked, 3 fresh, 0 stale, 0 missing; primary r
 wait_for 3 metric_is 'anycastd_zones{state="fresh"}' 3 || fail "metrics: $(grep zones "$run/metrics.prom")"
 link_up || fail "withdrawn while fresh"
 log "1. fresh: $(actl status | grep '^zones:')"
+
+# One query per zone and round to the primary, a reload (SIGHUP, same
+# config) in the middle of a round included: between two ends of rounds
+# the primary counter grows by exactly 3 per round.  Rounds end 2/3 into
+# the interval, the next round's first query leaves 1/3 later.
+fnum() { actl status --json | grep -o "\"$1\":[0-9]*" | head -n 1 | cut -d: -f2; }
+round_end() {	# waits for the round counter to pass $1, prints "ROUNDS PRIMARY"
+	local j r
+	for _ in $(seq 1 150); do
+		j=$(actl status --json)
+		r=$(echo "$j" | grep -o '"rounds":[0-9]*' | cut -d: -f2)
+		if [ "$r" -gt "$1" ]; then
+			echo "$r $(echo "$j" | grep -o '"queries_primary":[0-9]*' | cut -d: -f2)"
+			return 0
+		fi
+		sleep 0.02
+	done
+	return 1
+}
+read -r r0 p0 < <(round_end "$(fnum rounds)") || fail "no round ended"
+sleep 0.5	# the middle of the next round
+kill -HUP "$agent_pid"
+read -r r1 p1 < <(round_end "$((r0 + 1))") || fail "no round ended after the reload"
+[ $((p1 - p0)) -eq $((3 * (r1 - r0))) ] ||
+	fail "$((p1 - p0)) queries to the primary in $((r1 - r0)) rounds of 3 zones"
+log "1. $((p1 - p0)) queries to the primary in $((r1 - r0)) rounds of 3 zones, a reload in between"
 
 # 2. The primary moves ahead on z2; the node does not follow.
 zone prim z2.test 11
