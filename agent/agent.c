@@ -77,8 +77,10 @@ publish(struct loop *l, void *arg)
 
 	(void)l;
 	a->dirty = 0;
-	if (d & DIRTY_ADDR6)
+	if (d & DIRTY_ADDR6) {
 		addr6_save(a);
+		drain_retry(a);
+	}
 	if (d & DIRTY_NOTIFY) {
 		notify_update(a);
 		a->status_sent = loop_now_us();
@@ -422,6 +424,7 @@ agent_new(struct conf *conf)
 	a->rl_metrics = (struct log_rl)LOG_RL(60000000u, 1);
 	a->rl_prefixes = (struct log_rl)LOG_RL(60000000u, 1);
 	a->rl_hold = (struct log_rl)LOG_RL(60000000u, 1);
+	a->rl_drain = (struct log_rl)LOG_RL(60000000u, 1);
 	a->rl_watchdog = (struct log_rl)LOG_RL(10000000u, 1);
 	a->main = (struct port){ .agent = a, .ifname = conf->interface,
 	    .store = STORE_ADDR6, .rl_fight = LOG_RL(10000000u, 1) };

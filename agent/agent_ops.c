@@ -113,6 +113,8 @@ status_refresh_fleet(struct agent *a, struct status *st)
 		sp->since_us = a->peers[i].since_us;
 	}
 	st->socket_events = a->events;
+	st->netlink_resyncs = nl_link_overflows(a->main.link) +
+	    nl_link_overflows(a->gs.link);
 }
 
 /* Copies in what is cheaper to read than to track: link, streaks, timers. */
@@ -430,7 +432,8 @@ cmd_drain(struct agent *a, const char *reason, bool force,
 	d.pid = p->pid;
 	d.since = (int64_t)time(NULL);
 	/* Withdrawing is the safe side: drain now even if the file cannot
-	 * be written, and say that it will not survive a restart. */
+	 * be written (a full or read-only state directory), say so, and
+	 * keep trying once per cycle (drain_retry()). */
 	a->drain = d;
 	(void)health_drain(&a->health, true, now);
 	snprintf(text, sizeof(text), "drained by %s: %s", who(p, by,
@@ -438,8 +441,10 @@ cmd_drain(struct agent *a, const char *reason, bool force,
 	decide(a, text, true);
 	/* Act first, then persist (the disk may be slow). */
 	if (drain_save(a->conf->state_dir, &d) == -1) {
-		log_warn("%s/%s: cannot save the drain; it will not survive a "
-		    "restart", a->conf->state_dir, STORE_DRAIN);
+		log_rl_warn(&a->rl_drain, "%s/%s: cannot save the drain; a "
+		    "restart now would lose it; retrying every cycle",
+		    a->conf->state_dir, STORE_DRAIN);
+		a->drain_unsaved = true;
 		saved = false;
 	}
 	log_notice("%s%s (was %s)", text, force ? " (forced)" : "",
@@ -482,6 +487,10 @@ cmd_undrain(struct agent *a, const char *if_reason, const struct ctl_peer *p,
 		return CTL_FAILED;
 	}
 	a->drain = d;
+	if (a->drain_unsaved) {
+		a->drain_unsaved = false;
+		(void)log_rl_clear(&a->rl_drain);
+	}
 	(void)health_drain(&a->health, false, now);
 	decide(a, NULL, true);
 	log_notice("undrained by %s: announcing after %d good cycles",
@@ -598,6 +607,26 @@ ops_reload(struct agent *a, const struct conf *old)
 	    drain_save(nc->state_dir, &a->drain) == -1)
 		log_warn("%s/%s: cannot save the drain", nc->state_dir,
 		    STORE_DRAIN);
+}
+
+/* A drain whose file could not be written (ENOSPC, EROFS) is written
+ * again once per cycle until it is; the old file, if any, stays whole
+ * meanwhile (the write is atomic), and the log says it once a minute. */
+void
+drain_retry(struct agent *a)
+{
+	if (!a->drain_unsaved)
+		return;
+	if (drain_save(a->conf->state_dir, &a->drain) == -1) {
+		log_rl_warn(&a->rl_drain, "%s/%s: cannot save the drain; a "
+		    "restart now would lose it; retrying every cycle",
+		    a->conf->state_dir, STORE_DRAIN);
+		return;
+	}
+	a->drain_unsaved = false;
+	(void)log_rl_clear(&a->rl_drain);
+	log_info("%s/%s: the drain is saved now", a->conf->state_dir,
+	    STORE_DRAIN);
 }
 
 /* A drain survives restarts: load it before the first enforce, and take an

@@ -119,10 +119,11 @@ struct agent {
 	unsigned		 dirty;
 	/* Every message that can repeat goes through one limiter each. */
 	struct log_rl		 rl_addr6, rl_metrics, rl_prefixes,
-				 rl_watchdog, rl_hold;
+				 rl_watchdog, rl_hold, rl_drain;
 
 	struct status		 st;		/* what status and metrics show */
 	struct drain_info	 drain;		/* as persisted in state_dir */
+	bool			 drain_unsaved;	/* in force, its file not written */
 	struct ctl		*ctl;		/* NULL if it could not be set up */
 	struct bird		*bird;		/* NULL: [bird] socket unset */
 	struct nl_sockdiag	*sockdiag;	/* NULL: no event path, poll only */
@@ -165,6 +166,7 @@ void	link_changed(void *arg, enum nl_state st, int ifindex, unsigned flags);
 /* agent_ops.c */
 int	ctl_setup(struct agent *a);
 int	drain_start(struct agent *a);
+void	drain_retry(struct agent *a);
 void	bird_setup(struct agent *a);
 void	metrics_update(struct agent *a);
 void	notify_update(struct agent *a);

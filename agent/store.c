@@ -63,32 +63,64 @@ store_remove(const char *dir, const char *name)
 }
 
 int
-store_hold_save(const char *dir, uint64_t wall_ms)
+store_hold_save(const char *dir, const struct store_hold *h)
 {
-	char buf[32];
+	char buf[32 + 32 + STORE_BOOT_ID_MAX + 4];
 	int n;
 
-	n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)wall_ms);
-	return store_write(dir, STORE_HOLD, buf, (size_t)n);
-}
-
-int
-store_hold_load(const char *dir, uint64_t *wall_ms)
-{
-	char buf[32], *end;
-	unsigned long long v;
-	size_t len;
-
-	if (store_read(dir, STORE_HOLD, buf, sizeof(buf), &len) == -1)
-		return -1;
-	errno = 0;
-	v = strtoull(buf, &end, 10);
-	if (errno != 0 || end == buf || (*end != '\n' && *end != '\0')) {
+	n = snprintf(buf, sizeof(buf), "%llu %llu %s\n",
+	    (unsigned long long)h->wall_ms, (unsigned long long)h->boot_ms,
+	    h->boot_id[0] != '\0' ? h->boot_id : "-");
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
 		errno = EINVAL;
 		return -1;
 	}
-	*wall_ms = v;
+	return store_write(dir, STORE_HOLD, buf, (size_t)n);
+}
+
+static int
+parse_ms(const char *s, char **end, uint64_t *out)
+{
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, end, 10);
+	if (errno != 0)
+		return -1;
+	*out = v;
 	return 0;
+}
+
+int
+store_hold_load(const char *dir, struct store_hold *h)
+{
+	char buf[32 + 32 + STORE_BOOT_ID_MAX + 4], *p, *end;
+	size_t len, idlen;
+
+	memset(h, 0, sizeof(*h));
+	if (store_read(dir, STORE_HOLD, buf, sizeof(buf), &len) == -1)
+		return -1;
+	if (parse_ms(buf, &end, &h->wall_ms) == -1)
+		goto bad;
+	if (*end == '\n' || *end == '\0')
+		return 0;		/* the older format */
+	if (*end != ' ' || parse_ms(end + 1, &end, &h->boot_ms) == -1 ||
+	    *end != ' ')
+		goto bad;
+	p = end + 1;
+	idlen = strcspn(p, "\n");
+	if (idlen == 0 || idlen >= sizeof(h->boot_id) ||
+	    (p[idlen] != '\n' && p[idlen] != '\0'))
+		goto bad;
+	if (!(idlen == 1 && *p == '-'))
+		memcpy(h->boot_id, p, idlen);
+	return 0;
+bad:
+	memset(h, 0, sizeof(*h));
+	errno = EINVAL;
+	return -1;
 }
 
 int
