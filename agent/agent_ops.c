@@ -453,7 +453,8 @@ cmd_drain(struct agent *a, const char *reason, bool force,
 	fprintf(out, "drained (was %s)%s%s\n", fleet_target_str(before),
 	    a->fleet.target == FLEET_DEGRADED ? "; degraded now, withdrawn "
 	    "after graceful_time" : "",
-	    saved ? "" : "; WARNING: not saved, will not survive a restart");
+	    saved ? "" : "; WARNING: not saved yet (retrying every cycle), a "
+	    "restart before it is would lose it");
 	a->dirty |= DIRTY_NOTIFY | DIRTY_METRICS | DIRTY_BIRD;
 	return CTL_OK;
 }
