@@ -46,7 +46,7 @@ cleanup() {
 	local p
 	# The clock first: other builds on this machine read mtimes.
 	[ -z "$clock_saved" ] || clock_restore
-	for p in $mon_pid $agent_pid $named_pid $bird_pid $fake_pid; do
+	for p in $mon_pid $agent_pid $named_pid $bird_pid $fake_pid $up_pid; do
 		kill -CONT "$p" 2>/dev/null || true
 		kill -KILL "$p" 2>/dev/null || true
 	done
@@ -130,11 +130,39 @@ start_named() {
 
 # --- BIRD --------------------------------------------------------------------
 
+# The node's BIRD exports anycast0's prefix over BGP to an upstream BIRD in
+# a second namespace (veth 10.99.0.1 <-> 10.99.0.2): the agent checks
+# BGP exports, so there must be a session to export to.
+bgp_timers='hold time 3; keepalive time 1; connect delay time 1; connect retry time 1; error wait time 1, 2;'
 cat > "$run/bird.conf" <<EOT
 router id 192.0.2.1;
 protocol device { }
 protocol direct anycast { ipv4; ipv6; interface "anycast0"; }
+protocol bgp up4 {
+	local 10.99.0.1 as 65010; neighbor 10.99.0.2 as 65000; $bgp_timers
+	ipv4 { import none; export where proto = "anycast"; };
+}
 EOT
+cat > "$run/up.conf" <<EOT
+router id 192.0.2.2;
+protocol device { }
+protocol bgp n1 {
+	local 10.99.0.2 as 65000; neighbor 10.99.0.1 as 65010; $bgp_timers
+	ipv4 { import all; export none; };
+}
+EOT
+up_pid=
+start_upstream() {
+	ip netns add "$ns2"
+	ip netns exec "$ns2" ip link set lo up
+	inns ip link add up0 type veth peer name up1 netns "$ns2"
+	inns ip addr add 10.99.0.1/30 dev up0
+	inns ip link set up0 up
+	ip netns exec "$ns2" ip addr add 10.99.0.2/30 dev up1
+	ip netns exec "$ns2" ip link set up1 up
+	ip netns exec "$ns2" bird -f -c "$run/up.conf" -s "$run/up.ctl" >>"$run/up.log" 2>&1 &
+	up_pid=$!
+}
 start_bird() {
 	rm -f "$run/bird.ctl"
 	ip netns exec "$ns" bird -f -c "$run/bird.conf" -s "$run/bird.ctl" >>"$run/bird.log" 2>&1 &
@@ -147,7 +175,9 @@ kill_bird() {
 	wait "$bird_pid" 2>/dev/null || true
 	bird_pid=
 }
-bird_exports() { inns birdc -s "$run/bird.ctl" show route 198.51.100.0/24 2>/dev/null | grep -q anycast; }
+# What the node's BIRD exports to the upstream, and what the upstream has.
+bird_exports() { inns birdc -s "$run/bird.ctl" show route export up4 198.51.100.0/24 2>/dev/null | grep -q 198.51.100.0/24; }
+upstream_has() { ip netns exec "$ns2" birdc -s "$run/up.ctl" show route 198.51.100.0/24 2>/dev/null | grep -q 198.51.100.0/24; }
 
 # --- anycastd ----------------------------------------------------------------
 
@@ -189,7 +219,7 @@ transport = udp
 timeout = $timeout
 EOT
 	if [ "$bird" = yes ]; then
-		printf '\n[bird]\nsocket = %s\ngrace = 3s\n' "$run/bird.ctl" >> "$run/anycastd.conf"
+		printf '\n[bird]\nsocket = %s\nprefixes = 198.51.100.0/24\ngrace = 3s\n' "$run/bird.ctl" >> "$run/anycastd.conf"
 	fi
 }
 agent_n=0

@@ -10,6 +10,8 @@
  *	othersrc ADDR	named's answer, sent from ADDR (same port) instead
  *			of the address the query went to
  *	garbage		the query's ID followed by 40 pseudo-random octets
+ *	junk		the query's header (QR set, one answer) and question,
+ *			then 30 pseudo-random octets where the answer should be
  *
  * One query at a time (a health probe sends one per cycle).  It prints
  * "ready" once bound and serves until killed.  Test tool; not installed. */
@@ -94,7 +96,7 @@ main(int argc, char *argv[])
 
 	if (argc < 6) {
 		fprintf(stderr, "usage: fault_dns addr port up_addr up_port "
-		    "delay MS | drop N | othersrc ADDR | garbage\n");
+		    "delay MS | drop N | othersrc ADDR | garbage | junk\n");
 		return 2;
 	}
 	mode = argv[5];
@@ -104,7 +106,8 @@ main(int argc, char *argv[])
 		every = strtoul(argv[6], NULL, 10);
 	else if (strcmp(mode, "othersrc") == 0 && argc == 7)
 		alt = bound(argv[6], argv[2], 0);
-	else if (strcmp(mode, "garbage") != 0 || argc != 6) {
+	else if ((strcmp(mode, "garbage") != 0 && strcmp(mode, "junk") != 0) ||
+	    argc != 6) {
 		fprintf(stderr, "fault_dns: bad mode\n");
 		return 2;
 	}
@@ -135,6 +138,19 @@ main(int argc, char *argv[])
 			}
 			(void)sendto(s, r, 42, 0, (struct sockaddr *)&from,
 			    fromlen);
+			continue;
+		}
+		if (strcmp(mode, "junk") == 0 && (size_t)k + 30 <= sizeof(r)) {
+			memcpy(r, q, (size_t)k);
+			r[2] |= 0x80;
+			r[6] = 0;
+			r[7] = 1;
+			for (i = 0; i < 30; i++) {
+				seed = seed * 1103515245u + 12345u;
+				r[k + i] = (unsigned char)(seed >> 16);
+			}
+			(void)sendto(s, r, (size_t)k + 30, 0,
+			    (struct sockaddr *)&from, fromlen);
 			continue;
 		}
 		if ((n = ask(up, q, (size_t)k, r, sizeof(r))) == -1)
