@@ -231,6 +231,21 @@ fleet_tick(struct loop *l, void *arg)
 	decide(arg, NULL, false);
 }
 
+/* After a reload: a cycle that probes_free() aborted runs again now;
+ * otherwise the next one keeps its time.  A reload must not add a cycle:
+ * an extra good one would count towards `rise` sooner than fast_interval
+ * allows (SIGHUP 70 ms after a start announced with rise 2 and 100 ms). */
+static void
+cycle_resume(struct agent *a, bool aborted)
+{
+	uint64_t next = a->cycle_start_us + health_next_interval(&a->health);
+
+	if (aborted || next < loop_now_us())
+		(void)loop_timer_arm(a->cycle_timer, 0);
+	else
+		(void)loop_timer_arm_at(a->cycle_timer, next);
+}
+
 static void
 reload(struct agent *a)
 {
@@ -238,6 +253,7 @@ reload(struct agent *a)
 	struct health_params p;
 	struct fleet_params fp;
 	struct nl_link *nl = NULL;
+	bool aborted = a->in_cycle;
 
 	notify_reloading(a->notify);
 	log_info("%s: reloading", old->path);
@@ -266,8 +282,7 @@ reload(struct agent *a)
 			fatalx("cannot recreate probes after a failed reload");
 		log_warnx("%s: reload failed, still running the previous "
 		    "configuration", old->path);
-		/* probes_free() aborted the cycle in flight. */
-		(void)loop_timer_arm(a->cycle_timer, 0);
+		cycle_resume(a, aborted);
 		goto done;
 	}
 	if (nl != NULL) {
@@ -293,8 +308,7 @@ reload(struct agent *a)
 	    a->nslots == 1 ? "" : "s");
 	decide(a, NULL, false);
 	enforce(a, "reload");
-	/* The cycle in flight was aborted with the old probes. */
-	(void)loop_timer_arm(a->cycle_timer, 0);
+	cycle_resume(a, aborted);
 done:
 	notify_ready(a->notify);
 	a->dirty |= DIRTY_NOTIFY | DIRTY_METRICS;

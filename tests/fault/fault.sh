@@ -2,7 +2,7 @@
 # The fault matrix (issue 11): what really goes wrong around anycastd,
 # provoked for real against a real named and a real BIRD.
 #
-#   fault.sh SCENARIO ANYCASTD ANYCASTCTL FAULT_DNS
+#   fault.sh SCENARIO ANYCASTD ANYCASTCTL FAULT_DNS LINKLOG
 #
 # Each run builds its own network namespace (the name carries $$) with
 # anycast0 (dummy where the kernel has it, else ifb; the kind is printed)
@@ -18,6 +18,7 @@ scenario=${1:?scenario}
 anycastd=${2:?anycastd binary}
 anycastctl=${3:?anycastctl binary}
 fault_dns=${4:?fault_dns binary}
+linklog=${5:?fault-linklog binary}
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: needs root to create network namespaces"
@@ -55,14 +56,14 @@ cleanup() {
 	ip netns del "$ns" 2>/dev/null || true
 	ip netns del "$ns2" 2>/dev/null || true
 	if [ "$failed" -ne 0 ]; then
-		for f in "$run"/agent*.log "$run"/named.log "$run"/bird.log \
-		    "$run"/monitor.log; do
+		for f in $(ls -v "$run"/agent*.log 2>/dev/null | tail -n 3) \
+		    "$run"/named.log "$run"/bird.log "$run"/monitor.log; do
 			[ -f "$f" ] || continue
 			echo "---- $f (last 40 lines)"
 			tail -n 40 "$f"
 		done
 	fi
-	rm -rf "$run"
+	[ -n "${FAULT_KEEP:-}" ] && echo "kept $run" || rm -rf "$run"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -384,3 +384,195 @@ sc_servers() {
 	[ "$(monitor_states | grep -c down)" -ge 3 ] || fail "watcher saw too few downs"
 	log "PASS: slow-in-time passes, at-timeout fails, half dropped never withdraws (fall 3), other source ignored, garbage is a timeout (c-ares drops it), junk after a good question is malformed"
 }
+
+# --- SIGKILL of anycastd at random moments ---------------------------------------------
+#
+# SIGKILL_ITER iterations (default 200).  Each picks one transition that
+# applies (withdraw: SIGSTOP named; announce: SIGCONT named; drain; undrain;
+# reload: SIGHUP), starts it, and kills anycastd -9 at a random moment
+# during it: 0-350 ms after a withdraw or announce trigger (fall and rise
+# complete 100-300 ms after, the hold-down 400 ms after a withdrawal), 0-30
+# ms after a drain or undrain request was sent or a SIGHUP, so that the kill
+# lands before, inside or after the command.  anycastd is started again at
+# once.  A drain or undrain whose fate the kill made unknown is sent again,
+# synchronously, after the restart (both are idempotent).
+#
+# The driver writes what it did, with $EPOCHREALTIME, and fault-linklog
+# writes every change of anycast0 with the same clock; an awk checker reads
+# both, merged, and asserts:
+#   I1 no up while a drain is in force (from its acknowledgement until an
+#      undrain is sent), whatever restarts happen in between;
+#   I2 no down unless named was stopped within the last 500 ms or a drain
+#      was sent: a healthy node never flaps;
+#   I3 no up sooner than (rise-1) fast_intervals after the last start of
+#      anycastd or undrain, or than that less one probe timeout after the
+#      last SIGCONT of named (a query sent just before it is answered just
+#      after): nothing announced before rise;
+#   I4 no up sooner than hold_down after the last health withdrawal (a down
+#      while named was stopped and no drain was sent);
+#   I5 no up while named has been stopped for more than 250 ms.
+# Every 25 iterations, and at the end, named is resumed and the node
+# undrained, and the link must come up within 3 s (liveness).  Positive
+# controls: the watcher saw many ups and downs, and a flap injected by hand
+# at the end is the one violation the checker must find.
+ev() { local t=${EPOCHREALTIME/./}; echo "$(( t / 1000 )) $*" >> "$run/events"; }
+restart_agent() {
+	ev kill
+	kill_agent KILL
+	ev start
+	start_agent
+}
+# ctl_sync CMD...: the command, retried while anycastd is still starting.
+ctl_sync() {
+	local rc i
+	for i in $(seq 1 200); do
+		rc=0
+		ctl "$@" >/dev/null 2>&1 || rc=$?
+		[ "$rc" = 3 ] || return "$rc"
+		sleep 0.01
+	done
+	return "$rc"
+}
+check_timeline() {
+	sort -n -s -k1,1 "$run/events" "$run/link.log" | awk \
+	    -v rise=2 -v fast=100 -v hold=400 -v timeout=30 '
+	function bad(what) { printf "VIOLATION %s at %d: %s\n", what, $1 - t0, line; n++ }
+	NR == 1 { t0 = $1 }
+	{ line = $0; t = $1 }
+	$2 == "stop"        { stopped = 1; stop_t = t; next }
+	$2 == "cont"        { stopped = 0; cont_t = t; last_stopped = t; next }
+	$2 == "drain_req"   { draining = 1; next }
+	$2 == "drain_ok"    { drained = 1; next }
+	$2 == "undrain_req" { drained = 0; draining = 0; undrain_t = t; next }
+	$2 == "start"       { start_t = t; starts++; if (drained) dstarts++
+	                      if (link == "down" && health_down && t - health_down < hold) hstarts++
+	                      next }
+	$2 == "up" || $2 == "down" || $2 == "absent" {
+		if ($2 == link) next
+		link = $2
+		if (!seen++) next	# the state at the start
+		if ($2 == "down") {
+			downs++
+			named_bad = stopped || t - last_stopped <= 500
+			if (!named_bad && !draining)
+				bad("I2 down of a healthy, undrained node")
+			if (named_bad && !draining)
+				health_down = t
+		} else if ($2 == "up") {
+			ups++
+			if (drained)
+				bad("I1 up while drained")
+			# A query sent while named was stopped may be answered
+			# right after SIGCONT: that good cycle began up to one
+			# timeout before it.
+			if (t - start_t < (rise - 1) * fast)
+				bad(sprintf("I3 up %d ms after the start, before rise", t - start_t))
+			if (t - undrain_t < (rise - 1) * fast)
+				bad(sprintf("I3 up %d ms after an undrain, before rise", t - undrain_t))
+			if (t - cont_t < (rise - 1) * fast - timeout)
+				bad(sprintf("I3 up %d ms after SIGCONT of named, before rise", t - cont_t))
+			if (health_down && t - health_down < hold - 30)
+				bad(sprintf("I4 up %d ms after the health withdrawal, hold_down %d", t - health_down, hold))
+			if (stopped && t - stop_t > 250)
+				bad("I5 up while named stopped")
+		}
+	}
+	END { printf "TIMELINE ups %d downs %d violations %d\n", ups, downs, n
+	      printf "TIMELINE %d restarts: %d while drained, %d inside a hold-down\n", starts, dstarts, hstarts }'
+}
+settle() {
+	if [ "$stopped" = 1 ]; then ev cont; kill -CONT "$named_pid"; stopped=0; fi
+	if [ "$drained" = 1 ]; then
+		ev undrain_req
+		ctl_sync undrain || fail "undrain failed"
+		ev undrain_ok
+		drained=0
+	fi
+	wait_for 3 link_is_up || fail "liveness: link not up 3 s after named resumed and undrain (iteration $i)"
+}
+sc_sigkill() {
+	local iters=${SIGKILL_ITER:-200} seed=${SIGKILL_SEED:-$$}
+	RANDOM=$seed
+	log "seed $seed (SIGKILL_SEED=$seed reproduces the choices), $iters iterations"
+	start_named
+	inns ip link set anycast0 up
+	agent_conf rise=2 fall=2 interval=100ms fast=100ms timeout=30ms hold=400ms
+	: > "$run/events"
+	ip netns exec "$ns" chrt -f 50 "$linklog" "$ns" anycast0 >"$run/link.log" 2>"$run/linklog.err" &
+	mon_pid=$!
+	wait_for 2 test -s "$run/link.log" || fail "fault-linklog did not start"
+	ev start
+	start_agent
+	expect_log "link is up at start"
+	stopped=0 drained=0
+	local i choices c what pid rc
+	declare -A count=()
+	for ((i = 1; i <= iters; i++)); do
+		choices="reload"
+		if [ "$stopped" = 0 ]; then choices+=" withdraw"; else choices+=" announce"; fi
+		if [ "$drained" = 0 ]; then choices+=" drain"; else choices+=" undrain"; fi
+		read -r -a c <<< "$choices"
+		what=${c[RANDOM % 3]}
+		count[$what]=$(( ${count[$what]:-0} + 1 ))
+		case $what in
+		withdraw)
+			ev stop; kill -STOP "$named_pid"; stopped=1
+			sleep "0.$(printf %03d $((RANDOM % 350)))"
+			restart_agent ;;
+		announce)
+			ev cont; kill -CONT "$named_pid"; stopped=0
+			sleep "0.$(printf %03d $((RANDOM % 350)))"
+			restart_agent ;;
+		drain)
+			ev drain_req
+			ctl drain --reason "kill $i" >/dev/null 2>&1 &
+			pid=$!
+			sleep "0.0$(printf %02d $((RANDOM % 30)))"
+			restart_agent
+			wait "$pid" 2>/dev/null || true
+			ctl_sync drain --reason "kill $i" || fail "drain failed after restart (exit $?)"
+			ev drain_ok; drained=1 ;;
+		undrain)
+			ev undrain_req
+			ctl undrain >/dev/null 2>&1 &
+			pid=$!
+			sleep "0.0$(printf %02d $((RANDOM % 30)))"
+			restart_agent
+			wait "$pid" 2>/dev/null || true
+			rc=0
+			ctl_sync undrain || rc=$?
+			[ "$rc" = 0 ] || fail "undrain failed after restart (exit $rc)"
+			ev undrain_ok; drained=0 ;;
+		reload)
+			ev hup; kill -HUP "$agent_pid"
+			sleep "0.0$(printf %02d $((RANDOM % 50)))"
+			restart_agent ;;
+		esac
+		sleep "0.$(printf %03d $((50 + RANDOM % 100)))"
+		if [ $((i % 25)) = 0 ]; then settle; fi
+	done
+	settle
+	log "kills per transition: $(for k in "${!count[@]}"; do printf '%s %s, ' "$k" "${count[$k]}"; done)"
+	kill -0 "$agent_pid" || fail "anycastd not running at the end"
+	local out
+	out=$(check_timeline)
+	echo "$out" | sed 's/^/  /' | tail -n 12
+	echo "$out" | grep -q '^VIOLATION' && fail "invariants violated"
+	local ups downs
+	ups=$(echo "$out" | sed -n 's/^TIMELINE ups \([0-9]*\) downs \([0-9]*\).*/\1/p')
+	downs=$(echo "$out" | sed -n 's/^TIMELINE ups \([0-9]*\) downs \([0-9]*\).*/\2/p')
+	[ "$ups" -ge $((iters / 10)) ] && [ "$downs" -ge $((iters / 10)) ] || fail "positive control: the watcher saw only $ups ups and $downs downs"
+	# Positive control for the checker: a flap of the healthy node, by
+	# hand (anycastd puts it back), must be found, and be the only one.
+	sleep 0.5
+	inns ip link set anycast0 down
+	wait_for 3 link_is_up || fail "anycastd did not put the link back up"
+	sleep 0.2
+	out=$(check_timeline)
+	[ "$(echo "$out" | grep -c '^VIOLATION I2')" = 1 ] && [ "$(echo "$out" | grep -c '^VIOLATION')" = 1 ] ||
+		fail "positive control: the checker did not find exactly the injected flap: $out"
+	[ -s "$run/linklog.err" ] && fail "the watcher lost events: $(cat "$run/linklog.err")"
+	agent_said corrupt && fail "a state file was read as corrupt"
+	log "positive control: the injected flap was found: $(echo "$out" | grep VIOLATION)"
+	log "PASS: $iters kills -9 across withdraw, announce, drain, undrain, reload; ups $ups downs $downs; 0 violations of I1-I5"
+}
