@@ -313,6 +313,10 @@ hold_recall(struct agent *a)
 	if (ago >= a->conf->hold_down_ms)
 		return;
 	health_restore_hold(&a->health, loop_now_us() - ago * 1000u);
+	/* The announce line's "was withdrawn for" counts from the
+	 * withdrawal, not from this start. */
+	if (a->fleet.target == FLEET_WITHDRAWN)
+		a->fleet.since = loop_now_us() - ago * 1000u;
 	dur_fmt_us(health_hold_remaining(&a->health, loop_now_us()), left,
 	    sizeof(left));
 	log_info("%s: withdrawn %llu ms ago by the previous run; hold-down "

@@ -110,7 +110,7 @@ store_hold_load(const char *dir, struct store_hold *h)
 	    *end != ' ')
 		goto bad;
 	p = end + 1;
-	idlen = strcspn(p, "\n");
+	idlen = strcspn(p, " \n");
 	if (idlen == 0 || idlen >= sizeof(h->boot_id) ||
 	    (p[idlen] != '\n' && p[idlen] != '\0'))
 		goto bad;
