@@ -59,15 +59,21 @@ sc_enobufs() {
 other_is_up() { inns ip -o link show dev "$1" 2>/dev/null | grep -Eq '[<,]UP[,>]'; }
 sc_iface() {
 	announced_start
-	# 1. Renamed (Linux renames only a down link): withdrawn first.
-	kill -STOP "$named_pid"
-	wait_for 5 is_down || fail "not withdrawn"
+	# 1. Renamed while announced and up (kernel 6.18 renames an up
+	#    link): no longer ours.  A withdrawal does not set it down, and
+	#    an announce does not set it up.
 	inns ip link set anycast0 name old0
 	expect_log "interface anycast0 was renamed"
+	kill -STOP "$named_pid"
+	expect_log "withdrawn: "
+	sleep 0.3
+	other_is_up old0 || fail "the renamed interface old0 was set down by a withdrawal: it is not ours"
+	inns ip link set old0 down
 	kill -CONT "$named_pid"
-	sleep 1
+	expect_log "announced: "
+	sleep 0.5
 	other_is_up old0 && fail "the renamed interface old0 was set up: it is not ours"
-	log "renamed anycast0 -> old0: left alone (stays down) while the agent wants up"
+	log "renamed anycast0 -> old0 while up: a withdrawal left it up, an announce left it down"
 	# 2. Another interface renamed to anycast0 is ours.
 	inns ip link add cand0 type ifb
 	inns ip addr add 198.51.100.1/24 dev cand0
