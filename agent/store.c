@@ -78,6 +78,20 @@ store_hold_save(const char *dir, const struct store_hold *h)
 	return store_write(dir, STORE_HOLD, buf, (size_t)n);
 }
 
+int
+store_withdraw_env_save(const char *dir, const char *ifname)
+{
+	char buf[64];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "ANYCASTD_INTERFACE=%s\n", ifname);
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return store_write(dir, STORE_WITHDRAW_ENV, buf, (size_t)n);
+}
+
 static int
 parse_ms(const char *s, char **end, uint64_t *out)
 {
