@@ -29,6 +29,7 @@
 #include "log.h"
 #include "probe.h"
 #include "status.h"
+#include "store.h"
 
 struct bird;
 struct bird_view;
@@ -126,6 +127,7 @@ struct agent {
 	struct status		 st;		/* what status and metrics show */
 	struct drain_info	 drain;		/* as persisted in state_dir */
 	bool			 drain_unsaved;	/* in force, its file not written */
+	struct store_hold	 hold_rec;	/* the last withdrawal (hold_note) */
 	struct ctl		*ctl;		/* NULL if it could not be set up */
 	struct bird		*bird;		/* NULL: [bird] socket unset */
 	struct nl_sockdiag	*sockdiag;	/* NULL: no event path, poll only */
@@ -162,6 +164,7 @@ void	port_clear(struct port *p);
 void	bird_prefixes_update(struct agent *a);
 int	enforce(struct agent *a, const char *why);
 void	hold_recall(struct agent *a);
+void	hold_note(struct agent *a);
 void	hold_save(struct agent *a);
 void	link_changed(void *arg, enum nl_state st, int ifindex, unsigned flags);
 

@@ -40,8 +40,9 @@ store_read(const char *dir, const char *name, char *buf, size_t size,
 	return file_read(path, buf, size, len);
 }
 
-int
-store_write(const char *dir, const char *name, const char *data, size_t len)
+static int
+write_flags(const char *dir, const char *name, const char *data, size_t len,
+    int flags)
 {
 	char path[PATH_MAX];
 
@@ -49,7 +50,13 @@ store_write(const char *dir, const char *name, const char *data, size_t len)
 		return -1;
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
 		return -1;
-	return file_write(path, data, len, FILE_SYNC);
+	return file_write(path, data, len, flags);
+}
+
+int
+store_write(const char *dir, const char *name, const char *data, size_t len)
+{
+	return write_flags(dir, name, data, len, FILE_SYNC);
 }
 
 int
@@ -63,7 +70,7 @@ store_remove(const char *dir, const char *name)
 }
 
 int
-store_hold_save(const char *dir, const struct store_hold *h)
+store_hold_save(const char *dir, const struct store_hold *h, bool sync)
 {
 	char buf[32 + 32 + STORE_BOOT_ID_MAX + 4];
 	int n;
@@ -75,7 +82,7 @@ store_hold_save(const char *dir, const struct store_hold *h)
 		errno = EINVAL;
 		return -1;
 	}
-	return store_write(dir, STORE_HOLD, buf, (size_t)n);
+	return write_flags(dir, STORE_HOLD, buf, (size_t)n, sync ? FILE_SYNC : 0);
 }
 
 int

@@ -17,6 +17,7 @@
 #ifndef ANYCASTD_STORE_H
 #define ANYCASTD_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,7 +50,10 @@ struct store_hold {
 	uint64_t	 boot_ms;
 	char		 boot_id[STORE_BOOT_ID_MAX];
 };
-int	 store_hold_save(const char *dir, const struct store_hold *);
+/* save: with sync false the record is written and renamed into place but
+ * not fsynced, which costs no disk wait and survives a crash of the
+ * process (not of the machine); with sync true it is also fsynced. */
+int	 store_hold_save(const char *dir, const struct store_hold *, bool sync);
 int	 store_hold_load(const char *dir, struct store_hold *);
 
 /* The fail-safe's environment file for interface ifname. */

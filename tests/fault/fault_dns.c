@@ -3,6 +3,8 @@
  * server at UP_ADDR UP_PORT (named), and answers the prober in one of these
  * ways, so that every answer that does come is named's own:
  *
+ *   fault_dns ADDR PORT UP_ADDR UP_PORT MODEFILE
+ *
  *	delay MS	named's answer, sent MS milliseconds after the query
  *			arrived (close to, or past, the probe's timeout)
  *	drop N		every Nth query is dropped (N = 2: half of them),
@@ -13,8 +15,9 @@
  *	junk		the query's header (QR set, one answer) and question,
  *			then 30 pseudo-random octets where the answer should be
  *
- * One query at a time (a health probe sends one per cycle).  It prints
- * "ready" once bound and serves until killed.  Test tool; not installed. */
+ * The mode is one line in MODEFILE, read again for every query.  One query
+ * at a time (a health probe sends one per cycle).  It prints "ready" once
+ * bound and serves until killed.  Test tool; not installed. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -83,32 +86,73 @@ ask(int up, const unsigned char *q, size_t qlen, unsigned char *r,
 	}
 }
 
+struct mode {
+	char		 name[16];
+	char		 arg[64];
+	int		 delay;
+	unsigned long	 every;
+};
+
+/* "MODE [ARG]" into m; -1 when it is not one. */
+static int
+parse_mode(const char *text, struct mode *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (sscanf(text, "%15s %63s", m->name, m->arg) < 1)
+		return -1;
+	if (strcmp(m->name, "delay") == 0 && m->arg[0] != '\0')
+		m->delay = atoi(m->arg);
+	else if (strcmp(m->name, "drop") == 0 && m->arg[0] != '\0')
+		m->every = strtoul(m->arg, NULL, 10);
+	else if (strcmp(m->name, "othersrc") == 0 && m->arg[0] != '\0')
+		;
+	else if (strcmp(m->name, "garbage") != 0 &&
+	    strcmp(m->name, "junk") != 0)
+		return -1;
+	return 0;
+}
+
+/* The mode file, read again for every query, so that a test switches the
+ * behaviour without a restart (a restart leaves a gap in which queries are
+ * refused, which is a fault of its own). */
+static void
+read_mode(const char *path, struct mode *m)
+{
+	char line[128];
+	struct mode nm;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	if (fgets(line, sizeof(line), f) != NULL && parse_mode(line, &nm) == 0)
+		*m = nm;
+	fclose(f);
+}
+
 int
 main(int argc, char *argv[])
 {
 	unsigned char q[4096], r[4096];
 	struct sockaddr_storage from;
 	socklen_t fromlen;
-	const char *mode;
-	unsigned long count = 0, every = 0;
+	struct mode m;
+	const char *modefile;
+	char altaddr[64] = "";
+	unsigned long count = 0;
 	uint32_t seed = 12345;
-	int s, up, alt = -1, delay = 0;
+	int s, up, alt = -1;
 
-	if (argc < 6) {
+	if (argc != 6) {
 		fprintf(stderr, "usage: fault_dns addr port up_addr up_port "
-		    "delay MS | drop N | othersrc ADDR | garbage | junk\n");
+		    "MODEFILE\n  MODEFILE holds one line: delay MS | drop N | "
+		    "othersrc ADDR | garbage | junk\n");
 		return 2;
 	}
-	mode = argv[5];
-	if (strcmp(mode, "delay") == 0 && argc == 7)
-		delay = atoi(argv[6]);
-	else if (strcmp(mode, "drop") == 0 && argc == 7)
-		every = strtoul(argv[6], NULL, 10);
-	else if (strcmp(mode, "othersrc") == 0 && argc == 7)
-		alt = bound(argv[6], argv[2], 0);
-	else if ((strcmp(mode, "garbage") != 0 && strcmp(mode, "junk") != 0) ||
-	    argc != 6) {
-		fprintf(stderr, "fault_dns: bad mode\n");
+	modefile = argv[5];
+	memset(&m, 0, sizeof(m));
+	read_mode(modefile, &m);
+	if (m.name[0] == '\0') {
+		fprintf(stderr, "fault_dns: %s: no valid mode\n", modefile);
 		return 2;
 	}
 	s = bound(argv[1], argv[2], 0);
@@ -126,10 +170,18 @@ main(int argc, char *argv[])
 		if (k < 12)
 			continue;
 		t = now_ms();
+		read_mode(modefile, &m);
+		if (strcmp(m.name, "othersrc") == 0 &&
+		    strcmp(m.arg, altaddr) != 0) {
+			if (alt != -1)
+				close(alt);
+			alt = bound(m.arg, argv[2], 0);
+			snprintf(altaddr, sizeof(altaddr), "%s", m.arg);
+		}
 		count++;
-		if (every > 0 && count % every == 0)
+		if (m.every > 0 && count % m.every == 0)
 			continue;
-		if (strcmp(mode, "garbage") == 0) {
+		if (strcmp(m.name, "garbage") == 0) {
 			r[0] = q[0];
 			r[1] = q[1];
 			for (i = 2; i < 42; i++) {
@@ -140,7 +192,7 @@ main(int argc, char *argv[])
 			    fromlen);
 			continue;
 		}
-		if (strcmp(mode, "junk") == 0 && (size_t)k + 30 <= sizeof(r)) {
+		if (strcmp(m.name, "junk") == 0 && (size_t)k + 30 <= sizeof(r)) {
 			memcpy(r, q, (size_t)k);
 			r[2] |= 0x80;
 			r[6] = 0;
@@ -155,13 +207,14 @@ main(int argc, char *argv[])
 		}
 		if ((n = ask(up, q, (size_t)k, r, sizeof(r))) == -1)
 			continue;
-		if (delay > 0) {
-			int64_t left = t + delay - now_ms();
+		if (m.delay > 0) {
+			int64_t left = t + m.delay - now_ms();
 
 			if (left > 0)
 				(void)poll(NULL, 0, (int)left);
 		}
-		(void)sendto(alt != -1 ? alt : s, r, (size_t)n, 0,
+		(void)sendto(strcmp(m.name, "othersrc") == 0 ? alt : s, r,
+		    (size_t)n, 0,
 		    (struct sockaddr *)&from, fromlen);
 	}
 }

@@ -304,9 +304,13 @@ sc_bird() {
 #
 # fault_dns in front of the real named (127.0.0.3 -> 127.0.0.1); the probe
 # times out after 200 ms, fall 3, rise 2.
+# The mode is switched by rewriting the mode file (atomically): a restart
+# of the server would leave a gap of refused queries, a fault of its own.
 start_fake() {
-	[ -z "$fake_pid" ] || { kill "$fake_pid"; wait "$fake_pid" 2>/dev/null || true; }
-	ip netns exec "$ns" "$fault_dns" 127.0.0.3 53 127.0.0.1 53 "$@" >"$run/fake.log" 2>&1 &
+	echo "$*" > "$run/fake.mode.tmp"
+	mv "$run/fake.mode.tmp" "$run/fake.mode"
+	[ -z "$fake_pid" ] || return 0
+	ip netns exec "$ns" "$fault_dns" 127.0.0.3 53 127.0.0.1 53 "$run/fake.mode" >"$run/fake.log" 2>&1 &
 	fake_pid=$!
 	wait_for 5 grep -q ready "$run/fake.log" || fail "fault_dns did not start: $(cat "$run/fake.log")"
 }

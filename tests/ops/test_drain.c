@@ -84,7 +84,7 @@ hold_records(void)
 			CHECKF(h.wall_ms == t[i].wall && h.boot_ms == t[i].boot &&
 			    strcmp(h.boot_id, t[i].id) == 0, "'%s'", t[i].text);
 	}
-	CHECK(store_hold_save(dir, &w) == 0);
+	CHECK(store_hold_save(dir, &w, true) == 0);
 	CHECK(store_hold_load(dir, &h) == 0 && h.wall_ms == 42 &&
 	    h.boot_ms == 43 && strcmp(h.boot_id, "abc") == 0);
 	CHECK(store_remove(dir, STORE_HOLD) == 0);
