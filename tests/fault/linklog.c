@@ -11,13 +11,19 @@
  * a change proves nothing.  Run it at real-time priority (chrt) so that the
  * time it reads a message is the time it was sent.
  *
- *   fault-linklog NETNS IFNAME
+ *   fault-linklog NETNS IFNAME [KILLFILE]
+ *
+ * With KILLFILE: whenever the link goes down while KILLFILE holds a PID, that
+ * process is sent SIGKILL at once and the file removed, so that a test can
+ * kill the daemon inside the moment between its withdrawal and what it does
+ * right after (persisting the hold-down).
  *
  * Test tool only; not installed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +36,7 @@
 
 struct watch {
 	const char	*name;
+	const char	*killfile;
 	int		 ifindex;	/* 0: absent */
 	int		 state;		/* -1 unknown, 0 absent, 1 down, 2 up */
 };
@@ -44,6 +51,22 @@ now_ms(void)
 }
 
 static void
+kill_now(const char *path)
+{
+	FILE *f;
+	int pid;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	if (fscanf(f, "%d", &pid) == 1 && pid > 1) {
+		(void)kill(pid, SIGKILL);
+		printf("%lld killed %d\n", now_ms(), pid);
+	}
+	fclose(f);
+	(void)unlink(path);
+}
+
+static void
 say(struct watch *w, int state)
 {
 	static const char *words[] = { "absent", "down", "up" };
@@ -51,6 +74,8 @@ say(struct watch *w, int state)
 	if (state == w->state)
 		return;
 	w->state = state;
+	if (state == 1 && w->killfile != NULL)
+		kill_now(w->killfile);
 	printf("%lld %s\n", now_ms(), words[state]);
 	fflush(stdout);
 }
@@ -105,11 +130,12 @@ main(int argc, char *argv[])
 	int fd, size = 8 << 20;
 	ssize_t n;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: fault-linklog NETNS IFNAME\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: fault-linklog NETNS IFNAME [KILLFILE]\n");
 		return 2;
 	}
 	w.name = argv[2];
+	w.killfile = argc == 4 ? argv[3] : NULL;
 	snprintf(path, sizeof(path), "/run/netns/%s", argv[1]);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    setns(fd, CLONE_NEWNET) == -1) {

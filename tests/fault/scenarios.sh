@@ -401,9 +401,11 @@ sc_servers() {
 # applies (withdraw: SIGSTOP named; announce: SIGCONT named; drain; undrain;
 # reload: SIGHUP), starts it, and kills anycastd -9 at a random moment
 # during it: 0-350 ms after a withdraw or announce trigger (fall and rise
-# complete 100-300 ms after, the hold-down 400 ms after a withdrawal), 0-30
+# complete 100-300 ms after, the hold-down 1 s after a withdrawal), 0-30
 # ms after a drain or undrain request was sent or a SIGHUP, so that the kill
-# lands before, inside or after the command.  anycastd is started again at
+# lands before, inside or after the command.  One withdraw in two is
+# killed by the watcher itself the instant it reads the link going down,
+# which lands between the withdrawal and its persisting.  anycastd is started again at
 # once.  A drain or undrain whose fate the kill made unknown is sent again,
 # synchronously, after the restart (both are idempotent).
 #
@@ -445,7 +447,7 @@ ctl_sync() {
 }
 check_timeline() {
 	sort -n -s -k1,1 "$run/events" "$run/link.log" | awk \
-	    -v rise=2 -v fast=100 -v hold=400 -v timeout=30 '
+	    -v rise=2 -v fast=100 -v hold=1000 -v timeout=30 '
 	function bad(what) { printf "VIOLATION %s at %d: %s\n", what, $1 - t0, line; n++ }
 	NR == 1 { t0 = $1 }
 	{ line = $0; t = $1 }
@@ -454,6 +456,8 @@ check_timeline() {
 	$2 == "drain_req"   { draining = 1; next }
 	$2 == "drain_ok"    { drained = 1; next }
 	$2 == "undrain_req" { drained = 0; draining = 0; undrain_t = t; next }
+	$2 == "kill_on_down" { kod++; next }
+	$2 == "killed"      { next }
 	$2 == "start"       { start_t = t; starts++; if (drained) dstarts++
 	                      if (link == "down" && health_down && t - health_down < hold) hstarts++
 	                      next }
@@ -488,7 +492,7 @@ check_timeline() {
 		}
 	}
 	END { printf "TIMELINE ups %d downs %d violations %d\n", ups, downs, n
-	      printf "TIMELINE %d restarts: %d while drained, %d inside a hold-down\n", starts, dstarts, hstarts }'
+	      printf "TIMELINE %d restarts: %d while drained, %d inside a hold-down, %d killed the moment the link went down\n", starts, dstarts, hstarts, kod }'
 }
 settle() {
 	if [ "$stopped" = 1 ]; then ev cont; kill -CONT "$named_pid"; stopped=0; fi
@@ -506,9 +510,9 @@ sc_sigkill() {
 	log "seed $seed (SIGKILL_SEED=$seed reproduces the choices), $iters iterations"
 	start_named
 	inns ip link set anycast0 up
-	agent_conf rise=2 fall=2 interval=100ms fast=100ms timeout=30ms hold=400ms
+	agent_conf rise=2 fall=2 interval=100ms fast=100ms timeout=30ms hold=1s
 	: > "$run/events"
-	ip netns exec "$ns" chrt -f 50 "$linklog" "$ns" anycast0 >"$run/link.log" 2>"$run/linklog.err" &
+	ip netns exec "$ns" chrt -f 50 "$linklog" "$ns" anycast0 "$run/killfile" >"$run/link.log" 2>"$run/linklog.err" &
 	mon_pid=$!
 	wait_for 2 test -s "$run/link.log" || fail "fault-linklog did not start"
 	ev start
@@ -526,9 +530,22 @@ sc_sigkill() {
 		count[$what]=$(( ${count[$what]:-0} + 1 ))
 		case $what in
 		withdraw)
-			ev stop; kill -STOP "$named_pid"; stopped=1
-			sleep "0.$(printf %03d $((RANDOM % 350)))"
-			restart_agent ;;
+			if [ $((RANDOM % ${SIGKILL_KOD:-2})) = 0 ] && [ "$drained" = 0 ] && link_is_up; then
+				# Killed by the watcher the moment the link
+				# goes down: between the withdrawal and its
+				# persisting.
+				echo "$agent_pid" > "$run/killfile"
+				ev stop; kill -STOP "$named_pid"; stopped=1
+				wait_for 2 eval '! test -e "$run/killfile"' || fail "no withdrawal to kill on"
+				ev kill_on_down
+				wait "$agent_pid" 2>/dev/null || true
+				ev start
+				start_agent
+			else
+				ev stop; kill -STOP "$named_pid"; stopped=1
+				sleep "0.$(printf %03d $((RANDOM % 350)))"
+				restart_agent
+			fi ;;
 		announce)
 			ev cont; kill -CONT "$named_pid"; stopped=0
 			sleep "0.$(printf %03d $((RANDOM % 350)))"
@@ -571,7 +588,7 @@ sc_sigkill() {
 	local ups downs
 	ups=$(echo "$out" | sed -n 's/^TIMELINE ups \([0-9]*\) downs \([0-9]*\).*/\1/p')
 	downs=$(echo "$out" | sed -n 's/^TIMELINE ups \([0-9]*\) downs \([0-9]*\).*/\2/p')
-	[ "$ups" -ge $((iters / 10)) ] && [ "$downs" -ge $((iters / 10)) ] || fail "positive control: the watcher saw only $ups ups and $downs downs"
+	[ "$ups" -ge $((iters / 20)) ] && [ "$downs" -ge $((iters / 20)) ] || fail "positive control: the watcher saw only $ups ups and $downs downs"
 	# Positive control for the checker: a flap of the healthy node, by
 	# hand (anycastd puts it back), must be found, and be the only one.
 	sleep 0.5
