@@ -119,6 +119,7 @@ struct status {
 	int		 npeers;
 	struct status_peer peers[STATUS_MAX_PEERS];
 	uint64_t	 socket_events;		/* listener deaths seen */
+	uint64_t	 netlink_resyncs;	/* link events lost (ENOBUFS) */
 
 	/* [freshness]: the policy's table (NULL: off) and the sweep's
 	 * figures (status_fresh.c renders them). */
