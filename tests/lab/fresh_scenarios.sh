@@ -23,7 +23,9 @@
 #         the primary is down: c still leaves); the primary back: "primary
 #         reachable again", status and metrics agree
 #      4  fresh3.test removed from c's named (rndc reconfig): c counts it
-#         missing (zones, status, metrics), a and b do not; put back: fresh
+#         missing (zones, status, metrics) and, max_stale being 0, leaves,
+#         naming the zone; a and b count nothing and never leave; put back:
+#         fresh and announced
 #      5  the primary's serial set below the nodes' (10 -> 5): every node
 #         warns "primary behind", no zone is stale, no node leaves (positive
 #         control as in 1)
@@ -324,7 +326,7 @@ s3() {
 
 s4() {
 	fresh_up
-	local x=c z=fresh3.test d t0 n
+	local x=c z=fresh3.test d t0 n l
 	d=$LAB_RUN/$x
 	cp "$d/named.conf" "$d/named.conf.good"
 	awk -v z="$z" '
@@ -345,8 +347,13 @@ s4() {
 		expect_zones "$n" fresh 1 1
 		expect_metric "$n" 'anycastd_zones{state="missing"}' 0 1
 	done
+	# A zone the node does not serve counts against it like a stale one
+	# (max_stale 0): c leaves, with the zone in the reason; a and b stay.
+	expect_routes "a b" 5
+	l=$(expect_log "$x" 'withdrawn' 1)
+	echo "$l" | grep -Eq "1 zone stale: $z\.? \(missing" || lab_fail "the withdrawal does not name the missing zone: $l"
+	figure remove_to_withdrawn "$(( ($(lab_watch_gone "$x" "$FAM" "$t0") - t0) / 1000 ))" ms
 	never_left a b "$t0"
-	lab_say "$x is announced by the upstream: $(lab_route_nodes "$FAM" | grep -qw "$x" && echo yes || echo no)"
 	cp "$d/named.conf.good" "$d/named.conf"
 	lab_rndc "$x" reconfig || lab_fail "rndc reconfig on $x"
 	lab_must 10 "$x to serve $z again" lab_zone_serial_is "$x" "$z" 1
