@@ -207,9 +207,24 @@ follow_times() {
 
 # ---------------------------------------------------------------- scenarios
 
+# The primary's ACL: SOA from a node's unicast address answered (AA), from
+# the client REFUSED; AXFR without the key refused.
+check_acl() {
+	local out
+	out=$(lab_exec b dig +tries=1 +time=1 +norec @"$LAB_PRIMARY4" "$LAB_ZONE" SOA 2>&1)
+	echo "$out" | grep -q 'status: NOERROR' && echo "$out" | grep -q 'flags:.* aa' ||
+	    lab_fail "the primary does not answer b's SOA query: $out"
+	out=$(lab_exec cl dig +tries=1 +time=1 +norec @"$LAB_PRIMARY4" "$LAB_ZONE" SOA 2>&1)
+	echo "$out" | grep -q 'status: REFUSED' || lab_fail "the primary answers the client: $out"
+	out=$(lab_exec b dig +tries=1 +time=1 @"$LAB_PRIMARY4" "$LAB_ZONE" AXFR 2>&1)
+	echo "$out" | grep -q 'Transfer failed' || lab_fail "the primary gives an AXFR without the key: $out"
+	ok "primary's ACL: b's SOA answered (AA), the client's REFUSED, AXFR without the key refused"
+}
+
 s1() {
 	fresh_up
 	local t0 n
+	check_acl
 	lab_primary_set_serial 2
 	t0=$LAB_BUMP_US
 	follow_times 2 "$t0"
