@@ -115,7 +115,7 @@ lab_primary_zone_file() {
 }
 
 lab_write_primary() {
-	local d=$LAB_RUN/pr z n acl= notify=
+	local d=$LAB_RUN/pr z n acl='' notify=''
 	mkdir -p "$d/named"
 	for n in $(lab_node_names); do
 		acl="$acl $(lab_node_ip4 "$n"); $(lab_node_ip6 "$n");"
@@ -179,6 +179,7 @@ lab_primary_stop() { lab_stop named-pr TERM; }
 lab_primary_set_serial() {
 	local serial=$1 z
 	shift
+	# shellcheck disable=SC2046 # a list of names
 	[ $# -gt 0 ] || set -- $(lab_fresh_zones)
 	for z in "$@"; do
 		lab_primary_zone_file "$z" "$serial"
@@ -353,6 +354,7 @@ lab_zone_serial_is() { [ "$(lab_zone_serial "$1" "$2")" = "$3" ]; }
 lab_nodes_serial_is() {
 	local serial=$1 n z
 	shift
+	# shellcheck disable=SC2046 # a list of names
 	[ $# -gt 0 ] || set -- $(lab_node_names)
 	for n in "$@"; do
 		for z in $(lab_fresh_zones); do
