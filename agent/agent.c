@@ -44,7 +44,7 @@
 #include "sockdiag.h"
 #include "status.h"
 #include "store.h"
-#include "store.h"
+#include "sweep.h"
 
 /* BIRD is polled on its own clock: fast enough for "drain --wait" and the
  * status, slow enough to cost BIRD nothing. */
@@ -279,6 +279,7 @@ reload(struct agent *a)
 	a->main.ifname = nc->interface;
 	graceful_reload(a, old);
 	ops_reload(a, old);
+	(void)freshness_setup(a);
 	sockwatch_update(a);
 	conf_free(old);
 	health_params_from(a->conf, &p);
@@ -459,6 +460,8 @@ agent_new(struct conf *conf)
 	}
 	if (probes_new(a) == -1)
 		goto fail;
+	if (freshness_setup(a) == -1)
+		goto fail;
 	adopt_link(a);
 	if (drain_start(a) == -1 || ctl_setup(a) == -1)
 		goto fail;
@@ -480,6 +483,7 @@ agent_free(struct agent *a)
 	nl_sockdiag_free(a->sockdiag);
 	bird_free(a->bird);
 	probes_free(a);
+	sweep_free(a->sweep);
 	probe_pool_free(a->pool);
 	port_clear(&a->main);
 	port_clear(&a->gs);

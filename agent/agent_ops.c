@@ -39,6 +39,7 @@
 #include "sockdiag.h"
 #include "status.h"
 #include "store.h"
+#include "sweep.h"
 
 /* A poll that takes longer than this has failed: BIRD answers in
  * milliseconds, and a hung BIRD must not look like a quiet one. */
@@ -148,6 +149,9 @@ status_refresh(struct agent *a, struct status_clock *c)
 	    &a->upview : bird_view(a->bird);
 	st->bird_grace_us = ms_to_us(cf->bird_grace_ms);
 	status_refresh_fleet(a, st);
+	st->fresh = a->sweep != NULL ? sweep_fresh(a->sweep) : NULL;
+	if (a->sweep != NULL)
+		sweep_get_info(a->sweep, &st->sweep);
 }
 
 void
@@ -499,6 +503,64 @@ cmd_undrain(struct agent *a, const char *if_reason, const struct ctl_peer *p,
 	return CTL_OK;
 }
 
+/* "zones [stale] [json]", "sweep" (starts an immediate local sweep and
+ * says its id) and "sweep-status ID" ("running ID" or "done ID USECS"),
+ * which "anycastctl sweep --wait" polls. */
+static int
+cmd_fresh(struct agent *a, const char *cmd, const char *args, FILE *out)
+{
+	struct status_clock c;
+	struct sweep_info si;
+	bool stale = false, json = false;
+	char buf[64], *tok, *save = NULL;
+	unsigned long long id;
+	char *end;
+
+	if (a->sweep == NULL) {
+		fprintf(out, "no [freshness] section in the configuration\n");
+		return CTL_CONFLICT;
+	}
+	if (strcmp(cmd, "zones") == 0) {
+		snprintf(buf, sizeof(buf), "%s", args);
+		for (tok = strtok_r(buf, " ", &save); tok != NULL;
+		    tok = strtok_r(NULL, " ", &save)) {
+			if (strcmp(tok, "stale") == 0)
+				stale = true;
+			else if (strcmp(tok, "json") == 0)
+				json = true;
+			else {
+				fprintf(out, "zones takes \"stale\" and "
+				    "\"json\"\n");
+				return CTL_BAD_REQUEST;
+			}
+		}
+		status_refresh(a, &c);
+		return status_render_zones(&a->st, &c, stale, json, out) == 0 ?
+		    CTL_OK : CTL_FAILED;
+	}
+	if (strcmp(cmd, "sweep") == 0) {
+		if (args[0] != '\0') {
+			fprintf(out, "sweep takes no argument\n");
+			return CTL_BAD_REQUEST;
+		}
+		fprintf(out, "%llu\n", (unsigned long long)sweep_now(a->sweep));
+		return CTL_OK;
+	}
+	id = strtoull(args, &end, 10);
+	if (args[0] == '\0' || *end != '\0') {
+		fprintf(out, "sweep-status takes a sweep id\n");
+		return CTL_BAD_REQUEST;
+	}
+	sweep_get_info(a->sweep, &si);
+	if (si.now_done_id >= id)
+		fprintf(out, "done %llu %llu\n", id,
+		    (unsigned long long)(si.now_done_id == id ? si.now_dur_us :
+		    0));
+	else
+		fprintf(out, "running %llu\n", id);
+	return CTL_OK;
+}
+
 /* The control commands; the protocol is in ctl.h and anycastctl(8). */
 static int
 ctl_command(void *arg, const char *cmd, const char *args,
@@ -533,6 +595,9 @@ ctl_command(void *arg, const char *cmd, const char *args,
 	}
 	if (strcmp(cmd, "undrain-if") == 0)
 		return cmd_undrain(a, args, p, out);
+	if (strcmp(cmd, "zones") == 0 || strcmp(cmd, "sweep") == 0 ||
+	    strcmp(cmd, "sweep-status") == 0)
+		return cmd_fresh(a, cmd, args, out);
 	if (strcmp(cmd, "withdrawn") == 0) {
 		status_refresh(a, &c);
 		done = status_withdrawn(&a->st, why, sizeof(why));

@@ -40,6 +40,7 @@ struct nl_sock_event;
 struct nl_sockdiag;
 struct notify;
 struct probe_pool;
+struct sweep;
 
 struct slot {
 	struct agent		*agent;
@@ -127,6 +128,7 @@ struct agent {
 	struct bird		*bird;		/* NULL: [bird] socket unset */
 	struct nl_sockdiag	*sockdiag;	/* NULL: no event path, poll only */
 	uint64_t		 events;	/* listener deaths seen */
+	struct sweep		*sweep;		/* [freshness]; NULL: off */
 };
 
 /* The dirty bits: what publish() does at the end of a loop turn. */
@@ -150,6 +152,7 @@ void	probes_free(struct agent *a);
 void	sockdiag_setup(struct agent *a);
 void	sockwatch_update(struct agent *a);
 void	decide(struct agent *a, const char *reason, bool quiet);
+int	freshness_setup(struct agent *a);
 
 /* agent_link.c */
 void	addr6_recall(struct agent *a, struct port *p);

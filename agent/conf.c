@@ -1073,15 +1073,6 @@ bad:
 	return -1;
 }
 
-int
-conf_fresh_allowed(const struct conf_fresh *f, int nzones)
-{
-	/* Rounded down: 1% of 150 zones allows 1, never 2. */
-	if (f->max_stale_pct)
-		return (int)((uint64_t)nzones * f->max_stale / 10000u);
-	return (int)f->max_stale;
-}
-
 static int
 parse_value(struct parser *p, const struct key *k, void *base, const char *v)
 {

@@ -118,7 +118,5 @@ void		 conf_print(const struct conf *, FILE *);
 /* A conf_err_fn printing "FILE:LINE: msg" (or "FILE: msg" for line 0) to
  * arg, a FILE *, or to stderr when arg is NULL. */
 void		 conf_err_print(void *arg, const char *file, int line, const char *msg);
-/* How many stale zones of n [freshness] max_stale allows. */
-int		 conf_fresh_allowed(const struct conf_fresh *, int nzones);
 
 #endif

@@ -224,6 +224,7 @@ metrics_render(const struct status *s, const struct status_clock *c,
 	if (s->bird_socket != NULL)
 		metrics_bird(p, s);
 	metrics_fleet(p, s, c);
+	metrics_fresh(p, s, c);
 	prom_family(p, "anycastd_socket_events_total",
 	    "Destroyed listeners of probed servers reported by the kernel.",
 	    PROM_COUNTER);
