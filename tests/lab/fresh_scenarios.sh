@@ -169,9 +169,20 @@ positive_control() {
 	ok "positive control: named on $n stopped, lab-birdwatch saw $n leave after $(( (t - t0) / 1000 )) ms"
 	expect_routes "a b c" 15
 }
+jq_is() { actl "$1" status --json 2>/dev/null | jq -e "$2" >/dev/null 2>&1; }
+check_metrics() {	# check_metrics NODE: promtool accepts its metrics file
+	local out
+	out=$(promtool check metrics <"$LAB_RUN/$1/metrics.prom" 2>&1) ||
+	    lab_fail "promtool check metrics on $1's metrics: $out"
+	ok "$1: promtool check metrics passes"
+}
 lab_route_gone() { ! lab_route_nodes "$FAM" | grep -qw "$1"; }
 
 fresh_up() {
+	local c
+	for c in jq promtool; do
+		command -v "$c" >/dev/null || lab_fail "$c is needed (apt-get install jq prometheus)"
+	done
 	lab_up
 	find_anycastctl
 	local n
@@ -250,7 +261,8 @@ s1() {
 # stale_reason_ok LINE: "N zone(s) stale: Z (serial 1 < 2 for D), ..." with
 # N >= 1, every Z one of the lab's zones and every D >= max_lag.
 stale_reason_ok() {
-	local r=${1#*zone* stale: } zs=" $(lab_fresh_zones) " item z d
+	local r=${1#*zone* stale: } zs item z d
+	zs=" $(lab_fresh_zones) "
 	echo "$1" | grep -Eq '[0-9]+ zones? stale: ' || return 1
 	r=${r% (was *}
 	r=${r%, ...}
@@ -303,6 +315,10 @@ s2() {
 	expect_status "$x" '4 checked, 0 fresh, 4 stale, 0 missing; primary reachable' 2
 	expect_metric "$x" 'anycastd_zones{state="stale"}' 4 2
 	expect_metric "$x" "anycastd_zone_serial_behind{zone=\"$LAB_ZONE.\"}" 1 2
+	check_metrics "$x"
+	jq_is "$x" '.freshness.stale == 4 and .freshness.failing == true and .freshness.primary_reachable == true' ||
+	    lab_fail "status --json on $x: $(actl "$x" status --json 2>&1 | jq -c .freshness)"
+	ok "$x: status --json: 4 stale, failing, primary reachable"
 	for n in b c; do
 		expect_zones "$n" fresh 2 1
 		expect_no_log "$n" 'withdrawn|zones? stale'
@@ -321,6 +337,10 @@ s2() {
 	[ -n "$tback" ] || lab_fail "lab-birdwatch did not see $x come back (the wall clock stepped?)"
 	figure fix_to_announced "$(( (tback - tfix) / 1000 ))" ms
 	expect_metric "$x" 'anycastd_zones{state="stale"}' 0 2
+	# The per-zone gauge exists for stale zones only.
+	[ -z "$(metric "$x" "anycastd_zone_serial_behind{zone=\"$LAB_ZONE.\"}")" ] ||
+	    lab_fail "$x still exports anycastd_zone_serial_behind for a fresh zone"
+	check_metrics "$x"
 	never_left b c "$t0"
 }
 
@@ -335,7 +355,10 @@ s3() {
 		figure "unreachable_logged_$n" "$(ms_since "$t0")" ms
 		expect_status "$n" 'primary unreachable' 2
 		expect_metric "$n" anycastd_freshness_primary_up 0 2
+		jq_is "$n" '.freshness.primary_reachable == false and .freshness.failing == false and .freshness.fresh == 4' ||
+		    lab_fail "status --json on $n: $(actl "$n" status --json 2>&1 | jq -c .freshness)"
 	done
+	ok "status --json: primary not reachable, not failing, 4 fresh (every node)"
 	# A shared failure must not count: watch for max_lag and two sweeps.
 	sleep_until $(( t0 + (LAG_MS + 2 * IV_MS) * 1000 ))
 	for n in a b c; do
