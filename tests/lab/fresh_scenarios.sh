@@ -293,10 +293,20 @@ s2() {
 	# Stale only after max_lag, counted from when the primary was first
 	# seen ahead: half way there, a is still announced and its zones are
 	# behind but not stale.
+	# (On a machine so slow that max_lag has passed already, the
+	# watcher's time of the withdrawal below still says it.)
 	sleep_until $(( t0 + LAG_MS * 500 ))
-	lab_route_nodes "$FAM" | grep -qw "$x" || lab_fail "$x left before max_lag ($(ms_since "$t0") ms after the bump)"
-	zone_state_is "$x" "$LAB_ZONE" stale && lab_fail "$x: $LAB_ZONE stale $(ms_since "$t0") ms after the bump, max_lag is $LAB_FRESH_MAX_LAG"
-	ok "$x still announced $(ms_since "$t0") ms after the bump: $(zone_line "$x" "$LAB_ZONE")"
+	l=$(zone_line "$x" "$LAB_ZONE")
+	if [ "$(ms_since "$t0")" -lt "$LAG_MS" ]; then
+		[ -z "$(lab_watch_gone "$x" "$FAM" "$t0")" ] || lab_fail "$x left before max_lag ($(ms_since "$t0") ms after the bump)"
+		case $l in *" stale "*)
+			[ "$(ms_since "$t0")" -ge "$LAG_MS" ] ||
+			    lab_fail "$x: $LAB_ZONE stale before max_lag ($LAB_FRESH_MAX_LAG): $l" ;;
+		esac
+		ok "$x still announced $(ms_since "$t0") ms after the bump: $l"
+	else
+		lab_say "(the machine is slow: already $(ms_since "$t0") ms after the bump)"
+	fi
 
 	expect_routes "b c" $(( (LAG_MS + 2 * IV_MS) / 1000 + 10 ))
 	tleave=$(lab_watch_gone "$x" "$FAM" "$t0")
