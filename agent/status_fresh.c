@@ -223,7 +223,8 @@ metrics_fresh(struct prom *p, const struct status *s,
 	prom_fixed(p, NULL, NULL, fresh_lag_max_us(fr, c->mono_us), 6);
 	prom_family(p, "anycastd_zone_serial_behind", "Serials the local "
 	    "server is behind the primary, for stale zones only.", PROM_GAUGE);
-	for (int i = 0; i < fresh_nzones(fr); i++) {
+	for (int i = 0; fresh_count(fr, FRESH_STALE) > 0 &&
+	    i < fresh_nzones(fr); i++) {
 		const struct fresh_zone *z = fresh_zone_c(fr, i);
 
 		if (z->state != FRESH_STALE || !z->have_local ||

@@ -31,14 +31,21 @@
 #include "text.h"
 
 #define NOW_WINDOW	128		/* immediate sweep: queries in flight */
-#define TICK_MIN_US	10000u		/* the round's timer, at most 100 Hz */
+/* The round's timer, at most 50 Hz, which is also how often replies are
+ * read (SOA_POLL_US): 10,000 zones every 30 s are 7 zones a tick. */
+#define TICK_MIN_US	20000u
 
 #define WAIT_LOCAL	0x1
 #define WAIT_PRIMARY	0x2
 
-/* Tags: the round (or immediate sweep) in the upper bits, the kind below. */
+/* Tags: the round (or immediate sweep) in the upper 32 bits, the zone's
+ * index below it, the kind in the lowest two; an index that no longer
+ * names the zone (a reload moved it) is looked up by name. */
 #define TAG_ROUND	0u
 #define TAG_NOW		1u
+#define TAG(round, i, kind) \
+	((uint64_t)(round) << 32 | (uint64_t)(uint32_t)(i) << 2 | (kind))
+#define TAG_INDEX(t)	((int)((t) >> 2 & 0x3fffffff))
 
 struct ep {
 	struct sweep		*s;
@@ -171,12 +178,12 @@ round_zone_done(struct sweep *s, int i)
 }
 
 static void
-send_primary(struct sweep *s, struct fresh_zone *z, uint32_t round)
+send_primary(struct sweep *s, struct fresh_zone *z, int i, uint32_t round)
 {
 	struct ep *e = &s->prim[(z->r_addr + z->r_try) % s->nprim];
 
 	s->info.queries_primary++;
-	if (soa_query(e->ch, z->name, (uint64_t)round << 2 | TAG_ROUND) == -1)
+	if (soa_query(e->ch, z->name, TAG(round, i, TAG_ROUND)) == -1)
 		log_rl_warn(&s->rl_send, "freshness: %s: query %s", e->str,
 		    z->name);
 }
@@ -190,7 +197,10 @@ on_reply(void *arg, const struct soa_reply *r)
 	struct fresh_obs o;
 	int i, up;
 
-	if ((i = fresh_find(s->f, r->zone)) == -1)
+	i = TAG_INDEX(r->tag);
+	if ((i >= fresh_nzones(s->f) ||
+	    strcmp(fresh_zone(s->f, i)->name, r->zone) != 0) &&
+	    (i = fresh_find(s->f, r->zone)) == -1)
 		return;		/* dropped by a reload */
 	z = fresh_zone(s->f, i);
 	if (e->idx < 0 && (r->tag & 3) == TAG_NOW) {
@@ -202,7 +212,7 @@ on_reply(void *arg, const struct soa_reply *r)
 		now_pump(s->loop, s);
 		return;
 	}
-	if ((uint32_t)(r->tag >> 2) != z->r_round)
+	if ((uint32_t)(r->tag >> 32) != z->r_round)
 		return;		/* a round restarted by a reload */
 	if (e->idx < 0) {
 		if (!(z->r_wait & WAIT_LOCAL))
@@ -216,7 +226,7 @@ on_reply(void *arg, const struct soa_reply *r)
 			if (s->cur == e->idx)
 				s->cur = (e->idx + 1) % s->nprim;
 			if (++z->r_try < s->nprim) {
-				send_primary(s, z, z->r_round);
+				send_primary(s, z, i, z->r_round);
 				return;
 			}
 		}
@@ -275,11 +285,11 @@ tick(struct loop *l, void *arg)
 		s->pending++;
 		s->next++;
 		s->info.queries_local++;
-		if (soa_query(s->local.ch, z->name, (uint64_t)s->round << 2 |
-		    TAG_ROUND) == -1)
+		if (soa_query(s->local.ch, z->name, TAG(s->round, s->next - 1,
+		    TAG_ROUND)) == -1)
 			log_rl_warn(&s->rl_send, "freshness: %s: query %s",
 			    s->local.str, z->name);
-		send_primary(s, z, s->round);
+		send_primary(s, z, s->next - 1, s->round);
 	}
 	if (s->next < n)
 		next = s->round_start + s->interval_us * (uint64_t)s->next /
@@ -302,11 +312,11 @@ now_pump(struct loop *l, void *arg)
 	if (!s->now_running)
 		return;
 	while (s->now_next < n && s->now_pending < NOW_WINDOW) {
-		const struct fresh_zone *z = fresh_zone_c(s->f, s->now_next++);
+		const struct fresh_zone *z = fresh_zone_c(s->f, s->now_next);
 
 		s->info.queries_local++;
-		if (soa_query(s->local.ch, z->name, s->info.now_id << 2 |
-		    TAG_NOW) == -1) {
+		if (soa_query(s->local.ch, z->name, TAG(s->info.now_id,
+		    s->now_next++, TAG_NOW)) == -1) {
 			log_rl_warn(&s->rl_send, "freshness: %s: query %s",
 			    s->local.str, z->name);
 			continue;
@@ -319,6 +329,7 @@ now_pump(struct loop *l, void *arg)
 		s->info.now_dur_us = loop_now_us() - s->now_start;
 		s->info.last_end_us = loop_now_us();
 		s->info.last_dur_us = s->info.now_dur_us;
+		soa_chan_set_poll(s->local.ch, SOA_POLL_US);
 		s->changed(s->arg);
 	}
 }
@@ -333,6 +344,9 @@ sweep_now(struct sweep *s)
 	s->now_next = 0;
 	s->now_pending = 0;
 	s->now_start = loop_now_us();
+	/* Replies read as they come: polling would make the window of
+	 * NOW_WINDOW queries wait for the clock. */
+	soa_chan_set_poll(s->local.ch, 0);
 	(void)loop_timer_arm(s->now_timer, 0);
 	return s->info.now_id;
 }
@@ -432,6 +446,7 @@ sweep_reload(struct sweep *s, const struct conf_fresh *c)
 		s->now_running = false;
 		s->info.now_done_id = s->info.now_id;
 		s->info.now_dur_us = loop_now_us() - s->now_start;
+		soa_chan_set_poll(s->local.ch, SOA_POLL_US);
 	}
 	(void)loop_timer_arm(s->tick, 0);
 	log_info("freshness: %d zone%s, primary %s%s, every %s", c->nzones,

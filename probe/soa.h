@@ -43,6 +43,10 @@ typedef void soa_cb(void *arg, const struct soa_reply *);
  * with errno after logging. */
 struct soa_chan	*soa_chan_new(struct probe_pool *, const struct sockaddr_storage *,
 		    socklen_t, uint32_t timeout_ms, soa_cb *, void *arg);
+/* How often replies are read (default SOA_POLL_US); 0: as they come,
+ * for a sweep that wants speed more than few wakeups. */
+#define SOA_POLL_US	20000u
+void		 soa_chan_set_poll(struct soa_chan *, uint64_t poll_us);
 /* Queries still in flight end silently: cb is never called again. */
 void		 soa_chan_free(struct soa_chan *);
 /* Asks for zone's SOA (absolute name).  0, or -1 with errno (EINVAL: not

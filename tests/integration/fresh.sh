@@ -271,5 +271,12 @@ sleep 2
 is_state z3.test fresh || fail "z3 is $(zstate z3.test)"
 log "5. $(grep -o 'freshness: primary behind: .*' "$run/agent.log" | head -n 1); no withdrawal"
 
+# A clean stop (the sanitizer build checks for leaks at exit).
+kill -TERM "$agent_pid"
+rc=0
+wait "$agent_pid" || rc=$?
+agent_pid=
+[ "$rc" -eq 0 ] || fail "anycastd exited with status $rc on SIGTERM"
+! grep -q 'Sanitizer' "$run/agent.log" || fail "sanitizer: $(grep -A5 Sanitizer "$run/agent.log")"
 failed=0
 log "PASS"
