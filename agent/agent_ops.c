@@ -147,6 +147,7 @@ status_refresh(struct agent *a, struct status_clock *c)
 	st->hold_down_us = ms_to_us(cf->hold_down_ms);
 	st->hold_remaining_us = health_hold_remaining(&a->health, c->mono_us);
 	st->drain = a->drain;
+	st->instance = cf->instance;
 	st->bird_socket = a->bird != NULL ? bird_path(a->bird) : NULL;
 	st->bird = a->bird == NULL ? NULL : a->conf->fleet != NULL ?
 	    &a->upview : bird_view(a->bird);

@@ -214,11 +214,15 @@ int
 metrics_render(const struct status *s, const struct status_clock *c,
     FILE *f)
 {
+	/* At function scope: prom keeps the pointer until prom_free. */
+	const char *const instance[] = { "instance", s->instance, NULL };
 	struct prom *p;
 	int rc;
 
 	if ((p = prom_new(f)) == NULL)
 		return -1;
+	if (s->instance != NULL)
+		prom_set_labels(p, instance);
 	metrics_state(p, s, c);
 	metrics_probes(p, s);
 	if (s->bird_socket != NULL)

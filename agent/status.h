@@ -101,6 +101,7 @@ struct status {
 
 	struct drain_info drain;
 
+	const char	*instance;	/* anycastd -i NAME; NULL: the default */
 	const char	*bird_socket;	/* NULL: [bird] not configured */
 	const struct bird_view *bird;	/* NULL until a client exists */
 	struct bird_mismatch bird_mismatch;
