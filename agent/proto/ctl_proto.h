@@ -24,7 +24,15 @@
 #define CTL_DEFAULT_SOCKET	"/run/anycastd/anycastd.sock"
 #define CTL_REQUEST_MAX		4096
 #define CTL_TIMEOUT_MS		2000
-#define CTL_MAX_CLIENTS		16
+/* Connections served at once: at most CTL_MAX_PER_UID per uid, and the
+ * last CTL_RESERVED only to root (and the daemon's own uid), so that a drain
+ * run as root gets through whatever the control group's members hold.  A
+ * connection beyond these is answered CTL_BUSY before its request is read,
+ * and the client may retry (anycastctl does, within its timeout). */
+#define CTL_MAX_CLIENTS		32
+#define CTL_MAX_PER_UID		8
+#define CTL_RESERVED		8
+#define CTL_MAX_REFUSED		64
 
 enum ctl_code {
 	CTL_OK = 200,
@@ -33,7 +41,7 @@ enum ctl_code {
 	CTL_CONFLICT = 409,	/* refused in the current state */
 	CTL_TOO_LARGE = 413,	/* request longer than CTL_REQUEST_MAX */
 	CTL_FAILED = 500,	/* the server could not do it */
-	CTL_BUSY = 503,		/* too many clients at once */
+	CTL_BUSY = 503,		/* too many clients at once: retry */
 	CTL_BAD_VERSION = 505,	/* not "anycastd/1" */
 };
 

@@ -4,8 +4,10 @@
  * half-open, slow and non-reading clients, then asks how late the ticker ever
  * was.  "test_ctl serve PATH [GROUP]" only serves, for tests/ops/ctl.sh,
  * which drives anycastctl against it. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -129,8 +131,10 @@ on_signal(struct loop *l, int fd, void *arg, int mask)
 	loop_stop(l);
 }
 
+/* report_fd, if not -1, gets one byte: 'W' if we listen, else 'L' and
+ * then errno as a byte. */
 static int
-serve(const char *path, const char *group)
+serve(const char *path, const char *group, int report_fd)
 {
 	struct server s = { 0 };
 	struct ctl *ctl;
@@ -142,7 +146,14 @@ serve(const char *path, const char *group)
 	if ((s.loop = loop_new()) == NULL ||
 	    (s.tick = loop_timer_new(s.loop, tick, &s)) == NULL)
 		return 1;
-	if ((ctl = ctl_new(s.loop, path, group, handler, &s)) == NULL)
+	ctl = ctl_new(s.loop, path, group, handler, &s);
+	if (report_fd != -1) {
+		char r[2] = { ctl != NULL ? 'W' : 'L', (char)errno };
+
+		(void)!write(report_fd, r, ctl != NULL ? 1 : 2);
+		close(report_fd);
+	}
+	if (ctl == NULL)
 		return 1;
 	/* SIGTERM stops the loop, so the socket is removed as at exit. */
 	sigemptyset(&set);
@@ -246,10 +257,65 @@ expect(const char *got, const char *want, const char *what)
 		printf("  ok  %-28s %.*s\n", what, (int)strcspn(got, "\n"), got);
 }
 
+/* Reads a whole reply, strictly: -1 with errno on a read error (the
+ * ECONNRESET of a server that closed with our request unread), -2 on
+ * timeout, else the length. */
+static ssize_t
+read_strict(int fd, char *buf, size_t cap, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t len = 0;
+	ssize_t n;
+
+	for (;;) {
+		if (poll(&p, 1, timeout_ms) == 0)
+			return -2;
+		n = recv(fd, buf + len, cap - 1 - len, 0);
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+/* Defect: "busy" was sent and the socket closed with the request unread,
+ * so the client's read failed with ECONNRESET (3 of 20 anycastctl calls).
+ * Here the request is always sent before the server can have answered. */
+static void
+busy_is_clean(void)
+{
+	char buf[512];
+	int i, fd, resets = 0, busy = 0, other = 0;
+	ssize_t n;
+
+	for (i = 0; i < 40; i++) {
+		if ((fd = connect_to(sock_path)) == -1) {
+			other++;
+			continue;
+		}
+		(void)send(fd, "anycastd/1 status text\n", 23, MSG_NOSIGNAL);
+		usleep(2000);
+		n = read_strict(fd, buf, sizeof(buf), 3000);
+		if (n == -1 && errno == ECONNRESET)
+			resets++;
+		else if (n > 0 && strncmp(buf, "anycastd/1 503 busy\n", 20) == 0)
+			busy++;
+		else
+			other++;
+		close(fd);
+	}
+	printf("  %s  busy answers: %d clean, %d reset, %d other\n",
+	    resets || other ? "FAIL" : "ok", busy, resets, other);
+	CHECK(resets == 0 && other == 0 && busy == 40);
+}
+
 static void
 run_clients(void)
 {
-	int half[CTL_MAX_CLIENTS], fd, i;
+	int half[CTL_MAX_PER_UID], fd, i;
 	char big[CTL_REQUEST_MAX + 1000], buf[64];
 	uint64_t t0, t;
 	ssize_t n;
@@ -290,21 +356,22 @@ run_clients(void)
 	    "request of exactly 4096");
 	expect(ASK("anycastd/1 undrain\n"), "anycastd/1 200 ok\n", "undrain");
 
-	printf("half-open clients fill every slot:\n");
-	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+	printf("half-open clients fill every slot one uid may have:\n");
+	for (i = 0; i < CTL_MAX_PER_UID; i++)
 		half[i] = connect_to(sock_path);
 	usleep(100000);
 	expect(ASK("anycastd/1 status text\n"), "anycastd/1 503 busy\n",
 	    "one more client");
+	busy_is_clean();
 	t0 = now_ms();
-	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+	for (i = 0; i < CTL_MAX_PER_UID; i++) {
 		n = read_all(half[i], buf, sizeof(buf), 5000);
 		CHECK(n == 0);		/* closed, no reply */
 		close(half[i]);
 	}
 	t = now_ms() - t0;
 	printf("  ok  %d half-open clients dropped after %llu ms (deadline "
-	    "%d ms)\n", CTL_MAX_CLIENTS, (unsigned long long)t,
+	    "%d ms)\n", CTL_MAX_PER_UID, (unsigned long long)t,
 	    CTL_TIMEOUT_MS);
 	CHECK(t < CTL_TIMEOUT_MS + 1500);
 	expect(ASK("anycastd/1 status text\n"), "anycastd/1 200 ok\n",
@@ -398,10 +465,251 @@ test_socket_file(const char *dir)
 	CHECK(access(path, F_OK) == 0);
 	unlink(path);
 	CHECK(ctl_new(l, path, "no-such-group-ops5", handler, NULL) == NULL);
+	snprintf(path, sizeof(path), "%s/sub/x.sock.lock", dir);
+	unlink(path);
 	snprintf(path, sizeof(path), "%s/sub", dir);
 	rmdir(path);
 	loop_free(l);
 	printf("  ok  mode 0600/0660, live refused, stale replaced, file kept\n");
+}
+
+static void
+n_read_line(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	while (n + 1 < cap && read(fd, buf + n, 1) == 1 && buf[n++] != '\n')
+		;
+	buf[n] = '\0';
+}
+
+/* Holds as many half-open connections as it may, as uid; writes "HELD
+ * BUSY" to out once it knows, then holds them until release closes. */
+static void
+hold_as(uid_t uid, int tries, int out, int release)
+{
+	char buf[256], line[32];
+	int fds[64], held = 0, busy = 0, i, n = 0;
+	struct pollfd p;
+
+	if (setgroups(0, NULL) == -1 || setgid(65534) == -1 ||
+	    setuid(uid) == -1)
+		_exit(2);
+	for (i = 0; i < tries && i < 64; i++)
+		if ((fds[n] = connect_to(sock_path)) != -1)
+			n++;
+	usleep(200000);
+	for (i = 0; i < n; i++) {
+		p = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+		if (poll(&p, 1, 0) == 1 && read_all(fds[i], buf, sizeof(buf),
+		    500) > 0 && strstr(buf, " 503 busy\n") != NULL)
+			busy++;
+		else
+			held++;
+	}
+	snprintf(line, sizeof(line), "%d %d\n", held, busy);
+	(void)!write(out, line, strlen(line));
+	(void)!read(release, buf, 1);
+	_exit(0);
+}
+
+/* Defect: one client (one uid) could hold all 16 slots, so the drain that
+ * named's stop runs as root got 503 and named stopped undrained.  Four
+ * unprivileged uids grab all they can: each gets CTL_MAX_PER_UID, together
+ * at most CTL_MAX_CLIENTS - CTL_RESERVED, and root still gets through. */
+static void
+test_limits(const char *dir)
+{
+	static const struct { uid_t uid; int tries, held; } who[] = {
+		{ 65534, CTL_MAX_PER_UID + 4, CTL_MAX_PER_UID },
+		{ 65533, CTL_MAX_PER_UID, CTL_MAX_PER_UID },
+		{ 65532, CTL_MAX_PER_UID, CTL_MAX_PER_UID },
+		{ 65531, CTL_MAX_PER_UID, 0 },	/* the reserve is root's */
+	};
+	int nwho = (int)(sizeof(who) / sizeof(who[0]));
+	char path[100], line[32];
+	int rel[2], res[2], i, held, busy, total = 0, status;
+	pid_t srv, kids[4];
+
+	printf("per-uid limits and root's reserve:\n");
+	snprintf(path, sizeof(path), "%s/lim.sock", dir);
+	sock_path = path;
+	if ((srv = fork()) == 0)
+		_exit(serve(path, "65534", -1));
+	for (i = 0; i < 100 && access(path, F_OK) == -1; i++)
+		usleep(20000);
+	CHECK(pipe(rel) == 0 && pipe(res) == 0);
+	for (i = 0; i < nwho; i++) {
+		if ((kids[i] = fork()) == 0) {
+			close(rel[1]);
+			close(res[0]);
+			hold_as(who[i].uid, who[i].tries, res[1], rel[0]);
+		}
+		/* One at a time, so who gets what is deterministic. */
+		n_read_line(res[0], line, sizeof(line));
+		held = busy = -1;
+		sscanf(line, "%d %d", &held, &busy);
+		printf("  %s  uid %u: %d held, %d busy (want %d held)\n",
+		    held == who[i].held ? "ok" : "FAIL",
+		    (unsigned)who[i].uid, held, busy, who[i].held);
+		CHECK(held == who[i].held && held + busy == who[i].tries);
+		total += held;
+	}
+	expect(ASK("anycastd/1 drain named.service\n"),
+	    "anycastd/1 200 ok\ndrained by uid 0", "root drains past them");
+	printf("  figure: %d slots held by unprivileged uids\n", total);
+	close(rel[1]);
+	close(rel[0]);
+	close(res[0]);
+	close(res[1]);
+	for (i = 0; i < nwho; i++)
+		waitpid(kids[i], &status, 0);
+	(void)ASK("anycastd/1 stop\n");
+	waitpid(srv, &status, 0);
+}
+
+/* Defect: a second daemon starting next to the first raced the check, the
+ * unlink and the bind, and could unlink the first one's fresh socket and
+ * bind its own (two "winners", one unreachable).  Two start together on a
+ * stale socket, many times: exactly one listens, the other fails with
+ * EADDRINUSE, and the winner answers. */
+static void
+test_race(const char *dir, int rounds)
+{
+	char path[100], r[4];
+	int k, i, bar[2], res[2], wins, losses, bad = 0, status, devnull;
+	pid_t pid[2];
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	printf("two daemons start at once on a stale socket, %d times:\n",
+	    rounds);
+	snprintf(path, sizeof(path), "%s/race.sock", dir);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	sock_path = path;
+	for (k = 0; k < rounds; k++) {
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		(void)unlink(path);
+		CHECK(bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
+		close(fd);	/* stale */
+		CHECK(pipe(bar) == 0 && pipe(res) == 0);
+		for (i = 0; i < 2; i++)
+			if ((pid[i] = fork()) == 0) {
+				close(bar[1]);
+				close(res[0]);
+				if (k > 0 && (devnull = open("/dev/null",
+				    O_WRONLY)) != -1)
+					dup2(devnull, 2);
+				(void)!read(bar[0], r, 1);
+				_exit(serve(path, NULL, res[1]));
+			}
+		close(bar[0]);
+		close(res[1]);
+		close(bar[1]);	/* go */
+		wins = losses = 0;
+		for (i = 0; i < 2; i++) {
+			if (read(res[0], r, 1) != 1)
+				break;
+			if (r[0] == 'W')
+				wins++;
+			else if (read(res[0], r + 1, 1) == 1 &&
+			    r[1] == EADDRINUSE)
+				losses++;
+		}
+		close(res[0]);
+		if (wins != 1 || losses != 1 ||
+		    strncmp(ASK("anycastd/1 status text\n"),
+		    "anycastd/1 200 ok\n", 18) != 0) {
+			if (bad++ < 5)
+				printf("  FAIL round %d: %d listening, %d refused "
+				    "with EADDRINUSE, status \"%.20s\"\n", k,
+				    wins, losses, reply);
+		}
+		for (i = 0; i < 2; i++) {
+			kill(pid[i], SIGTERM);
+			waitpid(pid[i], &status, 0);
+		}
+	}
+	printf("  %s  %d of %d rounds had exactly one winner that answers\n",
+	    bad ? "FAIL" : "ok", rounds - bad, rounds);
+	CHECK(bad == 0);
+	(void)unlink(path);
+}
+
+/* Defect: the socket's chmod/chown went by path after bind (following a
+ * link planted there), and an existing directory was used whatever its
+ * owner and mode. */
+static void
+test_dirs(const char *dir)
+{
+	static const struct { const char *name; mode_t mode; uid_t owner;
+	    int ok; } dirs[] = {
+		{ "open", 0777, 0, 0 },
+		{ "grpw", 0775, 0, 0 },
+		{ "sticky", 01777, 0, 1 },
+		{ "theirs", 0755, 65534, 0 },
+		{ "theirsticky", 01777, 65534, 0 },
+		{ "fine", 0755, 0, 1 },
+	};
+	char d[100], path[120], other[120];
+	struct loop *l = loop_new();
+	struct ctl *c;
+	struct stat st;
+	DIR *dp;
+	struct dirent *e;
+	size_t i;
+	mode_t old;
+	int leftover;
+
+	printf("the socket's directory and mode:\n");
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(d, sizeof(d), "%s/%s", dir, dirs[i].name);
+		CHECK(mkdir(d, 0700) == 0 && chmod(d, dirs[i].mode) == 0 &&
+		    chown(d, dirs[i].owner, 0) == 0);
+		snprintf(path, sizeof(path), "%s/a.sock", d);
+		errno = 0;
+		c = ctl_new(l, path, NULL, handler, NULL);
+		printf("  %s  %s (%04o, uid %u): %s\n", (c != NULL) ==
+		    dirs[i].ok ? "ok" : "FAIL", dirs[i].name,
+		    (unsigned)dirs[i].mode, (unsigned)dirs[i].owner,
+		    c != NULL ? "used" : "refused");
+		CHECK((c != NULL) == dirs[i].ok);
+		CHECK(c != NULL || errno == EPERM);
+		ctl_free(c);
+		snprintf(path, sizeof(path), "%s/a.sock.lock", d);
+		(void)unlink(path);
+		rmdir(d);
+	}
+	/* A link planted at the socket's name is neither followed nor
+	 * replaced; its target's mode is untouched. */
+	snprintf(path, sizeof(path), "%s/l.sock", dir);
+	snprintf(other, sizeof(other), "%s/target", dir);
+	close(open(other, O_CREAT | O_WRONLY, 0600));
+	CHECK(symlink(other, path) == 0);
+	CHECK(ctl_new(l, path, "0", handler, NULL) == NULL && errno == EEXIST);
+	CHECK(stat(other, &st) == 0 && (st.st_mode & 0777) == 0600);
+	CHECK(lstat(path, &st) == 0 && S_ISLNK(st.st_mode));
+	unlink(path);
+	unlink(other);
+	/* The mode is exact whatever the umask; no temporary is left. */
+	old = umask(0077);
+	c = ctl_new(l, path, "0", handler, NULL);
+	umask(old);
+	CHECK(c != NULL && stat(path, &st) == 0 &&
+	    (st.st_mode & 0777) == 0660 && st.st_gid == 0);
+	leftover = 0;
+	if ((dp = opendir(dir)) != NULL) {
+		while ((e = readdir(dp)) != NULL)
+			leftover += strncmp(e->d_name, ".ctl-", 5) == 0;
+		closedir(dp);
+	}
+	CHECK(leftover == 0);
+	ctl_free(c);
+	snprintf(path, sizeof(path), "%s/l.sock.lock", dir);
+	unlink(path);
+	loop_free(l);
+	printf("  ok  a planted link refused and left alone; mode 0660 under "
+	    "umask 077; no temporary left\n");
 }
 
 /* "attack PATH SECONDS": what a broken or hostile client does to a real
@@ -460,18 +768,21 @@ main(int argc, char *argv[])
 	int status, i;
 
 	if (argc >= 3 && strcmp(argv[1], "serve") == 0)
-		return serve(argv[2], argc > 3 ? argv[3] : NULL);
+		return serve(argv[2], argc > 3 ? argv[3] : NULL, -1);
 	if (argc == 4 && strcmp(argv[1], "attack") == 0)
 		return attack(argv[2], atoi(argv[3]));
 	signal(SIGPIPE, SIG_IGN);
 	log_init("test_ctl", 0);
-	if (mkdtemp(dir) == NULL)
+	if (mkdtemp(dir) == NULL || chmod(dir, 0755) == -1)
 		return 1;
 	test_socket_file(dir);
+	test_dirs(dir);
+	test_race(dir, 200);
+	test_limits(dir);
 	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
 	sock_path = path;
 	if ((pid = fork()) == 0)
-		_exit(serve(path, NULL));
+		_exit(serve(path, NULL, -1));
 	for (i = 0; i < 100 && access(path, F_OK) == -1; i++)
 		usleep(20000);
 	run_clients();
