@@ -760,6 +760,28 @@ attack(const char *path, int secs)
 	return 0;
 }
 
+/* "hold PATH N MS": N half-open connections (or as many as the server
+ * takes), held for MS, for tests/ops/ctl.sh.  Prints how many were held. */
+static int
+hold(const char *path, int n, int ms)
+{
+	int fds[256], i, k = 0, held = 0;
+	struct pollfd p;
+
+	for (i = 0; i < n && i < 256; i++)
+		if ((fds[k] = connect_to(path)) != -1)
+			k++;
+	usleep(100000);
+	for (i = 0; i < k; i++) {
+		p = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+		held += poll(&p, 1, 0) == 0;	/* no "busy" for it */
+	}
+	printf("held %d of %d\n", held, n);
+	fflush(stdout);
+	usleep((useconds_t)ms * 1000);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -769,6 +791,8 @@ main(int argc, char *argv[])
 
 	if (argc >= 3 && strcmp(argv[1], "serve") == 0)
 		return serve(argv[2], argc > 3 ? argv[3] : NULL, -1);
+	if (argc == 5 && strcmp(argv[1], "hold") == 0)
+		return hold(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc == 4 && strcmp(argv[1], "attack") == 0)
 		return attack(argv[2], atoi(argv[3]));
 	signal(SIGPIPE, SIG_IGN);
