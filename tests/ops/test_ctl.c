@@ -3,7 +3,8 @@
  * standing in for probing) and attacks it with malformed, oversized,
  * half-open, slow and non-reading clients, then asks how late the ticker ever
  * was.  "test_ctl serve PATH [GROUP]" only serves, for tests/ops/ctl.sh,
- * which drives anycastctl against it. */
+ * which drives anycastctl against it; "hold", "attack", "flood" and
+ * "cycles" are clients for the shell tests (see each). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -782,6 +785,231 @@ hold(const char *path, int n, int ms)
 	return 0;
 }
 
+/* ---- flood: a thousand clients at once, against a real anycastd ---- */
+
+/* Probe cycles as the metrics file shows them: anycastd renames a fresh
+ * file into place after every cycle, so each IN_MOVED_TO of its name is one
+ * cycle, timestamped here, independently of the daemon's own clock. */
+struct cycles {
+	int		 fd, wd;
+	const char	*name;
+	uint64_t	 last, maxgap, n;
+};
+
+static int
+cycles_open(struct cycles *cy, const char *metrics)
+{
+	static char dir[256];
+	const char *slash = strrchr(metrics, '/');
+
+	memset(cy, 0, sizeof(*cy));
+	if (slash == NULL || (size_t)(slash - metrics) >= sizeof(dir))
+		return -1;
+	memcpy(dir, metrics, (size_t)(slash - metrics));
+	dir[slash - metrics] = '\0';
+	cy->name = slash + 1;
+	if ((cy->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1 ||
+	    (cy->wd = inotify_add_watch(cy->fd, dir, IN_MOVED_TO)) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+cycles_read(struct cycles *cy)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	const struct inotify_event *e;
+	uint64_t now;
+	ssize_t n;
+	char *p;
+
+	while ((n = read(cy->fd, buf, sizeof(buf))) > 0) {
+		now = loop_now_us();
+		for (p = buf; p < buf + n; p += sizeof(*e) + e->len) {
+			e = (const struct inotify_event *)(void *)p;
+			if (e->len == 0 || strcmp(e->name, cy->name) != 0)
+				continue;
+			if (cy->last != 0 && now - cy->last > cy->maxgap)
+				cy->maxgap = now - cy->last;
+			cy->last = now;
+			cy->n++;
+		}
+	}
+}
+
+/* "cycles METRICS MS": only watches, for the positive control. */
+static int
+watch_cycles(const char *metrics, int ms)
+{
+	struct cycles cy;
+	struct pollfd p;
+	uint64_t end = now_ms() + (uint64_t)ms;
+
+	if (cycles_open(&cy, metrics) == -1) {
+		perror("inotify");
+		return 1;
+	}
+	p = (struct pollfd){ .fd = cy.fd, .events = POLLIN };
+	while (now_ms() < end) {
+		(void)poll(&p, 1, 50);
+		cycles_read(&cy);
+	}
+	printf("cycles=%llu maxgap_ms=%llu\n", (unsigned long long)cy.n,
+	    (unsigned long long)(cy.maxgap / 1000));
+	return 0;
+}
+
+enum { F_CONNECTING, F_SENT, F_DONE };
+
+struct fclient {
+	int	 fd, state;
+	bool	 reader;
+	size_t	 got;
+	char	 head[24];
+};
+
+struct fstats {
+	unsigned long	 ok, busy, reset, queue_full, noread, other;
+	unsigned long	 waves, clients;
+};
+
+static int
+fconnect(struct fclient *c)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock_path);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd == -1)
+		return -1;
+	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+		return 0;
+	close(c->fd);
+	c->fd = -1;
+	return -1;
+}
+
+/* One wave: n clients connect at once (those the listen queue cannot take
+ * retry within the wave), all send a request, the readers read their
+ * reply, the others never do and are closed at the end of the wave. */
+static void
+flood_wave(struct fclient *v, int n, struct cycles *cy, struct fstats *st,
+    uint64_t end)
+{
+	static const char req[] = "anycastd/1 status json\n";
+	struct pollfd *pf = calloc((size_t)n + 1, sizeof(*pf));
+	int i, open_readers, k;
+	char buf[8192];
+	ssize_t r;
+
+	if (pf == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		v[i] = (struct fclient){ .fd = -1, .reader = i % 2 == 0 };
+		while (fconnect(&v[i]) == -1 && errno == EAGAIN &&
+		    now_ms() < end) {
+			st->queue_full++;
+			usleep(1000);
+		}
+		if (v[i].fd == -1) {
+			st->other++;
+			v[i].state = F_DONE;
+			continue;
+		}
+		(void)send(v[i].fd, req, sizeof(req) - 1, MSG_NOSIGNAL);
+		v[i].state = F_SENT;
+	}
+	st->clients += (unsigned long)n;
+	for (;;) {
+		open_readers = 0;
+		for (i = 0; i < n; i++)
+			if (v[i].reader && v[i].state == F_SENT) {
+				pf[open_readers] = (struct pollfd){
+				    .fd = v[i].fd, .events = POLLIN };
+				open_readers++;
+			}
+		if (open_readers == 0 || now_ms() >= end + 3000)
+			break;
+		pf[open_readers] = (struct pollfd){ .fd = cy->fd,
+		    .events = POLLIN };
+		(void)poll(pf, (nfds_t)open_readers + 1, 100);
+		cycles_read(cy);
+		for (i = 0, k = 0; i < n; i++) {
+			if (!v[i].reader || v[i].state != F_SENT)
+				continue;
+			if (!(pf[k++].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			while ((r = recv(v[i].fd, buf, sizeof(buf),
+			    MSG_DONTWAIT)) > 0) {
+				if (v[i].got < sizeof(v[i].head) - 1) {
+					size_t m = sizeof(v[i].head) - 1 -
+					    v[i].got;
+
+					memcpy(v[i].head + v[i].got, buf,
+					    (size_t)r < m ? (size_t)r : m);
+				}
+				v[i].got += (size_t)r;
+			}
+			if (r == -1 && errno == EAGAIN)
+				continue;
+			v[i].state = F_DONE;
+			if (r == -1 && errno == ECONNRESET)
+				st->reset++;
+			else if (strncmp(v[i].head, "anycastd/1 200 ", 15) == 0)
+				st->ok++;
+			else if (strncmp(v[i].head, "anycastd/1 503 ", 15) == 0)
+				st->busy++;
+			else
+				st->other++;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (!v[i].reader && v[i].fd != -1)
+			st->noread++;
+		else if (v[i].state == F_SENT)
+			st->other++;	/* a reader never answered */
+		if (v[i].fd != -1)
+			close(v[i].fd);
+	}
+	st->waves++;
+	free(pf);
+}
+
+/* "flood PATH METRICS SECS N": waves of N clients for SECS; prints the
+ * clients' outcomes and the probe cycles seen meanwhile. */
+static int
+flood(const char *path, const char *metrics, int secs, int n)
+{
+	struct rlimit rl;
+	struct fstats st = { 0 };
+	struct cycles cy;
+	struct fclient *v;
+	uint64_t t0 = now_ms(), end = t0 + (uint64_t)secs * 1000;
+
+	signal(SIGPIPE, SIG_IGN);
+	sock_path = path;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (cycles_open(&cy, metrics) == -1 ||
+	    (v = calloc((size_t)n, sizeof(*v))) == NULL) {
+		perror("flood");
+		return 1;
+	}
+	while (now_ms() < end)
+		flood_wave(v, n, &cy, &st, end);
+	cycles_read(&cy);
+	printf("flood waves=%lu clients=%lu ok=%lu busy=%lu noread=%lu "
+	    "queue_full=%lu reset=%lu other=%lu cycles=%llu maxgap_ms=%llu "
+	    "secs=%.1f\n", st.waves, st.clients, st.ok, st.busy, st.noread,
+	    st.queue_full, st.reset, st.other, (unsigned long long)cy.n,
+	    (unsigned long long)(cy.maxgap / 1000),
+	    (double)(now_ms() - t0) / 1000.0);
+	free(v);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -791,6 +1019,10 @@ main(int argc, char *argv[])
 
 	if (argc >= 3 && strcmp(argv[1], "serve") == 0)
 		return serve(argv[2], argc > 3 ? argv[3] : NULL, -1);
+	if (argc == 6 && strcmp(argv[1], "flood") == 0)
+		return flood(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
+	if (argc == 4 && strcmp(argv[1], "cycles") == 0)
+		return watch_cycles(argv[2], atoi(argv[3]));
 	if (argc == 5 && strcmp(argv[1], "hold") == 0)
 		return hold(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc == 4 && strcmp(argv[1], "attack") == 0)
