@@ -13,6 +13,9 @@
  * word or two for it.  On success the body is the command's output; on
  * failure it is one line saying why.  A client that sends nothing, sends too
  * much or does not read its reply is disconnected after CTL_TIMEOUT_MS.
+ * A connection beyond the limits below gets "anycastd/1 503 busy" at once,
+ * before its request is read, and then EOF: it was not acted upon, so the
+ * client may send the same request again.
  * Access is controlled by the socket's mode (0660, group control_group) or
  * 0600 root only; every request carries the caller's SO_PEERCRED.
  *
