@@ -46,7 +46,7 @@ int		 nl_req_run(struct nl_req *, struct nlmsghdr *nlh, mnl_cb_t cb,
 typedef void	 nl_ack_cb(unsigned idx, int err, const char *msg, void *arg);
 struct nlmsghdr	*nl_req_batch_add(struct nl_req *, size_t room);
 void		 nl_req_batch_next(struct nl_req *, struct nlmsghdr *);
-int		 nl_req_batch_run(struct nl_req *, nl_ack_cb *, void *arg);
+int		 nl_req_batch_run(struct nl_req *, nl_ack_cb *, void *);
 /* The kernel's extended-ack text for the last failed request, or "". */
 const char	*nl_req_errmsg(const struct nl_req *);
 

@@ -443,6 +443,7 @@ s_flood() {
 	n=$(sed -n 's/.*cycles=\([0-9]*\).*/\1/p' <<<"$out")
 	grep -q ' ok=[1-9]' <<<"$out" || lab_fail "no client was served: $out"
 	grep -q ' reset=0 ' <<<"$out" || lab_fail "clients were reset instead of told busy: $out"
+	grep -q ' other=0 ' <<<"$out" || lab_fail "clients got no reply or a malformed one: $out"
 	# Generous: a loop blocked on a client would miss cycles by its
 	# deadline (2 s); on time is one every $iv ms.
 	[ "${gap:-99999}" -lt "$maxgap" ] ||

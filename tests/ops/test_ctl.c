@@ -870,6 +870,7 @@ struct fclient {
 
 struct fstats {
 	unsigned long	 ok, busy, reset, queue_full, noread, other;
+	unsigned long	 gave_up;	/* queue still full when time ran out */
 	unsigned long	 waves, clients;
 };
 
@@ -912,7 +913,10 @@ flood_wave(struct fclient *v, int n, struct cycles *cy, struct fstats *st,
 			usleep(1000);
 		}
 		if (v[i].fd == -1) {
-			st->other++;
+			if (errno == EAGAIN)
+				st->gave_up++;
+			else
+				st->other++;
 			v[i].state = F_DONE;
 			continue;
 		}
@@ -1001,9 +1005,10 @@ flood(const char *path, const char *metrics, int secs, int n)
 		flood_wave(v, n, &cy, &st, end);
 	cycles_read(&cy);
 	printf("flood waves=%lu clients=%lu ok=%lu busy=%lu noread=%lu "
-	    "queue_full=%lu reset=%lu other=%lu cycles=%llu maxgap_ms=%llu "
-	    "secs=%.1f\n", st.waves, st.clients, st.ok, st.busy, st.noread,
-	    st.queue_full, st.reset, st.other, (unsigned long long)cy.n,
+	    "queue_full=%lu gave_up=%lu reset=%lu other=%lu cycles=%llu "
+	    "maxgap_ms=%llu secs=%.1f\n", st.waves, st.clients, st.ok,
+	    st.busy, st.noread, st.queue_full, st.gave_up, st.reset, st.other,
+	    (unsigned long long)cy.n,
 	    (unsigned long long)(cy.maxgap / 1000),
 	    (double)(now_ms() - t0) / 1000.0);
 	free(v);
