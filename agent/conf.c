@@ -115,6 +115,8 @@ static const struct key probe_keys[] = {
 	{ "rcode", CP(pc.rcode), 0, 0, K_RCODE, false },
 	{ "authoritative", CP(pc.authoritative), 0, 0, K_BOOL, false },
 	{ "answer", CP(pc.answer), 0, 0, K_BOOL, false },
+	{ "recursion", CP(pc.recursion), 0, 0, K_BOOL, false },
+	{ "dnssec", CP(pc.dnssec), 0, 0, K_BOOL, false },
 };
 
 #define NKEYS(a)	(sizeof(a) / sizeof((a)[0]))
@@ -1636,5 +1638,8 @@ conf_print(const struct conf *c, FILE *fp)
 		fprintf(fp, KV "%s\n", "authoritative",
 		    pr->pc.authoritative ? "yes" : "no");
 		fprintf(fp, KV "%s\n", "answer", pr->pc.answer ? "yes" : "no");
+		fprintf(fp, KV "%s\n", "recursion",
+		    pr->pc.recursion ? "yes" : "no");
+		fprintf(fp, KV "%s\n", "dnssec", pr->pc.dnssec ? "yes" : "no");
 	}
 }

@@ -40,8 +40,10 @@ static const char *const result_keys[PROBE_RESULT_MAX] = {
 	[PROBE_MALFORMED] = "malformed",
 	[PROBE_TRUNCATED] = "truncated",
 	[PROBE_SOCKET_ERROR] = "socket_error",
+	[PROBE_NO_RECURSION] = "no_recursion",
+	[PROBE_NOT_VALIDATED] = "not_validated",
 };
-_Static_assert(PROBE_RESULT_MAX == 9, "update result_keys for new results");
+_Static_assert(PROBE_RESULT_MAX == 11, "update result_keys for new results");
 
 /* Probe latency bucket bounds: a local DNS server answers in well under a
  * millisecond; timeouts are hundreds of milliseconds. */

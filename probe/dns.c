@@ -5,10 +5,12 @@
  * must point strictly backwards so that no loop is possible, the question,
  * and every RR of the answer, authority and additional sections, including
  * the rdata of the types that carry names or have a fixed size.  An EDNS OPT
- * RR (RFC 6891) extends the rcode.  It does no I/O and knows nothing of
- * c-ares, sockets or time.  It also holds the one table of rcode and qtype
- * mnemonics: the config parser reads and prints rcode and type with it, and
- * the messages here use it, so all of them spell a value the same way. */
+ * RR (RFC 6891) extends the rcode.  For a resolver check it also judges
+ * the header bits of recursion (RD echoed, RA) and of validation (AD).  It
+ * does no I/O and knows nothing of c-ares, sockets or time.  It also holds
+ * the one table of rcode and qtype mnemonics: the config parser reads and
+ * prints rcode and type with it, and the messages here use it, so all of
+ * them spell a value the same way. */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -489,6 +491,9 @@ dns_eval(const unsigned char *pkt, size_t len, const struct dns_expect *exp,
 	out->rcode = (int)hrcode;
 	out->aa = (pkt[2] & 0x04) != 0;
 	out->tc = (pkt[2] & 0x02) != 0;
+	out->rd = (pkt[2] & 0x01) != 0;
+	out->ra = (pkt[3] & 0x80) != 0;
+	out->ad = (pkt[3] & 0x20) != 0;
 
 	/* A truncated UDP reply may lack any part of the message, even the
 	 * question (RFC 2181 9), so nothing after the header is trustworthy:
@@ -573,8 +578,22 @@ dns_eval(const unsigned char *pkt, size_t len, const struct dns_expect *exp,
 
 	if (rcode != exp->rcode)
 		return rcode_fail(out, rcode, exp->rcode);
+	/* RFC 1035 4.1.1: RD is copied into the response; a reply without it
+	 * answers some other query. */
+	if (exp->recursion && !out->rd)
+		return fail(out, PROBE_MALFORMED, "malformed: RD not copied");
 	if (exp->authoritative && !out->aa)
 		return fail(out, PROBE_NOT_AUTH, "not authoritative");
+	/* A resolver that answers with RA=0 has recursion turned off for us
+	 * (an ACL, allow-recursion, a forgotten access-control line): it may
+	 * still answer this name from its own data, but not our clients'. */
+	if (exp->recursion && !out->ra)
+		return fail(out, PROBE_NO_RECURSION, "recursion not available");
+	/* RFC 4035 3.2.3, RFC 6840 5.7: a validating resolver sets AD on data
+	 * it proved authentic when the query had DO=1.  AD=0 means it did not
+	 * validate (validation off, no trust anchor, an insecure zone). */
+	if (exp->dnssec && !out->ad)
+		return fail(out, PROBE_NOT_VALIDATED, "not validated");
 	if (exp->answer && out->matching == 0) {
 		if (out->ancount == 0)
 			return fail(out, PROBE_NO_ANSWER, "no answer");

@@ -27,6 +27,9 @@ struct dns_expect {
 	int		 rcode;		/* expected rcode, 0..4095 */
 	bool		 authoritative;	/* require AA=1 */
 	bool		 answer;	/* require an answer RR of qtype */
+	bool		 recursion;	/* RD=1 was sent: require RD=1 (echo)
+					 * and RA=1 */
+	bool		 dnssec;	/* DO=1 was sent: require AD=1 */
 };
 
 /* What dns_eval() saw, filled in whatever the verdict. */
@@ -35,18 +38,24 @@ struct dns_eval_info {
 					 * when the header was not ours */
 	bool		 aa;
 	bool		 tc;
+	bool		 rd;
+	bool		 ra;
+	bool		 ad;
 	unsigned	 ancount;	/* answer RRs parsed */
 	unsigned	 matching;	/* of those, of qtype and qclass */
 	char		 detail[128];	/* "" on PROBE_OK, else the reason */
 };
 
 /* Evaluates one raw reply (no TCP length prefix) against exp.  Returns
- * PROBE_OK, PROBE_RCODE, PROBE_NOT_AUTH, PROBE_NO_ANSWER, PROBE_MALFORMED or
- * PROBE_TRUNCATED, and explains anything but PROBE_OK in out->detail:
- * "rcode SERVFAIL", "not authoritative", "no answer", "truncated",
- * "malformed: <why>".  Every RR of every section is parsed with bounds
- * checks, so a reply that passes is well-formed throughout.  out may be
- * NULL. */
+ * PROBE_OK, PROBE_RCODE, PROBE_NOT_AUTH, PROBE_NO_RECURSION,
+ * PROBE_NOT_VALIDATED, PROBE_NO_ANSWER, PROBE_MALFORMED or PROBE_TRUNCATED,
+ * and explains anything but PROBE_OK in out->detail: "rcode SERVFAIL", "not
+ * authoritative", "recursion not available", "not validated", "no answer",
+ * "truncated", "malformed: <why>".  After the message's form, the checks
+ * run in the order rcode, RD copied (malformed), AA, RA, AD, answer: a
+ * resolver that refuses or fails says so by its rcode, whatever its flags.
+ * Every RR of every section is parsed with bounds checks, so a reply that
+ * passes is well-formed throughout.  out may be NULL. */
 enum probe_result dns_eval(const unsigned char *reply, size_t len,
 		    const struct dns_expect *exp, struct dns_eval_info *out);
 

@@ -1,8 +1,9 @@
 /* DNS health probes through c-ares, driven by our own event loop.  A probe
  * sends one query when told to and reports one result: it never retries,
  * never caches, never decides what a result means for the node.  The query
- * is built once with ares_create_query() (RD=0, no EDNS: a SOA or A answer
- * from the zone apex fits in 512 octets, and a reply that does not is
+ * is built once with ares_create_query() (RD=0 unless recursion = yes; no
+ * EDNS unless dnssec = yes, and then a 512-octet payload size: a SOA or A
+ * answer from the zone apex fits in 512 octets, and a reply that does not is
  * reported as truncated, which is what an operator probing over UDP needs to
  * know) and sent with ares_send() on its pool's channel for the server
  * (pool.c); the raw reply is judged by dns_eval(), not by c-ares.
@@ -43,6 +44,8 @@ struct probe {
 	int			 rcode;
 	bool			 authoritative;
 	bool			 answer;
+	bool			 recursion;
+	bool			 dnssec;
 	probe_cb		*cb;
 	void			*arg;
 
@@ -69,6 +72,8 @@ static const char *const result_names[PROBE_RESULT_MAX] = {
 	[PROBE_MALFORMED] = "malformed",
 	[PROBE_TRUNCATED] = "truncated",
 	[PROBE_SOCKET_ERROR] = "socket error",
+	[PROBE_NO_RECURSION] = "no recursion",
+	[PROBE_NOT_VALIDATED] = "not validated",
 };
 
 const char *
@@ -147,12 +152,14 @@ evaluate(struct probe *p, const unsigned char *abuf, int alen)
 	struct dns_eval_info info;
 
 	/* With IGNTC, c-ares 1.18 passes on at most the first 512 octets of
-	 * a longer UDP reply; without EDNS the server had no right to send
-	 * more (RFC 1035 4.2.1), so say that rather than what the cut left. */
+	 * a longer UDP reply; without EDNS, or with our OPT's 512, the server
+	 * had no right to send more (RFC 1035 4.2.1, RFC 6891 6.2.3), so say
+	 * that rather than what the cut left. */
 	if (!p->tcp && alen >= 0 && p->chan->udp_len > (size_t)alen) {
 		r->result = PROBE_MALFORMED;
 		snprintf(r->detail, sizeof(r->detail), "malformed: %zu-octet "
-		    "UDP reply, limit 512 without EDNS", p->chan->udp_len);
+		    "UDP reply, limit 512 %s", p->chan->udp_len, p->dnssec ?
+		    "as our EDNS OPT says" : "without EDNS");
 		return;
 	}
 	memset(&exp, 0, sizeof(exp));
@@ -165,6 +172,8 @@ evaluate(struct probe *p, const unsigned char *abuf, int alen)
 	exp.rcode = p->rcode;
 	exp.authoritative = p->authoritative;
 	exp.answer = p->answer;
+	exp.recursion = p->recursion;
+	exp.dnssec = p->dnssec;
 	r->result = dns_eval(abuf, alen > 0 ? (size_t)alen : 0, &exp, &info);
 	r->rcode = info.rcode;
 	memcpy(r->detail, info.detail, sizeof(r->detail));
@@ -233,22 +242,34 @@ probe_deliver(struct probe *p)
 	p->cb(p->arg, p, &r);
 }
 
+/* The EDNS OPT RR of a dnssec = yes query (RFC 6891 6.1.2): root owner,
+ * type 41, a UDP payload size of 512 in the class, DO=1 (RFC 3225) in the
+ * TTL's flags, no options.  512, because c-ares 1.18 passes on at most the
+ * first 512 octets of a UDP reply to our channels (no ARES_FLAG_EDNS): a
+ * larger answer must come back with TC=1, reported as truncated, not cut.
+ * An RRSIG'd A or SOA fits; use transport = tcp for anything bigger. */
+static const unsigned char opt_do[11] = {
+	0, 0, 41, 512 >> 8, 512 & 0xff, 0, 0, 0x80, 0, 0, 0
+};
+
 /* Builds the query once.  The name is checked against our own encoder so
  * that dns_eval() compares the reply with exactly the question we send (c-ares
- * 1.18 does not decode \DDD escapes, for one). */
+ * 1.18 does not decode \DDD escapes, for one).  RD and the OPT RR are set
+ * here, not by c-ares: its flags only shape the queries it builds itself. */
 static int
 build_query(struct probe *p)
 {
 	unsigned char want[DNS_MAX_NAME], *buf = NULL;
 	int status, len, wlen;
+	size_t extra = p->dnssec ? sizeof(opt_do) : 0;
 
 	if ((wlen = dns_name_to_wire(p->qname, want, sizeof(want))) == -1) {
 		log_warnx("probe %s: bad name \"%s\"", p->name, p->qname);
 		errno = EINVAL;
 		return -1;
 	}
-	status = ares_create_query(p->qname, DNS_CLASS_IN, p->qtype, 0, 0,
-	    &buf, &len, 0);
+	status = ares_create_query(p->qname, DNS_CLASS_IN, p->qtype, 0,
+	    p->recursion ? 1 : 0, &buf, &len, 0);
 	if (status != ARES_SUCCESS) {
 		log_warnx("probe %s: cannot build query for \"%s\": %s",
 		    p->name, p->qname, ares_strerror(status));
@@ -262,13 +283,23 @@ build_query(struct probe *p)
 		errno = EINVAL;
 		return -1;
 	}
-	if ((p->query = malloc((size_t)len)) == NULL) {
+	if ((p->query = malloc((size_t)len + extra)) == NULL) {
 		ares_free_string(buf);
 		return -1;
 	}
 	memcpy(p->query, buf, (size_t)len);
-	p->qlen = (size_t)len;
 	ares_free_string(buf);
+	/* The header's RD bit, whatever c-ares made of its argument. */
+	if (p->recursion)
+		p->query[2] |= 0x01;
+	else
+		p->query[2] &= (unsigned char)~0x01;
+	if (extra > 0) {
+		memcpy(p->query + len, opt_do, extra);
+		p->query[10] = 0;
+		p->query[11] = 1;	/* ARCOUNT */
+	}
+	p->qlen = (size_t)len + extra;
 	return 0;
 }
 
@@ -289,6 +320,8 @@ probe_new(struct probe_pool *pool, const struct probe_conf *conf, probe_cb *cb,
 	p->rcode = conf->rcode;
 	p->authoritative = conf->authoritative;
 	p->answer = conf->answer;
+	p->recursion = conf->recursion;
+	p->dnssec = conf->dnssec;
 	if ((p->name = strdup(conf->name ? conf->name : "?")) == NULL ||
 	    (p->qname = strdup(conf->qname ? conf->qname : "")) == NULL)
 		goto fail;

@@ -21,6 +21,8 @@ enum probe_result {
 	PROBE_MALFORMED,	/* unparsable, QR=0, wrong ID or question */
 	PROBE_TRUNCATED,	/* TC=1 over UDP */
 	PROBE_SOCKET_ERROR,	/* any other socket error */
+	PROBE_NO_RECURSION,	/* RA=0 while recursion = yes */
+	PROBE_NOT_VALIDATED,	/* AD=0 while dnssec = yes */
 	PROBE_RESULT_MAX
 };
 
@@ -35,6 +37,8 @@ struct probe_conf {
 	int			 rcode;		/* expected rcode */
 	bool			 authoritative;
 	bool			 answer;
+	bool			 recursion;	/* RD=1; require RA=1, RD echoed */
+	bool			 dnssec;	/* EDNS DO=1; require AD=1 */
 };
 
 struct probe_report {

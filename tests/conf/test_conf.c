@@ -215,7 +215,8 @@ test_defaults(void)
 	    !strcmp(p->pc.qname, "example.com."), "names");
 	CHECKF(p->port == 53 && p->pc.qtype == ns_t_soa && !p->pc.tcp &&
 	    p->pc.timeout_ms == 100 && p->pc.rcode == ns_r_noerror &&
-	    p->pc.authoritative && p->pc.answer, "probe defaults");
+	    p->pc.authoritative && p->pc.answer && !p->pc.recursion &&
+	    !p->pc.dnssec, "probe defaults");
 	CHECKF(p->line == 3, "probe line %d", p->line);
 	sin = (const struct sockaddr_in *)&p->pc.server;
 	CHECKF(sin->sin_family == AF_INET && p->pc.server_len == sizeof(*sin) &&
@@ -315,6 +316,8 @@ field(const struct conf *c, const char *key)
 	if (!strcmp(key, "rcode")) return p->pc.rcode;
 	if (!strcmp(key, "authoritative")) return p->pc.authoritative;
 	if (!strcmp(key, "answer")) return p->pc.answer;
+	if (!strcmp(key, "recursion")) return p->pc.recursion;
+	if (!strcmp(key, "dnssec")) return p->pc.dnssec;
 	if (!strcmp(key, "transport")) return p->pc.tcp;
 	if (!strcmp(key, "on_exit")) return c->on_exit;
 	if (!strcmp(key, "prefixes")) return c->bird_nprefixes;
@@ -434,6 +437,12 @@ static const struct vcase vcases[] = {
 	{ "probe", "answer", "0", 0 },
 	{ "probe", "answer", "2", -1 },
 	{ "probe", "answer", "y", -1 },
+	{ "probe", "recursion", "yes", 1 },
+	{ "probe", "recursion", "Off", 0 },
+	{ "probe", "recursion", "rd", -1 },
+	{ "probe", "dnssec", "on", 1 },
+	{ "probe", "dnssec", "0", 0 },
+	{ "probe", "dnssec", "ad", -1 },
 	{ "probe", "server", "127.0.0.1", 0 },
 	{ "probe", "server", "::1", 0 },
 	{ "probe", "server", "::ffff:127.0.0.1", 0 },

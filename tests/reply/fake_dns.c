@@ -10,6 +10,11 @@
  *	garbage	 right ID and question, ANCOUNT=1 and a cut RR
  *	big	 a 700-octet TXT answer over UDP, without TC
  *	close	 TCP: read the query and close; UDP: never answer
+ *	dump	 print the query's header and what follows the question
+ *		 ("query flags=0100 qd=1 an=0 ns=0 ar=1 tail=00002902..."),
+ *		 then answer with the question only, RD copied, RA=1 when RD=1
+ *		 and AD=1 when the query has an OPT RR with DO=1
+ *	nord	 the question only, RA=1, and RD not copied
  *
  * It prints "ready" once both sockets are bound and serves until killed.
  * Test code: no hardening beyond not crashing on short input. */
@@ -46,6 +51,28 @@ reply(const unsigned char *q, size_t qlen, unsigned char *r, size_t rsize)
 	r[3] = 0;
 	r[6] = r[7] = r[8] = r[9] = r[10] = r[11] = 0;
 	n = off;
+	if (strcmp(mode, "nord") == 0) {
+		r[2] &= (unsigned char)~0x01;	/* RD not copied */
+		r[3] |= 0x80;			/* RA */
+		return n;
+	}
+	if (strcmp(mode, "dump") == 0) {
+		printf("query flags=%02x%02x qd=%d an=%d ns=%d ar=%d tail=",
+		    q[2], q[3], q[4] << 8 | q[5], q[6] << 8 | q[7],
+		    q[8] << 8 | q[9], q[10] << 8 | q[11]);
+		for (i = off; i < qlen; i++)
+			printf("%02x", q[i]);
+		printf("\n");
+		fflush(stdout);
+		if (q[2] & 0x01)
+			r[3] |= 0x80;	/* RA */
+		/* An OPT RR right after the question: root, type 41, class,
+		 * then the TTL whose third octet holds DO. */
+		if (qlen >= off + 11 && q[off] == 0 && q[off + 1] == 0 &&
+		    q[off + 2] == 41 && (q[off + 7] & 0x80))
+			r[3] |= 0x20;	/* AD */
+		return n;
+	}
 	if (strcmp(mode, "wrongid") == 0) {
 		r[1]++;
 		if (r[1] == 0)

@@ -7,7 +7,8 @@
  * set-up error, and 3 when the probe broke its contract (callback inside
  * probe_start, twice, or after probe_free).  -F starts a probe and frees it
  * at once, then waits past the timeout to show the callback never comes
- * (run it under ASan to show nothing leaks).  -M starves the process of
+ * (run it under ASan to show nothing leaks).  -R sets recursion = yes and
+ * -D dnssec = yes.  -M starves the process of
  * file descriptors during probe_start so that c-ares fails inside
  * ares_send(): the callback must still come later, from the loop. */
 #include <errno.h>
@@ -37,7 +38,7 @@ struct cli {
 static __attribute__((noreturn)) void
 usage(void)
 {
-	fprintf(stderr, "usage: probe_cli [-FMt] [-T timeout_ms] [-r rcode] "
+	fprintf(stderr, "usage: probe_cli [-DFMRt] [-T timeout_ms] [-r rcode] "
 	    "[-a yes|no] [-A yes|no] [-n count]\n"
 	    "                 server port name type\n");
 	exit(2);
@@ -115,13 +116,16 @@ main(int argc, char *argv[])
 	conf.timeout_ms = 500;
 	conf.authoritative = 1;
 	conf.answer = 1;
-	while ((ch = getopt(argc, argv, "A:a:FMn:r:T:t")) != -1) {
+	while ((ch = getopt(argc, argv, "A:a:DFMn:Rr:T:t")) != -1) {
 		switch (ch) {
 		case 'A':
 			conf.answer = yesno(optarg);
 			break;
 		case 'a':
 			conf.authoritative = yesno(optarg);
+			break;
+		case 'D':
+			conf.dnssec = 1;
 			break;
 		case 'F':
 			free_in_flight = 1;
@@ -132,6 +136,9 @@ main(int argc, char *argv[])
 		case 'n':
 			if ((count = atoi(optarg)) < 1)
 				usage();
+			break;
+		case 'R':
+			conf.recursion = 1;
 			break;
 		case 'r':
 			if ((conf.rcode = dns_rcode_parse(optarg)) == -1)

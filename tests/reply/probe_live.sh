@@ -279,6 +279,9 @@ fake_mode() {
 		done
 		pids=("${keep[@]}")
 	fi
+	# A fresh log: "ready" from the previous one would race the new
+	# server's start.
+	rm -f "$tmp/fake.log"
 	start "$tmp/fake.log" "$fake" 127.0.0.3 53 "$mode"
 	fake_pid=$started
 	for _ in $(seq 1 50); do
@@ -315,6 +318,34 @@ fake_mode close
 check "server closes the TCP connection" 1 \
     '^result=socket error .*: connection closed by server$' \
     -t "$f" 53 example.com. SOA
+
+# The query on the wire: RD and the OPT RR as recursion and dnssec say.
+fake_mode dump
+q="query flags=0000 qd=1 an=0 ns=0 ar=0 tail="
+check "query: recursion = no, dnssec = no" 0 '^result=ok ' \
+    -A no "$f" 53 example.com. SOA
+check "query: recursion = yes" 0 '^result=ok ' -R -A no "$f" 53 example.com. SOA
+check "query: dnssec = yes" 0 '^result=ok ' -D -A no "$f" 53 example.com. SOA
+check "query: both, tcp" 0 '^result=ok ' -t -R -D -A no "$f" 53 example.com. SOA
+checks=$((checks + 1))
+want=$(printf '%s\n' "$q" "query flags=0100 qd=1 an=0 ns=0 ar=0 tail=" \
+    "query flags=0000 qd=1 an=0 ns=0 ar=1 tail=0000290200000080000000" \
+    "query flags=0100 qd=1 an=0 ns=0 ar=1 tail=0000290200000080000000")
+got=$(grep '^query ' "$tmp/fake.log")
+if [ "$got" = "$want" ]; then
+	echo "ok   queries on the wire: RD=1 for recursion, OPT (512, DO) for dnssec"
+else
+	echo "FAIL queries on the wire:"
+	echo "     got:    ${got//$'\n'/$'\n'             }"
+	echo "     wanted: ${want//$'\n'/$'\n'             }"
+	fails=$((fails + 1))
+fi
+fake_mode nord
+check "RD not copied, recursion = yes" 1 \
+    '^result=malformed .* detail=malformed: RD not copied$' \
+    -R -A no "$f" 53 example.com. SOA
+check "RD not copied, recursion = no: not checked" 0 '^result=ok ' \
+    -A no "$f" 53 example.com. SOA
 
 echo "$((checks - fails)) of $checks checks passed"
 [ "$fails" -eq 0 ]

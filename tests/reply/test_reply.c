@@ -81,6 +81,9 @@ putname(struct pkt *p, const char *name, int ptr)
 #define AA	0x0400u
 #define TC	0x0200u
 #define RD	0x0100u
+#define RA	0x0080u
+#define AD	0x0020u
+#define CD	0x0010u
 
 static void
 header(struct pkt *p, unsigned id, unsigned flags, unsigned qd, unsigned an,
@@ -473,6 +476,103 @@ test_aa_answer(void)
 	put8(&p, 1);
 	put8(&p, 'x');
 	EXPECT("ANY takes any type", &p, &e, PROBE_OK, "");
+}
+
+/* A resolver's reply to "local.example. A": one A record, and an OPT RR
+ * with DO=1 when opt is set, as a validating resolver sends it back. */
+static void
+resolver_a(struct pkt *p, unsigned flags, bool opt, unsigned nanswers)
+{
+	unsigned i;
+
+	header(p, ID, flags, 1, nanswers, 0, opt ? 1 : 0);
+	question(p, "local.example", 1, 1);
+	for (i = 0; i < nanswers; i++) {
+		rrhead(p, "", Q_OFF, 1, 1, 4);
+		put32(p, 0xc0000201ul);
+	}
+	if (opt) {
+		put8(p, 0);		/* root */
+		put16(p, 41);
+		put16(p, 1232);
+		put32(p, 0x8000ul);	/* version 0, DO */
+		put16(p, 0);
+	}
+}
+
+static void
+test_resolver(void)
+{
+	static const struct {
+		const char	*what;
+		unsigned	 flags;		/* header bits, rcode included */
+		bool		 opt;
+		unsigned	 nanswers;
+		bool		 recursion, dnssec, authoritative;
+		int		 rcode;		/* expected */
+		enum probe_result want;
+		const char	*detail;
+	} cases[] = {
+		{ "resolver answer", QR | RD | RA, false, 1,
+		    true, false, false, 0, PROBE_OK, "" },
+		{ "RA missing", QR | RD, false, 1,
+		    true, false, false, 0, PROBE_NO_RECURSION,
+		    "recursion not available" },
+		{ "RA missing, recursion = no", QR, false, 1,
+		    false, false, false, 0, PROBE_OK, "" },
+		{ "RD not echoed", QR | RA, false, 1,
+		    true, false, false, 0, PROBE_MALFORMED,
+		    "malformed: RD not copied" },
+		{ "RD not echoed, RA missing: malformed first", QR, false, 1,
+		    true, false, false, 0, PROBE_MALFORMED,
+		    "malformed: RD not copied" },
+		{ "RD echoed to an RD=0 query is not checked", QR | RD, false,
+		    1, false, false, false, 0, PROBE_OK, "" },
+		{ "REFUSED with RA=0: the rcode says it", QR | RD | 5, false, 0,
+		    true, false, false, 0, PROBE_RCODE, "rcode REFUSED" },
+		{ "SERVFAIL (bogus) with RA: rcode", QR | RD | RA | 2, true, 0,
+		    true, true, false, 0, PROBE_RCODE, "rcode SERVFAIL" },
+		{ "validated", QR | RD | RA | AD, true, 1,
+		    true, true, false, 0, PROBE_OK, "" },
+		{ "validated, no OPT echoed", QR | RD | RA | AD, false, 1,
+		    true, true, false, 0, PROBE_OK, "" },
+		{ "AD missing", QR | RD | RA, true, 1,
+		    true, true, false, 0, PROBE_NOT_VALIDATED, "not validated" },
+		{ "AD missing, CD set", QR | RD | RA | CD, true, 1,
+		    true, true, false, 0, PROBE_NOT_VALIDATED, "not validated" },
+		{ "AD missing, dnssec = no", QR | RD | RA, true, 1,
+		    true, false, false, 0, PROBE_OK, "" },
+		{ "AD without RA: recursion checked first", QR | RD | AD, true,
+		    1, true, true, false, 0, PROBE_NO_RECURSION,
+		    "recursion not available" },
+		{ "dnssec without recursion", QR | AD, true, 1,
+		    false, true, false, 0, PROBE_OK, "" },
+		{ "AD checked before the answer", QR | RD | RA, true, 0,
+		    true, true, false, 0, PROBE_NOT_VALIDATED, "not validated" },
+		{ "validated, no answer", QR | RD | RA | AD, true, 0,
+		    true, true, false, 0, PROBE_NO_ANSWER, "no answer" },
+		{ "validated NXDOMAIN expected", QR | RD | RA | AD | 3, true, 0,
+		    true, true, false, 3, PROBE_OK, "" },
+		{ "AA required: checked before RA", QR | RD, false, 1,
+		    true, false, true, 0, PROBE_NOT_AUTH, "not authoritative" },
+		{ "local data with AA, RD and RA", QR | AA | RD | RA, false, 1,
+		    true, false, true, 0, PROBE_OK, "" },
+	};
+	struct dns_expect e;
+	struct pkt p;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		e = expect("local.example.", 1);
+		e.recursion = cases[i].recursion;
+		e.dnssec = cases[i].dnssec;
+		e.authoritative = cases[i].authoritative;
+		e.rcode = cases[i].rcode;
+		e.answer = cases[i].rcode == 0;
+		resolver_a(&p, cases[i].flags, cases[i].opt,
+		    cases[i].nanswers);
+		EXPECT(cases[i].what, &p, &e, cases[i].want, cases[i].detail);
+	}
 }
 
 static void
@@ -1102,6 +1202,7 @@ main(void)
 	test_question();
 	test_rcodes();
 	test_aa_answer();
+	test_resolver();
 	test_tc();
 	test_prefixes();
 	test_garbage();
