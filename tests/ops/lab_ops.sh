@@ -415,6 +415,17 @@ s_flood() {
 	local iv=200 maxgap=1000
 	pid=$(lab_pid anycastd-a)
 	[ -n "$pid" ] || lab_fail "no anycastd pid for a"
+	# A second anycastd on a's socket fails at once, before touching
+	# anything, and a's socket keeps answering.
+	out=$(timeout 10 ip netns exec "$(lab_ns a)" "$ANYCASTD" -c "$LAB_RUN/a/anycastd.conf" 2>&1)
+	n=$?
+	lab_say "a second anycastd on a's socket: exit $n: $(tail -n1 <<<"$out")"
+	[ "$n" = 1 ] && grep -q "another anycastd is running there" <<<"$out" ||
+	    lab_fail "the second anycastd did not fail cleanly (exit $n): $out"
+	! grep -q "cannot open netlink\|adopt\|withdraw" <<<"$out" ||
+	    lab_fail "the second anycastd went on past the lock: $out"
+	expect_text a "State:       announced"
+	ok "a second anycastd refused, a's socket still answers"
 	# Positive control: the watcher sees a stalled loop (SIGSTOP 1 s).
 	"$OPS_TEST_CTL" cycles "$m" 2000 >"$LAB_RUN/cycles.out" & n=$!
 	sleep 0.5; kill -STOP "$pid"; sleep 1; kill -CONT "$pid"

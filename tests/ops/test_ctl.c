@@ -493,7 +493,7 @@ hold_as(uid_t uid, int tries, int out, int release)
 {
 	char buf[256], line[32];
 	int fds[64], held = 0, busy = 0, i, n = 0;
-	struct pollfd p;
+	struct pollfd pf[64];
 
 	if (setgroups(0, NULL) == -1 || setgid(65534) == -1 ||
 	    setuid(uid) == -1)
@@ -501,10 +501,19 @@ hold_as(uid_t uid, int tries, int out, int release)
 	for (i = 0; i < tries && i < 64; i++)
 		if ((fds[n] = connect_to(sock_path)) != -1)
 			n++;
-	usleep(200000);
+	/* "busy" comes at once, a held slot says nothing (until its 2 s
+	 * deadline, then EOF, which counts as held): wait until no answer
+	 * has come for 300 ms, however loaded the machine is. */
+	for (i = 0; i < n; i++)
+		pf[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+	while (poll(pf, (nfds_t)n, 300) > 0)
+		for (i = 0; i < n; i++)
+			if (pf[i].revents != 0) {
+				pf[i].fd = -fds[i] - 1;	/* answered: stop */
+				pf[i].revents = 0;
+			}
 	for (i = 0; i < n; i++) {
-		p = (struct pollfd){ .fd = fds[i], .events = POLLIN };
-		if (poll(&p, 1, 0) == 1 && read_all(fds[i], buf, sizeof(buf),
+		if (pf[i].fd < 0 && read_all(fds[i], buf, sizeof(buf),
 		    500) > 0 && strstr(buf, " 503 busy\n") != NULL)
 			busy++;
 		else
