@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -138,14 +139,35 @@ watchdog_tick(struct loop *l, void *arg)
 
 /* --- reload and signals ------------------------------------------------ */
 
+/* Each error is logged; the first is kept in arg (a char[CONF_ERR_MAX],
+ * may be NULL) for the reload-failed event's reason. */
+#define CONF_ERR_MAX	512
 static void
 log_conf_error(void *arg, const char *file, int line, const char *msg)
 {
-	(void)arg;
+	char *first = arg;
+
 	if (line > 0)
 		log_warnx("%s:%d: %s", file, line, msg);
 	else
 		log_warnx("%s: %s", file, msg);
+	if (first != NULL && first[0] == '\0') {
+		if (line > 0)
+			snprintf(first, CONF_ERR_MAX, "%s:%d: %s", file, line,
+			    msg);
+		else
+			snprintf(first, CONF_ERR_MAX, "%s: %s", file, msg);
+	}
+}
+
+static void
+reload_failed(struct agent *a, const char *path, const char *why)
+{
+	const struct event ev = { JOURNAL_RELOAD_FAILED, LOG_WARNING, why,
+	    NULL, NULL };
+
+	event_say(a, &ev, "%s: reload failed, still running the previous "
+	    "configuration", path);
 }
 
 static bool
@@ -229,6 +251,18 @@ fleet_tick(struct loop *l, void *arg)
 	decide(arg, NULL, false);
 }
 
+/* An instance's fail-safe (anycastd-withdraw@NAME.service) reads the
+ * interface from the state directory: the config may be what broke. */
+static void
+withdraw_env_save(const struct agent *a)
+{
+	if (a->conf->instance != NULL && store_withdraw_env_save(
+	    a->conf->state_dir, a->conf->interface) == -1)
+		log_warn("%s/%s: cannot save; anycastd-withdraw@%s.service will "
+		    "not know the interface", a->conf->state_dir,
+		    STORE_WITHDRAW_ENV, a->conf->instance);
+}
+
 static void
 reload(struct agent *a)
 {
@@ -236,20 +270,23 @@ reload(struct agent *a)
 	struct health_params p;
 	struct fleet_params fp;
 	struct nl_link *nl = NULL;
+	char first[CONF_ERR_MAX] = "";
 
 	notify_reloading(a->notify);
 	log_info("%s: reloading", old->path);
-	if ((nc = conf_load(old->path, log_conf_error, NULL)) == NULL) {
-		log_warnx("%s: reload failed, still running the previous "
-		    "configuration", old->path);
+	if ((nc = conf_load_instance(old->path, old->instance, log_conf_error,
+	    first)) == NULL) {
+		reload_failed(a, old->path, first);
 		goto done;
 	}
 	if (strcmp(nc->interface, old->interface) != 0) {
 		nl = nl_link_new(a->loop, nc->interface, link_changed, &a->main);
 		if (nl == NULL) {
-			log_warn("%s: cannot watch interface, still running "
-			    "the previous configuration", nc->interface);
+			snprintf(first, sizeof(first), "%s: cannot watch the "
+			    "interface: %s", nc->interface, strerror(errno));
+			log_warnx("%s", first);
 			conf_free(nc);
+			reload_failed(a, old->path, first);
 			goto done;
 		}
 	}
@@ -262,8 +299,7 @@ reload(struct agent *a)
 		conf_free(nc);
 		if (probes_new(a) == -1)
 			fatalx("cannot recreate probes after a failed reload");
-		log_warnx("%s: reload failed, still running the previous "
-		    "configuration", old->path);
+		reload_failed(a, old->path, "cannot create the probes");
 		/* probes_free() aborted the cycle in flight. */
 		(void)loop_timer_arm(a->cycle_timer, 0);
 		goto done;
@@ -280,6 +316,8 @@ reload(struct agent *a)
 	graceful_reload(a, old);
 	ops_reload(a, old);
 	sockwatch_update(a);
+	if (strcmp(old->interface, nc->interface) != 0)
+		withdraw_env_save(a);
 	conf_free(old);
 	health_params_from(a->conf, &p);
 	health_set_params(&a->health, &p);
@@ -287,8 +325,13 @@ reload(struct agent *a)
 	fleet_set_params(&a->fleet, &fp);
 	fleet_check_timing(a->conf);
 	watchdog_setup(a);
-	log_info("%s: reloaded, %d probe%s", a->conf->path, a->nslots,
-	    a->nslots == 1 ? "" : "s");
+	{
+		const struct event ev = { JOURNAL_RELOAD_OK, LOG_INFO, NULL,
+		    NULL, NULL };
+
+		event_say(a, &ev, "%s: reloaded, %d probe%s", a->conf->path,
+		    a->nslots, a->nslots == 1 ? "" : "s");
+	}
 	decide(a, NULL, false);
 	enforce(a, "reload");
 	/* The cycle in flight was aborted with the old probes. */
@@ -307,9 +350,14 @@ stop(struct agent *a, int signo)
 		if (enforce(a, "on_exit") == -1)
 			log_warnx("%s: cannot withdraw on exit",
 			    a->conf->interface);
-		else
-			log_notice("withdrawn: anycastd stopping on %s "
+		else {
+			const struct event ev = { JOURNAL_WITHDRAWN,
+			    LOG_NOTICE, "anycastd stopping (on_exit = withdraw)",
+			    NULL, NULL };
+
+			event_say(a, &ev, "withdrawn: anycastd stopping on %s "
 			    "(on_exit = withdraw)", strsignal(signo));
+		}
 	} else
 		log_notice("stopping on %s; %s left %s (on_exit = %s)",
 		    strsignal(signo), a->conf->interface,
@@ -400,6 +448,7 @@ adopt_link(struct agent *a)
 		    "staying announced unless probes fail" :
 		    "staying withdrawn until probes pass");
 	hold_recall(a);
+	withdraw_env_save(a);
 	snprintf(a->st.reason, sizeof(a->st.reason), "started with %s %s",
 	    conf->interface, nl_state_str(st));
 }
@@ -423,6 +472,9 @@ agent_new(struct conf *conf)
 	a->rl_prefixes = (struct log_rl)LOG_RL(60000000u, 1);
 	a->rl_hold = (struct log_rl)LOG_RL(60000000u, 1);
 	a->rl_watchdog = (struct log_rl)LOG_RL(10000000u, 1);
+	a->rl_journal = (struct log_rl)LOG_RL(60000000u, 1);
+	/* Under systemd the transitions go to the journal natively. */
+	a->journal = log_to_journal();
 	a->main = (struct port){ .agent = a, .ifname = conf->interface,
 	    .store = STORE_ADDR6, .rl_fight = LOG_RL(10000000u, 1) };
 	a->gs = (struct port){ .agent = a, .graceful = true,

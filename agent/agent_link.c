@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "agent_priv.h"
@@ -333,8 +334,14 @@ reassert(struct agent *a, struct port *p, enum nl_state st)
 		p->fight_n = 0;
 	}
 	if (++p->fight_n <= FIGHT_MAX) {
-		log_warnx("%s: link was set %s behind our back while %s; "
-		    "setting it %s again", p->ifname, nl_state_str(st),
+		char why[64];
+		const struct event ev = { JOURNAL_LINK_FOUGHT, LOG_WARNING,
+		    why, NULL, p->ifname };
+
+		snprintf(why, sizeof(why), "set %s behind our back",
+		    nl_state_str(st));
+		event_say(a, &ev, "%s: link was set %s behind our back while "
+		    "%s; setting it %s again", p->ifname, nl_state_str(st),
 		    fleet_target_str(a->fleet.target), want ? "up" : "down");
 		enforce(a, "re-assert");
 		return;

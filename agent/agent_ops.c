@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -442,8 +443,13 @@ cmd_drain(struct agent *a, const char *reason, bool force,
 		    "restart", a->conf->state_dir, STORE_DRAIN);
 		saved = false;
 	}
-	log_notice("%s%s (was %s)", text, force ? " (forced)" : "",
-	    fleet_target_str(before));
+	{
+		const struct event ev = { JOURNAL_DRAINED, LOG_NOTICE,
+		    reason[0] ? reason : "no reason given", NULL, NULL };
+
+		event_say(a, &ev, "%s%s (was %s)", text, force ? " (forced)" :
+		    "", fleet_target_str(before));
+	}
 	status_transition(&a->st, STATUS_DRAINED, STATUS_REASON_DRAIN, text, now);
 	fprintf(out, "drained (was %s)%s%s\n", fleet_target_str(before),
 	    a->fleet.target == FLEET_DEGRADED ? "; degraded now, withdrawn "
@@ -459,7 +465,7 @@ cmd_undrain(struct agent *a, const char *if_reason, const struct ctl_peer *p,
 {
 	uint64_t now = loop_now_us();
 	struct drain_info d;
-	char by[64], text[128];
+	char by[64], text[128], was[sizeof(d.reason)];
 
 	if (!a->health.drained) {
 		fprintf(out, "not drained\n");
@@ -481,11 +487,18 @@ cmd_undrain(struct agent *a, const char *if_reason, const struct ctl_peer *p,
 		    a->conf->state_dir, STORE_DRAIN, strerror(errno));
 		return CTL_FAILED;
 	}
+	/* The event's reason is the drain's that is lifted. */
+	snprintf(was, sizeof(was), "%s", a->drain.reason);
 	a->drain = d;
 	(void)health_drain(&a->health, false, now);
 	decide(a, NULL, true);
-	log_notice("undrained by %s: announcing after %d good cycles",
-	    who(p, by, sizeof(by)), a->conf->rise);
+	{
+		const struct event ev = { JOURNAL_UNDRAINED, LOG_NOTICE,
+		    was[0] ? was : "no reason given", NULL, NULL };
+
+		event_say(a, &ev, "undrained by %s: announcing after %d good "
+		    "cycles", who(p, by, sizeof(by)), a->conf->rise);
+	}
 	snprintf(text, sizeof(text), "undrained by %s; announcing after %d "
 	    "good cycles", by, a->conf->rise);
 	status_transition(&a->st, current_state(a), STATUS_REASON_UNDRAIN,
@@ -533,6 +546,14 @@ ctl_command(void *arg, const char *cmd, const char *args,
 	}
 	if (strcmp(cmd, "undrain-if") == 0)
 		return cmd_undrain(a, args, p, out);
+	if (strcmp(cmd, "info") == 0) {
+		/* Who this is, for anycastctl's list of instances and its
+		 * --server-unit choice. */
+		fprintf(out, "instance %s\ninterface %s\nserver_unit %s\n",
+		    a->conf->instance != NULL ? a->conf->instance : "-",
+		    a->conf->interface, a->conf->server_unit);
+		return CTL_OK;
+	}
 	if (strcmp(cmd, "withdrawn") == 0) {
 		status_refresh(a, &c);
 		done = status_withdrawn(&a->st, why, sizeof(why));

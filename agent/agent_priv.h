@@ -24,6 +24,7 @@
 #include "drain.h"
 #include "fleet.h"
 #include "health.h"
+#include "journal.h"
 #include "link.h"
 #include "log.h"
 #include "probe.h"
@@ -119,7 +120,8 @@ struct agent {
 	unsigned		 dirty;
 	/* Every message that can repeat goes through one limiter each. */
 	struct log_rl		 rl_addr6, rl_metrics, rl_prefixes,
-				 rl_watchdog, rl_hold;
+				 rl_watchdog, rl_hold, rl_journal;
+	bool			 journal;	/* transitions go to journald (event.c) */
 
 	struct status		 st;		/* what status and metrics show */
 	struct drain_info	 drain;		/* as persisted in state_dir */
@@ -161,6 +163,19 @@ int	enforce(struct agent *a, const char *why);
 void	hold_recall(struct agent *a);
 void	hold_save(struct agent *a);
 void	link_changed(void *arg, enum nl_state st, int ifindex, unsigned flags);
+
+/* event.c: a transition, logged once, to the journal with its fields
+ * under systemd.  reason, probe, interface: NULL for the defaults (no
+ * reason; the failing probes of a withdrawal; the anycast interface). */
+struct event {
+	enum journal_kind	 kind;
+	int			 priority;	/* LOG_NOTICE, LOG_WARNING */
+	const char		*reason;
+	const char		*probe;
+	const char		*interface;
+};
+void	event_say(struct agent *a, const struct event *ev, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 /* agent_ops.c */
 int	ctl_setup(struct agent *a);

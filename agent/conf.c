@@ -54,7 +54,7 @@
 enum ktype {
 	K_IFNAME, K_INT, K_PORT, K_DUR, K_BOOL, K_ONEXIT, K_PATH, K_SOCKPATH,
 	K_GROUP, K_PREFIXES, K_ADDR, K_QNAME, K_QTYPE, K_TRANSPORT, K_RCODE,
-	K_NAMES, K_PATTERNS, K_UNKNOWN,
+	K_NAMES, K_PATTERNS, K_UNKNOWN, K_UNIT,
 };
 
 struct key {
@@ -84,6 +84,7 @@ static const struct key agent_keys[] = {
 	{ "control_group", CA(control_group), 0, 0, K_GROUP, false },
 	{ "state_dir", CA(state_dir), 0, 0, K_PATH, false },
 	{ "metrics_file", CA(metrics_file), 0, 0, K_PATH, false },
+	{ "server_unit", CA(server_unit), 0, 0, K_UNIT, false },
 };
 
 static const struct key bird_keys[] = {
@@ -136,6 +137,10 @@ _Static_assert(NKEYS(probe_keys) <= KEYS_MAX, "KEYS_MAX: [probe]");
 #define DEF_CONFIRM_INTERVAL_MS	5
 #define DEF_HOLD_DOWN_MS	10000
 #define DEF_STATE_DIR		"/var/lib/anycastd"
+/* The unit whose stop drains this agent (named.service.d/anycastd-drain.conf
+ * asks every instance, and only those that name named.service drain). */
+#define DEF_SERVER_UNIT		"named.service"
+#define UNIT_NAME_MAX		255	/* systemd's UNIT_NAME_MAX */
 #define DEF_GRACE_MS		5000
 #define DEF_POLL_MS		1000
 /* Long enough for the upstream's peers to move traffic away after they
@@ -248,6 +253,26 @@ xstrdup(struct parser *p, const char *s)
 
 	if (d == NULL)
 		p->oom = true;
+	return d;
+}
+
+static char *xprintf(struct parser *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static char *
+xprintf(struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+	char *d;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&d, fmt, ap);
+	va_end(ap);
+	if (n == -1) {
+		p->oom = true;
+		return NULL;
+	}
 	return d;
 }
 
@@ -421,6 +446,26 @@ value_path(struct parser *p, const struct key *k, const char *v, char **out)
 	if (k->type == K_SOCKPATH && strlen(v) > SOCKPATH_MAX) {
 		conf_error(p, p->lineno, "%s: '%s' is too long for a socket "
 		    "(at most %zu bytes)", k->name, v, SOCKPATH_MAX);
+		return -1;
+	}
+	return set_string(p, out, v);
+}
+
+/* A systemd service name as systemd.unit(5) allows it ("named.service",
+ * "unbound.service", "knot@main.service"); it is only compared, never
+ * started or looked up. */
+static int
+value_unit(struct parser *p, const struct key *k, const char *v, char **out)
+{
+	size_t n = strlen(v), suffix = strlen(".service");
+	bool ok = n > suffix && n <= UNIT_NAME_MAX &&
+	    strcmp(v + n - suffix, ".service") == 0;
+
+	for (size_t i = 0; ok && i < n - suffix; i++)
+		ok = isalnum((unsigned char)v[i]) || strchr(":-_.@\\", v[i]) != NULL;
+	if (!ok) {
+		conf_error(p, p->lineno, "%s: '%s' is not a service unit name "
+		    "(such as named.service)", k->name, v);
 		return -1;
 	}
 	return set_string(p, out, v);
@@ -762,6 +807,8 @@ parse_value(struct parser *p, const struct key *k, void *base, const char *v)
 		return value_path(p, k, v, (char **)(void *)field);
 	case K_GROUP:
 		return value_group(p, k, v, (char **)(void *)field);
+	case K_UNIT:
+		return value_unit(p, k, v, (char **)(void *)field);
 	case K_PREFIXES:
 		return value_prefixes(p, k, v);
 	case K_ADDR:
@@ -1393,8 +1440,17 @@ defaults(struct parser *p)
 	c->confirm_interval_ms = DEF_CONFIRM_INTERVAL_MS;
 	c->hold_down_ms = DEF_HOLD_DOWN_MS;
 	c->on_exit = CONF_EXIT_KEEP;
-	c->control_socket = xstrdup(p, CTL_DEFAULT_SOCKET);
-	c->state_dir = xstrdup(p, DEF_STATE_DIR);
+	if (c->instance == NULL) {
+		c->control_socket = xstrdup(p, CTL_DEFAULT_SOCKET);
+		c->state_dir = xstrdup(p, DEF_STATE_DIR);
+	} else {
+		/* anycastd@NAME.service: RuntimeDirectory=anycastd/%i and
+		 * StateDirectory=anycastd/%i. */
+		c->control_socket = xprintf(p, CTL_RUN_DIR "/%s/" CTL_SOCKET_NAME,
+		    c->instance);
+		c->state_dir = xprintf(p, DEF_STATE_DIR "/%s", c->instance);
+	}
+	c->server_unit = xstrdup(p, DEF_SERVER_UNIT);
 	c->bird_grace_ms = DEF_GRACE_MS;
 	c->bird_poll_ms = DEF_POLL_MS;
 	c->graceful_time_ms = DEF_GRACEFUL_TIME_MS;
@@ -1402,6 +1458,13 @@ defaults(struct parser *p)
 
 struct conf *
 conf_load(const char *path, conf_err_fn *errfn, void *arg)
+{
+	return conf_load_instance(path, NULL, errfn, arg);
+}
+
+struct conf *
+conf_load_instance(const char *path, const char *instance, conf_err_fn *errfn,
+    void *arg)
 {
 	struct parser p;
 	bool failed;
@@ -1413,6 +1476,15 @@ conf_load(const char *path, conf_err_fn *errfn, void *arg)
 		return NULL;
 	}
 	p.conf->path = xstrdup(&p, path);
+	if (instance != NULL && !ctl_instance_ok(instance)) {
+		errfn(arg, path, 0, "bad instance name (letters, digits, "
+		    "'_', '-' and '.', at most " CTL_INSTANCE_MAX_STR " bytes, "
+		    "not starting with '.')");
+		conf_free(p.conf);
+		return NULL;
+	}
+	if (instance != NULL)
+		p.conf->instance = xstrdup(&p, instance);
 	defaults(&p);
 	if ((p.fp = fopen(path, "re")) == NULL) {
 		conf_error(&p, 0, "cannot open: %s", strerror(errno));
@@ -1476,6 +1548,8 @@ conf_free(struct conf *c)
 	free(c->control_group);
 	free(c->state_dir);
 	free(c->metrics_file);
+	free(c->server_unit);
+	free(c->instance);
 	free(c->bird_socket);
 	free(c->bird_prefix);
 	if (c->fleet != NULL) {
@@ -1597,6 +1671,7 @@ conf_print(const struct conf *c, FILE *fp)
 		print_kv(fp, "metrics_file", c->metrics_file);
 	else
 		fprintf(fp, "# metrics_file unset: no metrics\n");
+	print_kv(fp, "server_unit", c->server_unit);
 
 	fprintf(fp, "\n");
 	if (c->bird_socket != NULL) {

@@ -64,6 +64,8 @@ struct conf {
 	char			*control_group;		/* NULL: root only; name or gid, not looked up */
 	char			*state_dir;		/* default /var/lib/anycastd */
 	char			*metrics_file;		/* NULL: no metrics */
+	char			*server_unit;		/* whose stop drains us; named.service */
+	char			*instance;		/* anycastd -i NAME; NULL: the default */
 	char			*bird_socket;		/* [bird] socket; NULL: off */
 	struct prefix		*bird_prefix;		/* [bird] prefixes, in order,
 							   host bits zero; NULL: none */
@@ -80,6 +82,11 @@ typedef void conf_err_fn(void *arg, const char *file, int line, const char *msg)
 
 /* Parses and validates; returns NULL after reporting every error found. */
 struct conf	*conf_load(const char *path, conf_err_fn *, void *arg);
+/* The same for instance NAME of anycastd@.service (NULL: the default
+ * instance): control_socket and state_dir then default to
+ * /run/anycastd/NAME/anycastd.sock and /var/lib/anycastd/NAME. */
+struct conf	*conf_load_instance(const char *path, const char *instance,
+		    conf_err_fn *, void *arg);
 void		 conf_free(struct conf *);
 /* Prints the config normalized with defaults filled in; it parses again
  * and prints identically. */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -140,9 +141,18 @@ say_change(struct agent *a, enum fleet_target before, enum fleet_target t,
 		snprintf(text, sizeof(text), "%s", reason);
 	else
 		snprintf(text, sizeof(text), "%s%s", why, peers);
-	if (!quiet)
-		log_notice("%s: %s (was %s for %s)", fleet_target_str(t), text,
-		    fleet_target_str(before), dur);
+	if (!quiet) {
+		static const enum journal_kind kinds[FLEET_TARGET_MAX] = {
+			[FLEET_ANNOUNCED] = JOURNAL_ANNOUNCED,
+			[FLEET_DEGRADED] = JOURNAL_DEGRADED,
+			[FLEET_WITHDRAWN] = JOURNAL_WITHDRAWN,
+		};
+		const struct event ev = { kinds[t], LOG_NOTICE, text, NULL,
+		    NULL };
+
+		event_say(a, &ev, "%s: %s (was %s for %s)", fleet_target_str(t),
+		    text, fleet_target_str(before), dur);
+	}
 	status_of(a, t, &st, &r);
 	status_transition(&a->st, st, r, text, now);
 }

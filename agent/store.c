@@ -73,6 +73,20 @@ store_hold_save(const char *dir, uint64_t wall_ms)
 }
 
 int
+store_withdraw_env_save(const char *dir, const char *ifname)
+{
+	char buf[64];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "ANYCASTD_INTERFACE=%s\n", ifname);
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return store_write(dir, STORE_WITHDRAW_ENV, buf, (size_t)n);
+}
+
+int
 store_hold_load(const char *dir, uint64_t *wall_ms)
 {
 	char buf[32], *end;

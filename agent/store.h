@@ -6,6 +6,9 @@
  *   ipv6-addresses  the anycast interface's permanent IPv6 addresses, one
  *                   "addr/len" per line, for a start while the link is down
  *   ipv6-addresses-graceful  the same for the graceful link
+ *   withdraw.env    ANYCASTD_INTERFACE=IF, for anycastd-withdraw@NAME.service
+ *                   (its EnvironmentFile=): the fail-safe of an instance
+ *                   sets down the interface the agent last ran with
  *
  * Callers pass (directory, values); nothing here knows the agent.  Writes
  * are atomic and fsynced (base file.h): a reader, or the next boot, sees the
@@ -20,6 +23,7 @@
 #define STORE_HOLD	"withdrawn-at"
 #define STORE_ADDR6	"ipv6-addresses"
 #define STORE_ADDR6_GS	"ipv6-addresses-graceful"	/* the graceful link's */
+#define STORE_WITHDRAW_ENV "withdraw.env"
 
 /* Reads DIR/NAME into buf (at most size - 1 bytes, NUL-terminated).  0, or
  * -1 with errno: ENOENT when there is no file, EFBIG when it does not fit. */
@@ -36,6 +40,9 @@ int	 store_remove(const char *dir, const char *name);
  * or EINVAL (not a time; the caller says so). */
 int	 store_hold_save(const char *dir, uint64_t wall_ms);
 int	 store_hold_load(const char *dir, uint64_t *wall_ms);
+
+/* The fail-safe's environment file for interface ifname. */
+int	 store_withdraw_env_save(const char *dir, const char *ifname);
 
 /* A link's IPv6 addresses in file name (STORE_ADDR6, STORE_ADDR6_GS),
  * newline-terminated lines; "" removes the file.  load returns a malloc'd

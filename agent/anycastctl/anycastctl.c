@@ -5,7 +5,15 @@
  * deadline, and "drain --wait" polls the daemon until the withdrawal is
  * confirmed or its own timeout passes.  It waits client-side, by polling, so
  * that the daemon holds no connection open for long, and so that a restart of
- * anycastd during the wait (the drain persists) costs only a retry. */
+ * anycastd during the wait (the drain persists) costs only a retry.
+ *
+ * Several agents may run on one host (anycastd@NAME.service, one per
+ * anycast service).  -i NAME picks one; without -i or -s, anycastctl looks
+ * for live sockets (the default one and CTL_RUN_DIR/NAME/) and talks to the
+ * only one, or lists them and stops: with two services on a host, guessing
+ * would drain the wrong one.  --server-unit UNIT and --all address every
+ * instance that watches UNIT, or every one. */
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -15,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +44,7 @@
 #define EXIT_TIMEOUT	5	/* no reply in time, or --wait timed out */
 
 #define REQUEST_TIMEOUT_MS	5000
+#define MAX_INSTANCES		256
 #define WAIT_POLL_MS		200
 #define RETRY_FIRST_MS		20
 #define RETRY_MAX_MS		320
@@ -300,7 +310,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: anycastctl [-s SOCKET] COMMAND\n"
+	    "usage: anycastctl [-i NAME | -s SOCKET | --all | --server-unit UNIT]"
+	    " COMMAND\n"
 	    "  status [--json]              state, probes, drain and BIRD's view\n"
 	    "  drain [--reason TEXT] [--force] [--wait [--timeout T]]\n"
 	    "                               withdraw now and stay withdrawn\n"
@@ -308,7 +319,14 @@ usage(FILE *f)
 	    "                               left short of healthy nodes)\n"
 	    "  undrain [--if-reason TEXT]   back to health-driven operation\n"
 	    "options:\n"
-	    "  -s SOCKET   control socket (default " CTL_DEFAULT_SOCKET ")\n"
+	    "  -i, --instance NAME  instance NAME (anycastd@NAME.service, socket\n"
+	    "              " CTL_RUN_DIR "/NAME/" CTL_SOCKET_NAME ")\n"
+	    "  -s SOCKET   control socket (default " CTL_DEFAULT_SOCKET ", or\n"
+	    "              the only instance running; with several, anycastctl\n"
+	    "              lists them and asks for -i)\n"
+	    "  --all       every running instance\n"
+	    "  --server-unit UNIT  every running instance whose server_unit is\n"
+	    "              UNIT (the named.service drop-in: named.service)\n"
 	    "  -h, --help  this help;  --version  print the version\n"
 	    "T is a duration: 500ms, 30s, 2m or plain seconds (default 30s).\n"
 	    "exit: 0 ok, 1 failed, 2 usage, 3 not running, 4 permission "
@@ -422,10 +440,138 @@ wait_withdrawn(const char *sock, long long timeout_ms)
 }
 
 struct opts {
-	const char	*sock, *cmd, *reason;
+	const char	*sock, *cmd, *reason, *instance, *server_unit;
 	long long	 timeout_ms;
-	bool		 json, wait, timeout_set, force;
+	bool		 json, wait, timeout_set, force, all;
 };
+
+/* A running agent as found by its socket and its "info" reply. */
+struct target {
+	char	 sock[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
+	char	 name[CTL_INSTANCE_MAX + 1];	/* "" for the default */
+	char	 interface[64], server_unit[256];
+	int	 exit;		/* EXIT_OK if it answered "info" */
+	char	 err[256];
+};
+
+/* "anycastd.service" or "anycastd@NAME.service", as systemctl names it. */
+static void
+target_unit(const struct target *t, char *buf, size_t len)
+{
+	if (t->name[0] == '\0')
+		snprintf(buf, len, "anycastd.service");
+	else
+		snprintf(buf, len, "anycastd@%s.service", t->name);
+}
+
+static void
+info_field(const char *body, const char *key, char *out, size_t len)
+{
+	size_t klen = strlen(key);
+	const char *l = body;
+
+	out[0] = '\0';
+	while (l != NULL && *l != '\0') {
+		if (strncmp(l, key, klen) == 0 && l[klen] == ' ') {
+			snprintf(out, len, "%.*s", (int)strcspn(l + klen + 1,
+			    "\n"), l + klen + 1);
+			return;
+		}
+		if ((l = strchr(l, '\n')) != NULL)
+			l++;
+	}
+}
+
+/* Asks t->sock who it is.  A socket that nobody answers is not an agent;
+ * one we may not use is listed anyway, so that the operator sees it. */
+static void
+target_probe(struct target *t)
+{
+	char name[CTL_INSTANCE_MAX + 1];
+	struct reply r;
+
+	if (request(t->sock, CTL_VERSION " info\n", &r) == -1) {
+		t->exit = r.exit;
+		snprintf(t->err, sizeof(t->err), "%s", r.err);
+		return;
+	}
+	if (r.code != CTL_OK) {
+		/* An agent that predates "info" still is one. */
+		t->exit = EXIT_OK;
+		free(r.body);
+		return;
+	}
+	t->exit = EXIT_OK;
+	/* -s names a socket, not an instance: the agent says which it is. */
+	info_field(r.body, "instance", name, sizeof(name));
+	if (name[0] != '\0' && strcmp(name, "-") != 0 && ctl_instance_ok(name))
+		(void)text_copy(t->name, sizeof(t->name), name);
+	info_field(r.body, "interface", t->interface, sizeof(t->interface));
+	info_field(r.body, "server_unit", t->server_unit,
+	    sizeof(t->server_unit));
+	free(r.body);
+}
+
+/* Every running agent on this host: the default socket, then each
+ * CTL_RUN_DIR/NAME/ holding a socket, in name order.  Sockets that refuse
+ * (stale, nobody listening) are left out. */
+static int
+discover(struct target *ts, int max)
+{
+	struct dirent **ents = NULL;
+	struct stat st;
+	int i, n = 0, ne;
+
+	memset(&ts[0], 0, sizeof(ts[0]));
+	snprintf(ts[0].sock, sizeof(ts[0].sock), "%s", CTL_DEFAULT_SOCKET);
+	if (stat(ts[0].sock, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		target_probe(&ts[0]);
+		if (ts[0].exit == EXIT_OK || ts[0].exit == EXIT_DENIED)
+			n++;
+	}
+	if ((ne = scandir(CTL_RUN_DIR, &ents, NULL, alphasort)) == -1)
+		return n;
+	for (i = 0; i < ne; i++) {
+		struct target *t = &ts[n];
+
+		if (n < max && ctl_instance_ok(ents[i]->d_name)) {
+			memset(t, 0, sizeof(*t));
+			(void)text_copy(t->name, sizeof(t->name),
+			    ents[i]->d_name);
+			snprintf(t->sock, sizeof(t->sock), "%s/%s/%s",
+			    CTL_RUN_DIR, t->name, CTL_SOCKET_NAME);
+			if (stat(t->sock, &st) == 0 && S_ISSOCK(st.st_mode)) {
+				target_probe(t);
+				if (t->exit == EXIT_OK || t->exit == EXIT_DENIED)
+					n++;
+			}
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return n;
+}
+
+static void
+list_targets(FILE *f, const struct target *ts, int n)
+{
+	char unit[CTL_INSTANCE_MAX + 32];
+	int i;
+
+	fprintf(f, "%-28s %-10s %-18s %s\n", "UNIT", "INSTANCE", "INTERFACE",
+	    "SERVER UNIT");
+	for (i = 0; i < n; i++) {
+		target_unit(&ts[i], unit, sizeof(unit));
+		if (ts[i].exit != EXIT_OK)
+			fprintf(f, "%-28s %-10s (%s)\n", unit, ts[i].name[0] ?
+			    ts[i].name : "-", ts[i].err);
+		else
+			fprintf(f, "%-28s %-10s %-18s %s\n", unit,
+			    ts[i].name[0] ? ts[i].name : "-",
+			    ts[i].interface[0] ? ts[i].interface : "?",
+			    ts[i].server_unit[0] ? ts[i].server_unit : "?");
+	}
+}
 
 /* Options before the command.  The index of the command, or -1 - the
  * exit code when there is nothing more to do. */
@@ -442,6 +588,17 @@ parse_global(int argc, char *argv[], struct opts *o)
 			printf("anycastctl %s (protocol %s)\n", ANYCASTD_VERSION,
 			    CTL_VERSION);
 			return -1 - EXIT_OK;
+		} else if ((strcmp(argv[i], "-i") == 0 ||
+		    strcmp(argv[i], "--instance") == 0) && i + 1 < argc) {
+			o->instance = argv[i + 1];
+			i += 2;
+		} else if (strcmp(argv[i], "--all") == 0) {
+			o->all = true;
+			i++;
+		} else if (strcmp(argv[i], "--server-unit") == 0 &&
+		    i + 1 < argc) {
+			o->server_unit = argv[i + 1];
+			i += 2;
 		} else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
 			o->sock = argv[i + 1];
 			i += 2;
@@ -456,6 +613,16 @@ parse_global(int argc, char *argv[], struct opts *o)
 	}
 	if (i >= argc) {
 		usage(stderr);
+		return -1 - EXIT_USAGE;
+	}
+	if (o->instance != NULL && !ctl_instance_ok(o->instance)) {
+		fprintf(stderr, "anycastctl: bad instance name %s\n",
+		    o->instance);
+		return -1 - EXIT_USAGE;
+	}
+	if ((o->instance != NULL) + (o->sock != NULL) + o->all > 1) {
+		fprintf(stderr, "anycastctl: -i, -s and --all exclude each "
+		    "other\n");
 		return -1 - EXIT_USAGE;
 	}
 	return i;
@@ -517,8 +684,17 @@ missing:
 	return EXIT_USAGE;
 }
 
+static bool
+known_command(const char *cmd)
+{
+	return strcmp(cmd, "status") == 0 || strcmp(cmd, "drain") == 0 ||
+	    strcmp(cmd, "undrain") == 0;
+}
+
+/* The command against one socket; with wait false, drain does not wait
+ * (the caller waits for several at once). */
 static int
-run(const struct opts *o)
+run(const struct opts *o, const char *sock, bool wait)
 {
 	char line[CTL_REQUEST_MAX + 64];
 	int rc;
@@ -526,41 +702,125 @@ run(const struct opts *o)
 	if (strcmp(o->cmd, "status") == 0) {
 		snprintf(line, sizeof(line), "%s status %s\n", CTL_VERSION,
 		    o->json ? "json" : "text");
-		return simple(o->sock, line, stdout);
+		return simple(sock, line, stdout);
 	}
 	if (strcmp(o->cmd, "drain") == 0) {
 		snprintf(line, sizeof(line), "%s %s%s%s\n", CTL_VERSION,
 		    o->force ? "drain-force" : "drain", o->reason ? " " : "",
 		    o->reason ? o->reason : "");
-		rc = simple(o->sock, line, stdout);
-		if (rc != EXIT_OK || !o->wait)
+		rc = simple(sock, line, stdout);
+		if (rc != EXIT_OK || !wait)
 			return rc;
-		return wait_withdrawn(o->sock, o->timeout_ms);
+		return wait_withdrawn(sock, o->timeout_ms);
 	}
-	if (strcmp(o->cmd, "undrain") == 0) {
-		if (o->reason != NULL)
-			snprintf(line, sizeof(line), "%s undrain-if %s\n",
-			    CTL_VERSION, o->reason);
+	if (o->reason != NULL)
+		snprintf(line, sizeof(line), "%s undrain-if %s\n",
+		    CTL_VERSION, o->reason);
+	else
+		snprintf(line, sizeof(line), "%s undrain\n", CTL_VERSION);
+	return simple(sock, line, stdout);
+}
+
+/* --all or --server-unit: the command on every chosen instance, its
+ * output under or after the unit's name; drains first, then the waits, so
+ * that the withdrawals run at the same time.  The worst exit code. */
+static int
+run_many(const struct opts *o, struct target *ts, int n)
+{
+	char unit[CTL_INSTANCE_MAX + 32];
+	int i, rc, worst = EXIT_OK, chosen = 0;
+	bool pick[MAX_INSTANCES];
+
+	for (i = 0; i < n; i++) {
+		pick[i] = o->server_unit == NULL ||
+		    strcmp(ts[i].server_unit, o->server_unit) == 0;
+		if (!pick[i])
+			continue;
+		target_unit(&ts[i], unit, sizeof(unit));
+		/* A status is a page: the unit on a line of its own above
+		 * it.  The other replies are one line: the unit in front. */
+		if (strcmp(o->cmd, "status") == 0)
+			printf("%s%s:\n", chosen ? "\n" : "", unit);
 		else
-			snprintf(line, sizeof(line), "%s undrain\n",
-			    CTL_VERSION);
-		return simple(o->sock, line, stdout);
+			printf("%s: ", unit);
+		chosen++;
+		fflush(stdout);
+		if (ts[i].exit != EXIT_OK) {
+			printf("%s\n", ts[i].err);
+			rc = ts[i].exit;
+		} else
+			rc = run(o, ts[i].sock, false);
+		if (rc != EXIT_OK) {
+			pick[i] = false;
+			worst = worst > rc ? worst : rc;
+		}
 	}
-	fprintf(stderr, "anycastctl: unknown command %s\n", o->cmd);
-	usage(stderr);
-	return EXIT_USAGE;
+	if (chosen == 0) {
+		if (o->server_unit != NULL)
+			printf("no running anycastd has server_unit %s\n",
+			    o->server_unit);
+		else
+			printf("no anycastd is running\n");
+		return o->server_unit != NULL ? EXIT_OK : EXIT_NOT_RUNNING;
+	}
+	if (strcmp(o->cmd, "drain") != 0 || !o->wait)
+		return worst;
+	for (i = 0; i < n; i++) {
+		if (!pick[i])
+			continue;
+		target_unit(&ts[i], unit, sizeof(unit));
+		printf("%s: ", unit);
+		fflush(stdout);
+		rc = wait_withdrawn(ts[i].sock, o->timeout_ms);
+		if (rc != EXIT_OK)
+			worst = worst > rc ? worst : rc;
+	}
+	return worst;
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct opts o = { .sock = CTL_DEFAULT_SOCKET, .timeout_ms = 30000 };
-	int i, rc;
+	static struct target ts[MAX_INSTANCES];
+	struct opts o = { .timeout_ms = 30000 };
+	char sock[sizeof(ts[0].sock)];
+	int i, n, rc;
 
 	if ((i = parse_global(argc, argv, &o)) < 0)
 		return -1 - i;
 	o.cmd = argv[i];
+	if (!known_command(o.cmd)) {
+		fprintf(stderr, "anycastctl: unknown command %s\n", o.cmd);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
 	if ((rc = parse_command(argc, argv, i + 1, &o)) != EXIT_OK)
 		return rc;
-	return run(&o);
+	if (o.instance != NULL) {
+		snprintf(sock, sizeof(sock), "%s/%s/%s", CTL_RUN_DIR,
+		    o.instance, CTL_SOCKET_NAME);
+		o.sock = sock;
+	}
+	if (o.sock != NULL && o.server_unit == NULL)
+		return run(&o, o.sock, o.wait);
+	if (o.sock != NULL) {
+		/* One socket, drained only if it watches the unit. */
+		memset(&ts[0], 0, sizeof(ts[0]));
+		(void)text_copy(ts[0].sock, sizeof(ts[0].sock), o.sock);
+		(void)text_copy(ts[0].name, sizeof(ts[0].name),
+		    o.instance != NULL ? o.instance : "");
+		target_probe(&ts[0]);
+		return run_many(&o, ts, 1);
+	}
+	n = discover(ts, MAX_INSTANCES);
+	if (o.all || o.server_unit != NULL)
+		return run_many(&o, ts, n);
+	if (n == 0)	/* says "not running", naming the default socket */
+		return run(&o, CTL_DEFAULT_SOCKET, o.wait);
+	if (n == 1)
+		return run(&o, ts[0].sock, o.wait);
+	fprintf(stderr, "anycastctl: %d anycastd instances are running; choose "
+	    "one with -i NAME (or --all):\n", n);
+	list_targets(stderr, ts, n);
+	return EXIT_USAGE;
 }

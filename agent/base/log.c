@@ -184,6 +184,24 @@ log_any(int pri, const char *fmt, ...)
 }
 
 void
+log_at(int pri, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (pri == LOG_DEBUG && !log_state.debug)
+		return;
+	va_start(ap, fmt);
+	vlog(pri, fmt, ap, NULL);
+	va_end(ap);
+}
+
+bool
+log_to_journal(void)
+{
+	return log_state.prefix != 0;
+}
+
+void
 log_warn(const char *fmt, ...)
 {
 	int saved = errno;

@@ -15,6 +15,11 @@ void log_warnx(const char *, ...) LOG_PRINTF(1, 2);
 void log_info(const char *, ...) LOG_PRINTF(1, 2);
 void log_notice(const char *, ...) LOG_PRINTF(1, 2);
 void log_debug(const char *, ...) LOG_PRINTF(1, 2);
+/* At a syslog(3) priority given at run time. */
+void log_at(int pri, const char *, ...) LOG_PRINTF(2, 3);
+/* True when stderr is the journal (JOURNAL_STREAM names it): systemd runs
+ * us and journald reads what we write. */
+bool log_to_journal(void);
 __attribute__((noreturn)) void fatal(const char *, ...) LOG_PRINTF(1, 2);
 __attribute__((noreturn)) void fatalx(const char *, ...) LOG_PRINTF(1, 2);
 

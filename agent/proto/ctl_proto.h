@@ -23,8 +23,19 @@
 #ifndef ANYCASTD_CTL_PROTO_H
 #define ANYCASTD_CTL_PROTO_H
 
+#include <stdbool.h>
+#include <string.h>
+
 #define CTL_VERSION		"anycastd/1"
 #define CTL_DEFAULT_SOCKET	"/run/anycastd/anycastd.sock"
+
+/* Instances (anycastd@NAME.service, anycastd -i NAME) listen on
+ * CTL_RUN_DIR/NAME/CTL_SOCKET_NAME; the default instance (anycastd.service)
+ * on CTL_DEFAULT_SOCKET.  anycastctl finds instances by these paths. */
+#define CTL_RUN_DIR		"/run/anycastd"
+#define CTL_SOCKET_NAME		"anycastd.sock"
+#define CTL_INSTANCE_MAX	64
+#define CTL_INSTANCE_MAX_STR	"64"
 #define CTL_REQUEST_MAX		4096
 #define CTL_TIMEOUT_MS		2000
 /* Connections served at once: at most CTL_MAX_PER_UID per uid, and the
@@ -47,5 +58,22 @@ enum ctl_code {
 	CTL_BUSY = 503,		/* too many clients at once: retry */
 	CTL_BAD_VERSION = 505,	/* not "anycastd/1" */
 };
+
+/* An instance name: [A-Za-z0-9_.-]{1,64}, not starting with '.', so that
+ * it is one path component and one systemd instance string as it is. */
+static inline bool
+ctl_instance_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > CTL_INSTANCE_MAX || s[0] == '.')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
+		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '-' || s[i] == '.'))
+			return false;
+	return true;
+}
 
 #endif

@@ -834,6 +834,59 @@ test_limits(void)
 	free(text);
 }
 
+/* anycastd -i NAME: the defaults move under NAME, the file still wins,
+ * and a name that is not one path component is refused. */
+static void
+test_instance(void)
+{
+	static const char base[] = "[agent]\ninterface = anycast1\n"
+	    "[probe p]\nserver = 127.0.0.1\nname = resolver.test.\n";
+	static const char set[] = "[agent]\ninterface = anycast1\n"
+	    "control_socket = /run/x.sock\nstate_dir = /var/lib/x\n"
+	    "server_unit = unbound.service\n"
+	    "[probe p]\nserver = 127.0.0.1\nname = resolver.test.\n";
+	const char *path = write_file("t.conf", base, strlen(base));
+	struct errs es;
+	struct conf *c;
+
+	memset(&es, 0, sizeof(es));
+	c = conf_load_instance(path, "resolver", capture, &es);
+	CHECK(c != NULL);
+	if (c != NULL) {
+		CHECK(strcmp(c->instance, "resolver") == 0);
+		CHECK(strcmp(c->control_socket,
+		    "/run/anycastd/resolver/anycastd.sock") == 0);
+		CHECK(strcmp(c->state_dir, "/var/lib/anycastd/resolver") == 0);
+		CHECK(strcmp(c->server_unit, "named.service") == 0);
+		CHECK(c->metrics_file == NULL);
+	}
+	conf_free(c);
+	c = conf_load(path, capture, &es);
+	CHECK(c != NULL && c->instance == NULL &&
+	    strcmp(c->control_socket, "/run/anycastd/anycastd.sock") == 0 &&
+	    strcmp(c->state_dir, "/var/lib/anycastd") == 0);
+	conf_free(c);
+	path = write_file("t.conf", set, strlen(set));
+	c = conf_load_instance(path, "resolver", capture, &es);
+	CHECK(c != NULL && strcmp(c->control_socket, "/run/x.sock") == 0 &&
+	    strcmp(c->state_dir, "/var/lib/x") == 0 &&
+	    strcmp(c->server_unit, "unbound.service") == 0);
+	conf_free(c);
+	for (const char *const *bad = (const char *const []){ "", ".x", "a/b",
+	    "a b", "..", "0123456789012345678901234567890123456789012345678901"
+	    "2345678901234", NULL }; *bad != NULL; bad++) {
+		memset(&es, 0, sizeof(es));
+		c = conf_load_instance(path, *bad, capture, &es);
+		CHECKF(c == NULL && es.n == 1 && es.e[0].line == 0 &&
+		    strstr(es.e[0].msg, "instance name") != NULL,
+		    "instance '%s' accepted", *bad);
+		conf_free(c);
+	}
+	c = conf_load_instance(path, "a-b_c.1", capture, &es);
+	CHECK(c != NULL);
+	conf_free(c);
+}
+
 int
 main(void)
 {
@@ -849,6 +902,7 @@ main(void)
 	test_helpers();
 	test_roundtrip();
 	test_limits();
+	test_instance();
 	{
 		char path[600];
 

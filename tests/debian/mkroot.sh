@@ -1,6 +1,7 @@
 #!/bin/bash
-# Build (once) and cache a minimal Debian 12 tree for the systemd-nspawn test:
-# systemd as PID 1, Debian's own bird2 and bind9 with their units, and the
+# Build (once) and cache a minimal Debian 12 tree for the systemd-nspawn tests:
+# systemd as PID 1, Debian's own bird2, bind9 and unbound (the resolver of the
+# two-instance test) with their units, and the
 # shared libraries anycastd needs, so that the .deb installs with no network
 # (the container runs with --private-network and cannot download anything).
 #
@@ -10,7 +11,7 @@
 set -euo pipefail
 
 out=${1:?usage: mkroot.sh TARBALL}
-PACKAGES=systemd,systemd-sysv,dbus,iproute2,procps,bird2,bind9,libmnl0,libc-ares2,libinih1
+PACKAGES=systemd,systemd-sysv,dbus,iproute2,procps,bird2,bind9,unbound,libmnl0,libc-ares2,libinih1
 
 if [[ -s $out ]]; then
 	echo "mkroot: using cached $out"
@@ -40,9 +41,11 @@ debootstrap --variant=minbase --include="$PACKAGES" bookworm "$tmp/root" "$mirro
 # only slow the boot or need a network the container does not have.
 rm -f "$tmp"/root/var/cache/apt/archives/*.deb
 echo anycastd-test >"$tmp/root/etc/hostname"
-# Debian's packages enable bird and named; the test configures and starts
-# them itself so that a failed start is visible in its output.
-chroot "$tmp/root" systemctl disable bird.service named.service >/dev/null 2>&1 || true
+# Debian's packages enable bird, named and unbound; the tests configure and
+# start them themselves so that a failed start is visible in their output
+# (and unbound, enabled, would take port 53 from named).
+chroot "$tmp/root" systemctl disable bird.service named.service unbound.service \
+	unbound-resolvconf.service >/dev/null 2>&1 || true
 chroot "$tmp/root" systemctl mask systemd-networkd-wait-online.service \
 	apt-daily.timer apt-daily-upgrade.timer e2scrub_reap.service >/dev/null 2>&1 || true
 

@@ -40,7 +40,7 @@ indent() { sed 's/^/      /'; }
 
 header "1/4  Installing what is missing"
 PKGS=(bird2 bind9 bind9-utils bind9-dnsutils iproute2 cmake make gcc libc6-dev
-    pkg-config libmnl-dev libc-ares-dev libinih-dev libsystemd-dev)
+    pkg-config libmnl-dev libc-ares-dev libinih-dev libsystemd-dev gnuplot-nox)
 missing=()
 for p in "${PKGS[@]}"; do
 	[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] ||
@@ -229,6 +229,7 @@ say "      ${D}Almost all of it is detection: ${LAB_FALL:-3} failed probe cycles
 
 # 7. named back, a announced again
 mv "$c4" "$c4.failover"
+mv "$LAB_RUN/dnsloop.4.log" "$LAB_RUN/dnsloop.4.log.failover"
 lab_client_start 4 5000
 sleep 0.3
 lab_log_mark a
@@ -262,6 +263,31 @@ say "      ${D}Coming back loses nothing: b kept answering until the upstream sw
 lab_stop tool-ipmon-a
 lab_watch_stop 4
 lab_watch_stop 6
+
+# The picture of it: every IPv4 query of the story on a timeline
+# (tests/lab/timeline.sh), before the lab and its run directory go.
+PNG=$BUILD/failover.png
+{
+	echo "$t_kill kill kill -9 named on a"
+	echo "$t_down down anycast0 down on a (+$(lab_ms $((t_down - t_kill))) ms)"
+	echo "$t_gone gone upstream lost a's route (+$(lab_ms $((t_gone - t_kill))) ms)"
+	echo "$first_b answer first answer from b (+$(lab_ms $((first_b - t_kill))) ms)"
+	echo "$t_start start named started again on a"
+	echo "$t_up up anycast0 up on a, $(lab_ms $((t_up - t_start))) ms after named started"
+	[ -z "$t_back" ] || echo "$t_back back upstream has a's route again"
+	echo "$first_a answer first answer from a again"
+} >"$LAB_RUN/timeline.events"
+if bash "$REPO/tests/lab/timeline.sh" "$PNG" \
+    "kill -9 named on node a: the client's view (IPv4, one query every 5 ms)" \
+    "$LAB_RUN/timeline.events" "$LAB_RUN/dnsloop.4.log.failover" "$LAB_RUN/dnsloop.4.log" \
+    2>"$LAB_RUN/timeline.err"; then
+	say ""
+	say "      ${B}The picture of this failover:${N} $PNG"
+	say "      ${D}(each query a dot on the row of the node that answered it; the lost ones in red)${N}"
+else
+	say "      ${D}(no picture: $(head -n1 "$LAB_RUN/timeline.err"))${N}"
+	PNG=
+fi
 
 if [ "${DEMO_KEEP:-0}" = 1 ] && [ -t 0 ]; then
 	header "The lab is still up: explore it"
@@ -350,6 +376,7 @@ say "  withdrawn -> upstream lost the route:         $(lab_ms $((t_gone - t_down
 say "  client outage (last a -> first b):            $(lab_ms "$out4") ms IPv4, $(lab_ms "$out6") ms IPv6; lost $lost4 + $lost6 queries at 200/s each"
 say "  named back -> a announced (rise + hold-down): $(lab_ms $((t_up - t_start))) ms; lost on the way back: $lost_back"
 say "  fleet: one broken node degrades, then leaves after confirm; when all break, all stay (3 paths)"
+[ -z "$PNG" ] || say "  the failover as a picture:                    $PNG"
 say ""
 say "  Try it yourself: ${B}bash tests/lab/measure.sh${N} (medians over 5 runs), or the scenarios with ctest -L lab."
 say "  ${G}${B}The story happened.${N} Tearing the lab down (total $(lab_ms $(( ${EPOCHREALTIME/./} - DEMO_T0 )) | cut -d. -f1) ms)."

@@ -211,6 +211,10 @@ lab_stop() {
 	local pid=${LAB_PID[$name]:-}
 	[ -n "$pid" ] || return 0
 	kill -s "$sig" "$pid" 2>/dev/null || true
+	# KILL cannot be caught: reap the child at once.  Left to the polling
+	# below, bash would reap it during a `sleep` and print a job message
+	# ("line N: PID Killed  ip netns exec ...") in the middle of the story.
+	[ "$sig" != KILL ] || wait "$pid" 2>/dev/null || true
 	# A stopped process does not act on TERM until continued.
 	[ "$sig" = KILL ] || kill -s CONT "$pid" 2>/dev/null || true
 	local deadline=$(( $(lab_now_us) + tmo * 1000000 ))
@@ -218,6 +222,7 @@ lab_stop() {
 		if [ "$(lab_now_us)" -gt "$deadline" ]; then
 			lab_say "$name (pid $pid) ignored SIG$sig for ${tmo}s, sending KILL"
 			kill -s KILL "$pid" 2>/dev/null || true
+			wait "$pid" 2>/dev/null || true
 			deadline=$(( $(lab_now_us) + 5000000 ))
 		fi
 		sleep 0.01

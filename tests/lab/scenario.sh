@@ -181,6 +181,17 @@ s2() {
 	[ -n "$sw" ] || lab_fail "the client never switched from node a to another node: $(cat "$c")"
 	[ -n "$t_gone" ] || lab_fail "lab-birdwatch never saw a's route leave the upstream"
 
+	# For measure.sh's picture (tests/lab/timeline.sh): the client's
+	# queries and the story's events, kept past the teardown.
+	if [ -n "${LAB_TIMELINE_DIR:-}" ]; then
+		cp "$LAB_RUN/dnsloop.$FAM.log" "$LAB_TIMELINE_DIR/client.log"
+		{
+			echo "$t_kill kill kill -9 named on a"
+			echo "$t_gone gone upstream lost a's route (+$(lab_ms $((t_gone - t_kill))) ms)"
+			echo "$first_new answer first answer from b (+$(lab_ms $((first_new - t_kill))) ms)"
+		} >"$LAB_TIMELINE_DIR/events"
+	fi
+
 	lab_say "figures (IPv$FAM, client every 5 ms; $(settings)):"
 	lab_say "  kill -9 -> upstream withdrew a's route:   $(lab_ms $((t_gone - t_kill))) ms"
 	lab_say "  kill -9 -> first answer from node b:      $(lab_ms $((first_new - t_kill))) ms"

@@ -26,9 +26,9 @@ echo "ok: a typo in the drop-in is reported, so it was read"
 # The order that makes it zero-loss: drain, delay, then named's own stop.
 grep -n '^ExecStop' "$dropin"
 mapfile -t stops < <(sed -n 's/^ExecStop=//p' "$dropin")
-[ "${stops[0]}" = "" ] && [[ ${stops[1]} == -/usr/sbin/anycastctl\ drain\ *--wait* ]] &&
+[ "${stops[0]}" = "" ] && [[ ${stops[1]} == -/usr/sbin/anycastctl\ --server-unit\ named.service\ drain\ *--wait* ]] &&
     [[ ${stops[2]} == /bin/sleep\ * ]] && [ "${stops[3]}" = "/usr/sbin/rndc stop" ] ||
     { echo "FAIL: ExecStop= order is not reset, drain --wait, sleep, rndc stop"; exit 1; }
-grep -q '^ExecStartPost=-/usr/sbin/anycastctl undrain --if-reason named.service$' "$dropin" ||
+grep -q '^ExecStartPost=-/usr/sbin/anycastctl --server-unit named.service undrain --if-reason named.service$' "$dropin" ||
     { echo "FAIL: no ExecStartPost undrain --if-reason"; exit 1; }
 echo "ok: ExecStop= reset, drain --wait, delay, rndc stop; undrain after start"

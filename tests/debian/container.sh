@@ -1,0 +1,157 @@
+#!/bin/bash
+# The container every systemd test here runs in, sourced by nspawn.sh and
+# firstrun.sh (not run on its own): Debian 12 from mkroot.sh's cached tree,
+# booted with systemd as PID 1 in systemd-nspawn (--private-network), the
+# .deb copied into /var/tmp, a trap that stops the container and removes
+# exactly what it left behind; then the helpers the tests share (c runs a
+# command inside, prop reads a unit property, wait_for polls, expect counts
+# failures, announced/withdrawn read anycast0 and BIRD's kernel export).
+#
+# The sourcing script sets debdir (holds anycastd_*.deb), cache (keeps the
+# tarball) and here (this directory) first, under set -euo pipefail.  It
+# gets pid1, work, deb, debname, fails and the helpers.
+# shellcheck disable=SC2154,SC2034 # debdir, cache, here come from the caller; debname and the helpers go to it
+if [[ $(id -u) != 0 ]]; then
+	echo "SKIP: needs root (systemd-nspawn)"
+	exit 77
+fi
+for t in systemd-nspawn debootstrap nsenter tar; do
+	command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
+done
+# Without a host systemd (CI here, FACTS.md) nspawn needs --keep-unit and
+# runs in our cgroup; under a host systemd it gets a transient scope of its
+# own, which systemd removes when the container stops.
+host_systemd=0
+nspawn_unit=(--keep-unit)
+if [[ -d /run/systemd/system ]]; then
+	host_systemd=1
+	nspawn_unit=()
+	echo "   host runs systemd: nspawn allocates its own scope"
+fi
+debs=("$debdir"/anycastd_*.deb)
+[[ -f ${debs[0]} ]] || { echo "FAIL: no anycastd_*.deb in $debdir (run debian.deb first)"; exit 1; }
+deb=${debs[0]}
+
+# The cache name carries a hash of mkroot.sh, so a new package list builds
+# a new tree.
+tarball=$cache/bookworm-$(sha256sum "$here/mkroot.sh" | cut -c1-12).tar
+bash "$here/mkroot.sh" "$tarball"
+
+work=$(mktemp -d /var/tmp/anycastd-nspawn.XXXXXX)
+machine=anycastd-nspawn-$$
+cgname=anycastd-nspawn-$$
+nspawn_pid=
+pid1=
+lockname=
+
+cleanup() {
+	local rc=$?
+	set +e
+	if [[ -n $nspawn_pid ]] && kill -0 "$nspawn_pid" 2>/dev/null; then
+		echo "== cleanup: stopping container $machine (nspawn pid $nspawn_pid)"
+		kill -TERM "$nspawn_pid"
+		for _ in $(seq 1 100); do
+			kill -0 "$nspawn_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$nspawn_pid" 2>/dev/null && kill -KILL "$nspawn_pid"
+		wait "$nspawn_pid" 2>/dev/null
+	fi
+	# Whatever still lives in our own cgroup is the container's (nspawn
+	# killed early can orphan its PID 1): kill exactly those processes.
+	# Then remove the cgroups nspawn leaves (payload/, supervisor/) and its
+	# /run/systemd/nspawn entries; all of it is ours, nothing else is touched.
+	for h in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified /sys/fs/cgroup; do
+		[[ -d $h/$cgname ]] || continue
+		for _ in 1 2 3 4 5; do
+			pids=$(find "$h/$cgname" -name cgroup.procs -exec cat {} + 2>/dev/null)
+			[[ -z $pids ]] && break
+			echo "   killing leftover container processes: $pids"
+			# shellcheck disable=SC2086 # one PID per word
+			kill -KILL $pids 2>/dev/null
+			sleep 0.2
+		done
+		find "$h/$cgname" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+	rm -rf "/run/systemd/nspawn/propagate/$machine"
+	[[ -n $lockname ]] && rm -f "/run/systemd/nspawn/locks/$lockname"
+	rmdir /run/systemd/nspawn/propagate /run/systemd/nspawn/locks \
+		/run/systemd/nspawn 2>/dev/null
+	rm -rf "$work"
+	echo "== cleanup done (container, cgroup $cgname, $work)"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+echo "== tree: $tarball -> $work/root"
+mkdir "$work/root"
+tar -C "$work/root" -xf "$tarball"
+install -m 0644 "$deb" "$work/root/var/tmp/"
+# nspawn's lock file for the tree, left in /run/systemd/nspawn/locks.
+lockname=inode-$(stat -c %d "$work/root"):$(stat -c %i "$work/root")
+debname=$(basename "$deb")
+
+echo "== boot: systemd-nspawn -M $machine --boot --private-network"
+(
+	# nspawn without a host systemd creates its cgroups under the caller's;
+	# give it a cgroup of its own so that cleanup is exact.
+	if ((!host_systemd)); then
+		for h in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified; do
+			if [[ -d $h ]]; then
+				mkdir -p "$h/$cgname"
+				echo "$BASHPID" >"$h/$cgname/cgroup.procs"
+			fi
+		done
+		if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then
+			mkdir -p "/sys/fs/cgroup/$cgname"
+			echo "$BASHPID" >"/sys/fs/cgroup/$cgname/cgroup.procs"
+		fi
+	fi
+	exec systemd-nspawn -D "$work/root" -M "$machine" --boot --register=no \
+		"${nspawn_unit[@]}" --private-network --console=read-only
+) >"$work/console.log" 2>&1 &
+nspawn_pid=$!
+for _ in $(seq 1 100); do
+	pid1=$(ps -o pid= --ppid "$nspawn_pid" 2>/dev/null | tr -d " " | head -n1 || true)
+	[[ -n $pid1 ]] && break
+	sleep 0.1
+done
+[[ -n $pid1 ]] || { echo "FAIL: container did not start"; cat "$work/console.log"; exit 1; }
+
+c() { nsenter -t "$pid1" -a -- "$@"; }
+prop() { c systemctl show -p "$2" --value "$1"; }
+now_ms() { date +%s%3N; }
+link_up() { c ip -o link show anycast0 | grep -q '[<,]UP[,>]'; }
+exported4() { c birdc show route export kernel4 | grep -q '^198\.51\.100\.1/32'; }
+exported6() { c birdc show route export kernel6 | grep -q '^2001:db8:53::1/128'; }
+announced() { link_up && exported4 && exported6; }
+withdrawn() { ! link_up && ! exported4 && ! exported6; }
+# wait_for SECONDS COMMAND...: polls every 50 ms.
+wait_for() {
+	local end=$(($(now_ms) + $1 * 1000))
+	shift
+	until "$@"; do
+		(($(now_ms) < end)) || return 1
+		sleep 0.05
+	done
+}
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "   ok: $*"; }
+expect() { # expect "what" COMMAND...
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else fail "$what"; fi
+}
+journal() { c journalctl --no-pager -o cat "$@"; }
+
+state=
+# PID 1 needs a moment before its private socket exists.
+for _ in $(seq 1 100); do
+	state=$(c systemctl is-system-running --wait 2>/dev/null || true)
+	[[ -n $state && $state != offline ]] && break
+	sleep 0.1
+done
+echo "   PID 1 = $pid1 (host view), system: $state"
+[[ $state == running || $state == degraded ]] || { fail "container did not boot ($state)"; cat "$work/console.log"; exit 1; }
