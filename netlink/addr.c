@@ -462,7 +462,7 @@ int
 nl_addrs_restore(struct nl_addrs *a, struct nl_req *r, int ifindex, bool all)
 {
 	struct restore rs = { .a = a };
-	unsigned n = 0;
+	unsigned n = 0, nreq = 0, sent = 0;
 	size_t i;
 
 	a->gen++;
@@ -477,13 +477,19 @@ nl_addrs_restore(struct nl_addrs *a, struct nl_req *r, int ifindex, bool all)
 			rs.idx[n++] = i;
 			continue;
 		}
-		if (n > 0)
+		if (n > 0) {
 			(void)nl_req_batch_run(r, restored, &rs);
+			nreq++;
+			sent += n;
+		}
 		n = 0;
 		(void)nl_req_buf(r);
 		if (i < a->n && add_one(r, &a->v[i], ifindex) == 0)
 			rs.idx[n++] = i;
 	}
+	if (nreq > 0)
+		log_debug("%s: %u address%s re-added in %u request%s", a->ifname,
+		    sent, sent == 1 ? "" : "es", nreq, nreq == 1 ? "" : "s");
 	if (rs.err != 0) {
 		errno = rs.err;
 		return -1;

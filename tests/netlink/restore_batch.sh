@@ -11,7 +11,6 @@ set -u
 NL_CLI=${1:?usage: restore_batch.sh PATH/TO/nl_cli}
 N=40
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
-command -v strace >/dev/null || { echo "SKIP: strace missing"; exit 77; }
 NS=anycastd-nlb-$$-$RANDOM
 T=$(mktemp -d /tmp/anycastd-nlb.XXXXXX)
 cleanup() { ip netns del "$NS" 2>/dev/null; rm -rf "$T"; echo "cleaned up: netns $NS, $T"; }
@@ -28,12 +27,27 @@ for i in $(seq 1 $N); do
 done
 count() { ip -n "$NS" -6 -o addr show dev anycast0 scope global | grep -c inet6; }
 [ "$(count)" = $N ] || fail "set-up: $(count) addresses"
+# strace counts the requests from outside where it is installed; the
+# module's own debug line counts them everywhere.
+tracer=()
+if command -v strace >/dev/null; then
+	tracer=(strace -f -qq -e "trace=sendto,sendmsg" -s 64 -o "$T/strace")
+else
+	echo "strace not installed: counting from the module's debug log only"
+fi
 { sleep 0.5; echo downup; sleep 1; echo quit; } |
-	strace -f -qq -e trace=sendto,sendmsg -s 64 -o "$T/strace" \
-	ip netns exec "$NS" "$NL_CLI" watch anycast0 >"$T/out" 2>"$T/err"
+	"${tracer[@]}" ip netns exec "$NS" "$NL_CLI" -d watch anycast0 >"$T/out" 2>"$T/err"
 grep -q '^downup: ok' "$T/out" || fail "downup: $(cat "$T/out")"
 got=$(count)
-reqs=$(grep -Ec 'sendto\(.*nlmsg_type=(RTM_NEWADDR|0x14)[ ,]' "$T/strace")  # 0x14: RTM_NEWADDR, undecoded
+# "anycast0: 40 addresses re-added in 2 requests", once per restore pass
+logged=$(sed -n 's/.* re-added in \([0-9]*\) request.*/\1/p' "$T/err" | awk '{ s += $1 } END { print s + 0 }')
+if [ -e "$T/strace" ]; then
+	# 0x14 is RTM_NEWADDR, which strace leaves undecoded here
+	reqs=$(grep -Ec 'sendto\(.*nlmsg_type=(RTM_NEWADDR|0x14)[ ,]' "$T/strace")
+	[ "$reqs" = "${logged:-0}" ] || fail "strace saw $reqs requests, the module logged ${logged:-none}"
+else
+	reqs=${logged:-0}
+fi
 restored=$(grep -c 'restored 2001:db8:abcd::' "$T/err")
 echo "figure: $N addresses flushed by the down, $got back, $restored logged, in $reqs RTM_NEWADDR requests"
 [ "$got" = $N ] || fail "only $got of $N addresses back"
