@@ -516,6 +516,11 @@ agent_new(struct conf *conf)
 		log_warn("timers");
 		goto fail;
 	}
+	/* First the control socket and its lock: a second anycastd on the
+	 * same socket stops here, before it opens netlink or looks at the
+	 * link.  Requests are served only once the loop runs. */
+	if (ctl_setup(a) == -1)
+		goto fail;
 	if ((a->main.link = nl_link_new(a->loop, conf->interface,
 	    link_changed, &a->main)) == NULL) {
 		log_warn("%s: cannot open netlink", conf->interface);
@@ -532,7 +537,7 @@ agent_new(struct conf *conf)
 	if (freshness_setup(a) == -1)
 		goto fail;
 	adopt_link(a);
-	if (drain_start(a) == -1 || ctl_setup(a) == -1)
+	if (drain_start(a) == -1)
 		goto fail;
 	bird_setup(a);
 	sockdiag_setup(a);

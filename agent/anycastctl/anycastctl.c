@@ -46,6 +46,8 @@
 #define REQUEST_TIMEOUT_MS	5000
 #define MAX_INSTANCES		256
 #define WAIT_POLL_MS		200
+#define RETRY_FIRST_MS		20
+#define RETRY_MAX_MS		320
 /* "zones" lists every zone: 100,000 of them fit. */
 #define REPLY_MAX		((size_t)16 * 1024 * 1024)
 
@@ -55,6 +57,7 @@ struct reply {
 	char	*body;		/* NUL-terminated */
 	int	 exit;		/* exit code if code == 0 */
 	char	 err[256];	/* why, if code == 0 */
+	bool	 busy;		/* connect: the listen queue was full */
 };
 
 static uint64_t
@@ -125,10 +128,11 @@ connect_ctl(const char *sock, struct reply *r)
 	else if (errno == EACCES || errno == EPERM)
 		fail_set(r, EXIT_DENIED, "permission denied on %s (root or the "
 		    "control group only)", sock);
-	else if (errno == EAGAIN)
+	else if (errno == EAGAIN) {
+		r->busy = true;
 		fail_set(r, EXIT_TIMEOUT, "anycastd is not accepting "
 		    "connections (socket %s busy)", sock);
-	else
+	} else
 		fail_set(r, EXIT_FAIL, "connect %s: %s", sock, strerror(errno));
 	close(fd);
 	return -1;
@@ -239,10 +243,12 @@ parse_reply(char *buf, size_t len, struct reply *r)
 	return 0;
 }
 
+/* One attempt: connect, send, read until the server closes.  0 if a reply
+ * came. */
 static int
-request(const char *sock, const char *line, struct reply *r)
+attempt(const char *sock, const char *line, uint64_t deadline,
+    struct reply *r)
 {
-	uint64_t deadline = now_ms() + REQUEST_TIMEOUT_MS;
 	char *buf = NULL;
 	size_t len = 0;
 	int fd, rc;
@@ -263,6 +269,42 @@ request(const char *sock, const char *line, struct reply *r)
 		return -1;
 	}
 	return 0;
+}
+
+/* A request, retried while the daemon says it is busy (503) or its listen
+ * queue is full (EAGAIN at connect): both mean it did not look at the
+ * request, so a retry cannot do anything twice.  The backoff doubles from
+ * RETRY_FIRST_MS to RETRY_MAX_MS, with jitter so that many clients refused
+ * together do not come back together, and every retry stays within the
+ * request's REQUEST_TIMEOUT_MS. */
+static int
+request(const char *sock, const char *line, struct reply *r)
+{
+	uint64_t deadline = now_ms() + REQUEST_TIMEOUT_MS, now, pause;
+	unsigned backoff = RETRY_FIRST_MS;
+	struct timespec ts;
+	uint32_t seed;
+
+	/* Jitter, not secrecy: a cheap generator seeded per process. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	seed = (uint32_t)ts.tv_nsec ^ (uint32_t)getpid() << 16;
+	for (;;) {
+		if (attempt(sock, line, deadline, r) == 0) {
+			if (r->code != CTL_BUSY)
+				return 0;
+		} else if (!(r->exit == EXIT_TIMEOUT && r->busy))
+			return -1;
+		now = now_ms();
+		seed = seed * 1103515245u + 12345u;
+		pause = backoff / 2 + (seed >> 8) % (backoff / 2 + 1);
+		if (now + pause >= deadline)
+			return r->code == CTL_BUSY ? 0 : -1;
+		if (r->code == CTL_BUSY)
+			free(r->body);
+		usleep((useconds_t)(pause * 1000));
+		if (backoff < RETRY_MAX_MS)
+			backoff *= 2;
+	}
 }
 
 static void
