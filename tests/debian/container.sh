@@ -1,15 +1,18 @@
 #!/bin/bash
-# The container every systemd test here runs in, sourced by nspawn.sh and
-# firstrun.sh (not run on its own): Debian 12 from mkroot.sh's cached tree,
-# booted with systemd as PID 1 in systemd-nspawn (--private-network), the
-# .deb copied into /var/tmp, a trap that stops the container and removes
-# exactly what it left behind; then the helpers the tests share (c runs a
-# command inside, prop reads a unit property, wait_for polls, expect counts
-# failures, announced/withdrawn read anycast0 and BIRD's kernel export).
+# The container every systemd test here runs in, sourced by nspawn.sh,
+# firstrun.sh and instances.sh (not run on its own): Debian 12 from
+# mkroot.sh's cached tree, booted with systemd as PID 1 in systemd-nspawn
+# (--private-network), the .deb copied into /var/tmp, a trap that stops the
+# container and removes exactly what it left behind; then the helpers the
+# tests share (c runs a command inside, prop reads a unit property,
+# wait_for polls, expect counts failures, link_up [IF] reads a link's state,
+# announced/withdrawn read anycast0 and BIRD's kernel export).
 #
 # The sourcing script sets debdir (holds anycastd_*.deb), cache (keeps the
 # tarball) and here (this directory) first, under set -euo pipefail.  It
-# gets pid1, work, deb, debname, fails and the helpers.
+# gets pid1, work, deb, debname, fails and the helpers.  If it defines a
+# function before_cleanup, the trap runs it first (to stop its own
+# background watchers before the container goes away).
 # shellcheck disable=SC2154,SC2034 # debdir, cache, here come from the caller; debname and the helpers go to it
 if [[ $(id -u) != 0 ]]; then
 	echo "SKIP: needs root (systemd-nspawn)"
@@ -47,6 +50,7 @@ lockname=
 cleanup() {
 	local rc=$?
 	set +e
+	declare -F before_cleanup >/dev/null && before_cleanup
 	if [[ -n $nspawn_pid ]] && kill -0 "$nspawn_pid" 2>/dev/null; then
 		echo "== cleanup: stopping container $machine (nspawn pid $nspawn_pid)"
 		kill -TERM "$nspawn_pid"
@@ -122,11 +126,11 @@ done
 c() { nsenter -t "$pid1" -a -- "$@"; }
 prop() { c systemctl show -p "$2" --value "$1"; }
 now_ms() { date +%s%3N; }
-link_up() { c ip -o link show anycast0 | grep -q '[<,]UP[,>]'; }
+link_up() { c ip -o link show "${1:-anycast0}" | grep -q '[<,]UP[,>]'; } # link_up [IF]
 exported4() { c birdc show route export kernel4 | grep -q '^198\.51\.100\.1/32'; }
 exported6() { c birdc show route export kernel6 | grep -q '^2001:db8:53::1/128'; }
-announced() { link_up && exported4 && exported6; }
-withdrawn() { ! link_up && ! exported4 && ! exported6; }
+announced() { link_up anycast0 && exported4 && exported6; }
+withdrawn() { ! link_up anycast0 && ! exported4 && ! exported6; }
 # wait_for SECONDS COMMAND...: polls every 50 ms.
 wait_for() {
 	local end=$(($(now_ms) + $1 * 1000))
