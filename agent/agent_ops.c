@@ -114,6 +114,8 @@ status_refresh_fleet(struct agent *a, struct status *st)
 		sp->since_us = a->peers[i].since_us;
 	}
 	st->socket_events = a->events;
+	st->netlink_resyncs = nl_link_overflows(a->main.link) +
+	    nl_link_overflows(a->gs.link);
 }
 
 /* Copies in what is cheaper to read than to track: link, streaks, timers. */
@@ -431,7 +433,8 @@ cmd_drain(struct agent *a, const char *reason, bool force,
 	d.pid = p->pid;
 	d.since = (int64_t)time(NULL);
 	/* Withdrawing is the safe side: drain now even if the file cannot
-	 * be written, and say that it will not survive a restart. */
+	 * be written (a full or read-only state directory), say so, and
+	 * keep trying once per cycle (drain_retry()). */
 	a->drain = d;
 	(void)health_drain(&a->health, true, now);
 	snprintf(text, sizeof(text), "drained by %s: %s", who(p, by,
@@ -439,8 +442,10 @@ cmd_drain(struct agent *a, const char *reason, bool force,
 	decide(a, text, true);
 	/* Act first, then persist (the disk may be slow). */
 	if (drain_save(a->conf->state_dir, &d) == -1) {
-		log_warn("%s/%s: cannot save the drain; it will not survive a "
-		    "restart", a->conf->state_dir, STORE_DRAIN);
+		log_rl_warn(&a->rl_drain, "%s/%s: cannot save the drain; a "
+		    "restart now would lose it; retrying every cycle",
+		    a->conf->state_dir, STORE_DRAIN);
+		a->drain_unsaved = true;
 		saved = false;
 	}
 	{
@@ -454,7 +459,8 @@ cmd_drain(struct agent *a, const char *reason, bool force,
 	fprintf(out, "drained (was %s)%s%s\n", fleet_target_str(before),
 	    a->fleet.target == FLEET_DEGRADED ? "; degraded now, withdrawn "
 	    "after graceful_time" : "",
-	    saved ? "" : "; WARNING: not saved, will not survive a restart");
+	    saved ? "" : "; WARNING: not saved yet (retrying every cycle), a "
+	    "restart before it is would lose it");
 	a->dirty |= DIRTY_NOTIFY | DIRTY_METRICS | DIRTY_BIRD;
 	return CTL_OK;
 }
@@ -490,6 +496,10 @@ cmd_undrain(struct agent *a, const char *if_reason, const struct ctl_peer *p,
 	/* The event's reason is the drain's that is lifted. */
 	snprintf(was, sizeof(was), "%s", a->drain.reason);
 	a->drain = d;
+	if (a->drain_unsaved) {
+		a->drain_unsaved = false;
+		(void)log_rl_clear(&a->rl_drain);
+	}
 	(void)health_drain(&a->health, false, now);
 	decide(a, NULL, true);
 	{
@@ -619,6 +629,26 @@ ops_reload(struct agent *a, const struct conf *old)
 	    drain_save(nc->state_dir, &a->drain) == -1)
 		log_warn("%s/%s: cannot save the drain", nc->state_dir,
 		    STORE_DRAIN);
+}
+
+/* A drain whose file could not be written (ENOSPC, EROFS) is written
+ * again once per cycle until it is; the old file, if any, stays whole
+ * meanwhile (the write is atomic), and the log says it once a minute. */
+void
+drain_retry(struct agent *a)
+{
+	if (!a->drain_unsaved)
+		return;
+	if (drain_save(a->conf->state_dir, &a->drain) == -1) {
+		log_rl_warn(&a->rl_drain, "%s/%s: cannot save the drain; a "
+		    "restart now would lose it; retrying every cycle",
+		    a->conf->state_dir, STORE_DRAIN);
+		return;
+	}
+	a->drain_unsaved = false;
+	(void)log_rl_clear(&a->rl_drain);
+	log_info("%s/%s: the drain is saved now", a->conf->state_dir,
+	    STORE_DRAIN);
 }
 
 /* A drain survives restarts: load it before the first enforce, and take an

@@ -226,11 +226,12 @@ cycle_done(struct agent *a)
 	else if (v == HEALTH_ANNOUNCE)
 		snprintf(text, sizeof(text), "%d good cycles, %d probe%s ok",
 		    h->good, a->nslots, a->nslots == 1 ? "" : "s");
+	/* The hold-down record goes in place before the link goes down and
+	 * is fsynced after: the withdrawal never waits for the disk, and a
+	 * crash of the agent in between still honours the hold-down. */
+	if (v == HEALTH_WITHDRAW)
+		hold_note(a);
 	decide(a, v != HEALTH_KEEP ? text : NULL, false);
-	/* Act first, then persist: the withdrawal must not wait for two
-	 * fsyncs.  A crash between the two loses only the hold-down record,
-	 * and a start with the link down waits for `rise` good cycles
-	 * anyway. */
 	if (v == HEALTH_WITHDRAW)
 		hold_save(a);
 

@@ -228,6 +228,10 @@ metrics_render(const struct status *s, const struct status_clock *c,
 	    "Destroyed listeners of probed servers reported by the kernel.",
 	    PROM_COUNTER);
 	prom_uint(p, NULL, NULL, s->socket_events);
+	prom_family(p, "anycastd_netlink_resyncs_total",
+	    "Times link events were lost (ENOBUFS) and the links were read "
+	    "again from the kernel.", PROM_COUNTER);
+	prom_uint(p, NULL, NULL, s->netlink_resyncs);
 	rc = prom_finish(p);
 	prom_free(p);
 	return rc;

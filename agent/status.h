@@ -118,6 +118,7 @@ struct status {
 	int		 npeers;
 	struct status_peer peers[STATUS_MAX_PEERS];
 	uint64_t	 socket_events;		/* listener deaths seen */
+	uint64_t	 netlink_resyncs;	/* link events lost (ENOBUFS) */
 };
 
 /* status_init() starts an empty record; status_free() releases what the
