@@ -45,7 +45,7 @@
 #include "sockdiag.h"
 #include "status.h"
 #include "store.h"
-#include "store.h"
+#include "sweep.h"
 
 /* BIRD is polled on its own clock: fast enough for "drain --wait" and the
  * status, slow enough to cost BIRD nothing. */
@@ -78,8 +78,10 @@ publish(struct loop *l, void *arg)
 
 	(void)l;
 	a->dirty = 0;
-	if (d & DIRTY_ADDR6)
+	if (d & DIRTY_ADDR6) {
 		addr6_save(a);
+		drain_retry(a);
+	}
 	if (d & DIRTY_NOTIFY) {
 		notify_update(a);
 		a->status_sent = loop_now_us();
@@ -251,6 +253,21 @@ fleet_tick(struct loop *l, void *arg)
 	decide(arg, NULL, false);
 }
 
+/* After a reload: a cycle that probes_free() aborted runs again now;
+ * otherwise the next one keeps its time.  A reload must not add a cycle:
+ * an extra good one would count towards `rise` sooner than fast_interval
+ * allows (SIGHUP 70 ms after a start announced with rise 2 and 100 ms). */
+static void
+cycle_resume(struct agent *a, bool aborted)
+{
+	uint64_t next = a->cycle_start_us + health_next_interval(&a->health);
+
+	if (aborted || next < loop_now_us())
+		(void)loop_timer_arm(a->cycle_timer, 0);
+	else
+		(void)loop_timer_arm_at(a->cycle_timer, next);
+}
+
 /* An instance's fail-safe (anycastd-withdraw@NAME.service) reads the
  * interface from the state directory: the config may be what broke. */
 static void
@@ -270,6 +287,7 @@ reload(struct agent *a)
 	struct health_params p;
 	struct fleet_params fp;
 	struct nl_link *nl = NULL;
+	bool aborted = a->in_cycle;
 	char first[CONF_ERR_MAX] = "";
 
 	notify_reloading(a->notify);
@@ -300,8 +318,7 @@ reload(struct agent *a)
 		if (probes_new(a) == -1)
 			fatalx("cannot recreate probes after a failed reload");
 		reload_failed(a, old->path, "cannot create the probes");
-		/* probes_free() aborted the cycle in flight. */
-		(void)loop_timer_arm(a->cycle_timer, 0);
+		cycle_resume(a, aborted);
 		goto done;
 	}
 	if (nl != NULL) {
@@ -315,6 +332,7 @@ reload(struct agent *a)
 	a->main.ifname = nc->interface;
 	graceful_reload(a, old);
 	ops_reload(a, old);
+	(void)freshness_setup(a);
 	sockwatch_update(a);
 	if (strcmp(old->interface, nc->interface) != 0)
 		withdraw_env_save(a);
@@ -334,8 +352,7 @@ reload(struct agent *a)
 	}
 	decide(a, NULL, false);
 	enforce(a, "reload");
-	/* The cycle in flight was aborted with the old probes. */
-	(void)loop_timer_arm(a->cycle_timer, 0);
+	cycle_resume(a, aborted);
 done:
 	notify_ready(a->notify);
 	a->dirty |= DIRTY_NOTIFY | DIRTY_METRICS;
@@ -471,6 +488,7 @@ agent_new(struct conf *conf)
 	a->rl_metrics = (struct log_rl)LOG_RL(60000000u, 1);
 	a->rl_prefixes = (struct log_rl)LOG_RL(60000000u, 1);
 	a->rl_hold = (struct log_rl)LOG_RL(60000000u, 1);
+	a->rl_drain = (struct log_rl)LOG_RL(60000000u, 1);
 	a->rl_watchdog = (struct log_rl)LOG_RL(10000000u, 1);
 	a->rl_journal = (struct log_rl)LOG_RL(60000000u, 1);
 	/* Under systemd the transitions go to the journal natively. */
@@ -498,6 +516,11 @@ agent_new(struct conf *conf)
 		log_warn("timers");
 		goto fail;
 	}
+	/* First the control socket and its lock: a second anycastd on the
+	 * same socket stops here, before it opens netlink or looks at the
+	 * link.  Requests are served only once the loop runs. */
+	if (ctl_setup(a) == -1)
+		goto fail;
 	if ((a->main.link = nl_link_new(a->loop, conf->interface,
 	    link_changed, &a->main)) == NULL) {
 		log_warn("%s: cannot open netlink", conf->interface);
@@ -511,8 +534,10 @@ agent_new(struct conf *conf)
 	}
 	if (probes_new(a) == -1)
 		goto fail;
+	if (freshness_setup(a) == -1)
+		goto fail;
 	adopt_link(a);
-	if (drain_start(a) == -1 || ctl_setup(a) == -1)
+	if (drain_start(a) == -1)
 		goto fail;
 	bird_setup(a);
 	sockdiag_setup(a);
@@ -532,6 +557,7 @@ agent_free(struct agent *a)
 	nl_sockdiag_free(a->sockdiag);
 	bird_free(a->bird);
 	probes_free(a);
+	sweep_free(a->sweep);
 	probe_pool_free(a->pool);
 	port_clear(&a->main);
 	port_clear(&a->gs);

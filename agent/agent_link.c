@@ -23,6 +23,7 @@
 #include "bird.h"
 #include "conf.h"
 #include "duration.h"
+#include "file.h"
 #include "fleet.h"
 #include "health.h"
 #include "link.h"
@@ -233,25 +234,43 @@ port_clear(struct port *p)
  *
  * A withdrawal's hold-down must not end because the agent restarted (a crash
  * loop, a watchdog kill while named flaps).  Every health withdrawal records
- * its wall-clock time in the state directory; a start with the link down
- * honours what is left of it.  Wall clock, because the monotonic clock
- * starts again at boot; a clock step only shortens or lengthens one hold. */
+ * when it happened in the state directory; a start with the link down
+ * honours what is left of it.  Within one boot (same kernel boot id) the
+ * record's CLOCK_BOOTTIME is used, which no `date -s` or NTP step moves: a
+ * wall-clock step must neither stretch nor cut a hold.  Across a reboot only
+ * the wall clock is left; a record from the future then (the clock is
+ * behind it) keeps the whole hold, the safe side, at most hold_down. */
 
 static uint64_t
-wall_ms(void)
+clock_ms(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-void
-hold_save(struct agent *a)
+/* The kernel's boot id, or "" when it cannot be read (then only the wall
+ * clock is recorded and trusted). */
+static void
+boot_id(char *out, size_t outlen)
 {
-	if (a->conf->hold_down_ms == 0)
+	char buf[STORE_BOOT_ID_MAX];
+	size_t len = 0;
+
+	out[0] = '\0';
+	if (file_read("/proc/sys/kernel/random/boot_id", buf, sizeof(buf),
+	    &len) == -1)
 		return;
-	if (store_hold_save(a->conf->state_dir, wall_ms()) == -1)
+	buf[strcspn(buf, "\n")] = '\0';
+	if (buf[0] != '\0' && strchr(buf, ' ') == NULL)
+		snprintf(out, outlen, "%s", buf);
+}
+
+static void
+hold_write(struct agent *a, bool sync)
+{
+	if (store_hold_save(a->conf->state_dir, &a->hold_rec, sync) == -1)
 		log_rl_warn(&a->rl_hold, "%s/%s: cannot record the withdrawal; "
 		    "a restart would cut its hold-down short",
 		    a->conf->state_dir, STORE_HOLD);
@@ -259,27 +278,64 @@ hold_save(struct agent *a)
 		(void)log_rl_clear(&a->rl_hold);
 }
 
+/* Before the link goes down: the record is in place (renamed, not yet
+ * fsynced) so that a crash of the agent right after the withdrawal still
+ * finds it; fault_sigkill saw a kill -9 between the two announce the node
+ * 334 ms after it withdrew, inside a 400 ms hold-down. */
+void
+hold_note(struct agent *a)
+{
+	if (a->conf->hold_down_ms == 0)
+		return;
+	a->hold_rec.wall_ms = clock_ms(CLOCK_REALTIME);
+	a->hold_rec.boot_ms = clock_ms(CLOCK_BOOTTIME);
+	boot_id(a->hold_rec.boot_id, sizeof(a->hold_rec.boot_id));
+	hold_write(a, false);
+}
+
+/* After the link went down: the same record made durable (fsync), so
+ * that the withdrawal never waits for the disk. */
+void
+hold_save(struct agent *a)
+{
+	if (a->conf->hold_down_ms == 0)
+		return;
+	hold_write(a, true);
+}
+
 void
 hold_recall(struct agent *a)
 {
-	char left[DUR_FMT_MAX];
-	uint64_t now = wall_ms(), ago, then;
+	char left[DUR_FMT_MAX], id[STORE_BOOT_ID_MAX];
+	struct store_hold h;
+	uint64_t now, ago;
 
 	if (a->health.state != HEALTH_WITHDRAWN || a->conf->hold_down_ms == 0)
 		return;
-	if (store_hold_load(a->conf->state_dir, &then) == -1) {
+	if (store_hold_load(a->conf->state_dir, &h) == -1) {
 		if (errno == EINVAL)
-			log_warnx("%s/%s: not a time in ms; ignored",
+			log_warnx("%s/%s: not a withdrawal record; ignored",
 			    a->conf->state_dir, STORE_HOLD);
 		else if (errno != ENOENT)
 			log_warn("%s/%s: cannot read", a->conf->state_dir,
 			    STORE_HOLD);
 		return;
 	}
-	if (then > now || now - then >= a->conf->hold_down_ms)
+	boot_id(id, sizeof(id));
+	if (h.boot_id[0] != '\0' && strcmp(h.boot_id, id) == 0 &&
+	    (now = clock_ms(CLOCK_BOOTTIME)) >= h.boot_ms)
+		ago = now - h.boot_ms;
+	else if ((now = clock_ms(CLOCK_REALTIME)) >= h.wall_ms)
+		ago = now - h.wall_ms;
+	else
+		ago = 0;
+	if (ago >= a->conf->hold_down_ms)
 		return;
-	ago = now - then;
 	health_restore_hold(&a->health, loop_now_us() - ago * 1000u);
+	/* The announce line's "was withdrawn for" counts from the
+	 * withdrawal, not from this start. */
+	if (a->fleet.target == FLEET_WITHDRAWN)
+		a->fleet.since = loop_now_us() - ago * 1000u;
 	dur_fmt_us(health_hold_remaining(&a->health, loop_now_us()), left,
 	    sizeof(left));
 	log_info("%s: withdrawn %llu ms ago by the previous run; hold-down "

@@ -40,6 +40,7 @@
 #include "sockdiag.h"
 #include "status.h"
 #include "store.h"
+#include "sweep.h"
 
 /* A poll that takes longer than this has failed: BIRD answers in
  * milliseconds, and a hung BIRD must not look like a quiet one. */
@@ -114,6 +115,8 @@ status_refresh_fleet(struct agent *a, struct status *st)
 		sp->since_us = a->peers[i].since_us;
 	}
 	st->socket_events = a->events;
+	st->netlink_resyncs = nl_link_overflows(a->main.link) +
+	    nl_link_overflows(a->gs.link);
 }
 
 /* Copies in what is cheaper to read than to track: link, streaks, timers. */
@@ -144,11 +147,15 @@ status_refresh(struct agent *a, struct status_clock *c)
 	st->hold_down_us = ms_to_us(cf->hold_down_ms);
 	st->hold_remaining_us = health_hold_remaining(&a->health, c->mono_us);
 	st->drain = a->drain;
+	st->instance = cf->instance;
 	st->bird_socket = a->bird != NULL ? bird_path(a->bird) : NULL;
 	st->bird = a->bird == NULL ? NULL : a->conf->fleet != NULL ?
 	    &a->upview : bird_view(a->bird);
 	st->bird_grace_us = ms_to_us(cf->bird_grace_ms);
 	status_refresh_fleet(a, st);
+	st->fresh = a->sweep != NULL ? sweep_fresh(a->sweep) : NULL;
+	if (a->sweep != NULL)
+		sweep_get_info(a->sweep, &st->sweep);
 }
 
 void
@@ -431,7 +438,8 @@ cmd_drain(struct agent *a, const char *reason, bool force,
 	d.pid = p->pid;
 	d.since = (int64_t)time(NULL);
 	/* Withdrawing is the safe side: drain now even if the file cannot
-	 * be written, and say that it will not survive a restart. */
+	 * be written (a full or read-only state directory), say so, and
+	 * keep trying once per cycle (drain_retry()). */
 	a->drain = d;
 	(void)health_drain(&a->health, true, now);
 	snprintf(text, sizeof(text), "drained by %s: %s", who(p, by,
@@ -439,8 +447,10 @@ cmd_drain(struct agent *a, const char *reason, bool force,
 	decide(a, text, true);
 	/* Act first, then persist (the disk may be slow). */
 	if (drain_save(a->conf->state_dir, &d) == -1) {
-		log_warn("%s/%s: cannot save the drain; it will not survive a "
-		    "restart", a->conf->state_dir, STORE_DRAIN);
+		log_rl_warn(&a->rl_drain, "%s/%s: cannot save the drain; a "
+		    "restart now would lose it; retrying every cycle",
+		    a->conf->state_dir, STORE_DRAIN);
+		a->drain_unsaved = true;
 		saved = false;
 	}
 	{
@@ -454,7 +464,8 @@ cmd_drain(struct agent *a, const char *reason, bool force,
 	fprintf(out, "drained (was %s)%s%s\n", fleet_target_str(before),
 	    a->fleet.target == FLEET_DEGRADED ? "; degraded now, withdrawn "
 	    "after graceful_time" : "",
-	    saved ? "" : "; WARNING: not saved, will not survive a restart");
+	    saved ? "" : "; WARNING: not saved yet (retrying every cycle), a "
+	    "restart before it is would lose it");
 	a->dirty |= DIRTY_NOTIFY | DIRTY_METRICS | DIRTY_BIRD;
 	return CTL_OK;
 }
@@ -490,6 +501,10 @@ cmd_undrain(struct agent *a, const char *if_reason, const struct ctl_peer *p,
 	/* The event's reason is the drain's that is lifted. */
 	snprintf(was, sizeof(was), "%s", a->drain.reason);
 	a->drain = d;
+	if (a->drain_unsaved) {
+		a->drain_unsaved = false;
+		(void)log_rl_clear(&a->rl_drain);
+	}
 	(void)health_drain(&a->health, false, now);
 	decide(a, NULL, true);
 	{
@@ -509,6 +524,64 @@ cmd_undrain(struct agent *a, const char *if_reason, const struct ctl_peer *p,
 	if (!a->in_cycle)
 		(void)loop_timer_arm(a->cycle_timer, 0);
 	a->dirty |= DIRTY_NOTIFY | DIRTY_METRICS;
+	return CTL_OK;
+}
+
+/* "zones [stale] [json]", "sweep" (starts an immediate local sweep and
+ * says its id) and "sweep-status ID" ("running ID" or "done ID USECS"),
+ * which "anycastctl sweep --wait" polls. */
+static int
+cmd_fresh(struct agent *a, const char *cmd, const char *args, FILE *out)
+{
+	struct status_clock c;
+	struct sweep_info si;
+	bool stale = false, json = false;
+	char buf[64], *tok, *save = NULL;
+	unsigned long long id;
+	char *end;
+
+	if (a->sweep == NULL) {
+		fprintf(out, "no [freshness] section in the configuration\n");
+		return CTL_CONFLICT;
+	}
+	if (strcmp(cmd, "zones") == 0) {
+		snprintf(buf, sizeof(buf), "%s", args);
+		for (tok = strtok_r(buf, " ", &save); tok != NULL;
+		    tok = strtok_r(NULL, " ", &save)) {
+			if (strcmp(tok, "stale") == 0)
+				stale = true;
+			else if (strcmp(tok, "json") == 0)
+				json = true;
+			else {
+				fprintf(out, "zones takes \"stale\" and "
+				    "\"json\"\n");
+				return CTL_BAD_REQUEST;
+			}
+		}
+		status_refresh(a, &c);
+		return status_render_zones(&a->st, &c, stale, json, out) == 0 ?
+		    CTL_OK : CTL_FAILED;
+	}
+	if (strcmp(cmd, "sweep") == 0) {
+		if (args[0] != '\0') {
+			fprintf(out, "sweep takes no argument\n");
+			return CTL_BAD_REQUEST;
+		}
+		fprintf(out, "%llu\n", (unsigned long long)sweep_now(a->sweep));
+		return CTL_OK;
+	}
+	id = strtoull(args, &end, 10);
+	if (args[0] == '\0' || *end != '\0') {
+		fprintf(out, "sweep-status takes a sweep id\n");
+		return CTL_BAD_REQUEST;
+	}
+	sweep_get_info(a->sweep, &si);
+	if (si.now_done_id >= id)
+		fprintf(out, "done %llu %llu\n", id,
+		    (unsigned long long)(si.now_done_id == id ? si.now_dur_us :
+		    0));
+	else
+		fprintf(out, "running %llu\n", id);
 	return CTL_OK;
 }
 
@@ -546,6 +619,9 @@ ctl_command(void *arg, const char *cmd, const char *args,
 	}
 	if (strcmp(cmd, "undrain-if") == 0)
 		return cmd_undrain(a, args, p, out);
+	if (strcmp(cmd, "zones") == 0 || strcmp(cmd, "sweep") == 0 ||
+	    strcmp(cmd, "sweep-status") == 0)
+		return cmd_fresh(a, cmd, args, out);
 	if (strcmp(cmd, "info") == 0) {
 		/* Who this is, for anycastctl's list of instances and its
 		 * --server-unit choice. */
@@ -619,6 +695,26 @@ ops_reload(struct agent *a, const struct conf *old)
 	    drain_save(nc->state_dir, &a->drain) == -1)
 		log_warn("%s/%s: cannot save the drain", nc->state_dir,
 		    STORE_DRAIN);
+}
+
+/* A drain whose file could not be written (ENOSPC, EROFS) is written
+ * again once per cycle until it is; the old file, if any, stays whole
+ * meanwhile (the write is atomic), and the log says it once a minute. */
+void
+drain_retry(struct agent *a)
+{
+	if (!a->drain_unsaved)
+		return;
+	if (drain_save(a->conf->state_dir, &a->drain) == -1) {
+		log_rl_warn(&a->rl_drain, "%s/%s: cannot save the drain; a "
+		    "restart now would lose it; retrying every cycle",
+		    a->conf->state_dir, STORE_DRAIN);
+		return;
+	}
+	a->drain_unsaved = false;
+	(void)log_rl_clear(&a->rl_drain);
+	log_info("%s/%s: the drain is saved now", a->conf->state_dir,
+	    STORE_DRAIN);
 }
 
 /* A drain survives restarts: load it before the first enforce, and take an

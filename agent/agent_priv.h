@@ -29,6 +29,7 @@
 #include "log.h"
 #include "probe.h"
 #include "status.h"
+#include "store.h"
 
 struct bird;
 struct bird_view;
@@ -41,6 +42,7 @@ struct nl_sock_event;
 struct nl_sockdiag;
 struct notify;
 struct probe_pool;
+struct sweep;
 
 struct slot {
 	struct agent		*agent;
@@ -120,15 +122,18 @@ struct agent {
 	unsigned		 dirty;
 	/* Every message that can repeat goes through one limiter each. */
 	struct log_rl		 rl_addr6, rl_metrics, rl_prefixes,
-				 rl_watchdog, rl_hold, rl_journal;
+				 rl_watchdog, rl_hold, rl_drain, rl_journal;
 	bool			 journal;	/* transitions go to journald (event.c) */
 
 	struct status		 st;		/* what status and metrics show */
 	struct drain_info	 drain;		/* as persisted in state_dir */
+	bool			 drain_unsaved;	/* in force, its file not written */
+	struct store_hold	 hold_rec;	/* the last withdrawal (hold_note) */
 	struct ctl		*ctl;		/* NULL if it could not be set up */
 	struct bird		*bird;		/* NULL: [bird] socket unset */
 	struct nl_sockdiag	*sockdiag;	/* NULL: no event path, poll only */
 	uint64_t		 events;	/* listener deaths seen */
+	struct sweep		*sweep;		/* [freshness]; NULL: off */
 };
 
 /* The dirty bits: what publish() does at the end of a loop turn. */
@@ -152,6 +157,7 @@ void	probes_free(struct agent *a);
 void	sockdiag_setup(struct agent *a);
 void	sockwatch_update(struct agent *a);
 void	decide(struct agent *a, const char *reason, bool quiet);
+int	freshness_setup(struct agent *a);
 
 /* agent_link.c */
 void	addr6_recall(struct agent *a, struct port *p);
@@ -161,6 +167,7 @@ void	port_clear(struct port *p);
 void	bird_prefixes_update(struct agent *a);
 int	enforce(struct agent *a, const char *why);
 void	hold_recall(struct agent *a);
+void	hold_note(struct agent *a);
 void	hold_save(struct agent *a);
 void	link_changed(void *arg, enum nl_state st, int ifindex, unsigned flags);
 
@@ -180,6 +187,7 @@ void	event_say(struct agent *a, const struct event *ev, const char *fmt, ...)
 /* agent_ops.c */
 int	ctl_setup(struct agent *a);
 int	drain_start(struct agent *a);
+void	drain_retry(struct agent *a);
 void	bird_setup(struct agent *a);
 void	metrics_update(struct agent *a);
 void	notify_update(struct agent *a);

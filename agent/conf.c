@@ -54,7 +54,8 @@
 enum ktype {
 	K_IFNAME, K_INT, K_PORT, K_DUR, K_BOOL, K_ONEXIT, K_PATH, K_SOCKPATH,
 	K_GROUP, K_PREFIXES, K_ADDR, K_QNAME, K_QTYPE, K_TRANSPORT, K_RCODE,
-	K_NAMES, K_PATTERNS, K_UNKNOWN, K_UNIT,
+	K_NAMES, K_PATTERNS, K_UNKNOWN, K_UNIT, K_PRIMARIES, K_SERVER, K_ZONES,
+	K_MAXSTALE, K_ZFILE,
 };
 
 struct key {
@@ -106,6 +107,18 @@ static const struct key fleet_keys[] = {
 	{ "unknown", CF(unknown_withdraw), 0, 0, K_UNKNOWN, false },
 };
 
+#define CZ(f) offsetof(struct conf_fresh, f)
+static const struct key fresh_keys[] = {
+	{ "primary", 0, 0, 0, K_PRIMARIES, true },
+	{ "server", 0, 0, 0, K_SERVER, false },
+	{ "zones", 0, 0, 0, K_ZONES, false },
+	{ "zones_file", CZ(zones_file), 0, 0, K_ZFILE, false },
+	{ "interval", CZ(interval_ms), 1000, 60 * MS_MIN, K_DUR, false },
+	{ "max_lag", CZ(max_lag_ms), 0, 1440 * MS_MIN, K_DUR, false },
+	{ "max_stale", 0, 0, 0, K_MAXSTALE, false },
+	{ "timeout", CZ(timeout_ms), 10, 30 * MS_SEC, K_DUR, false },
+};
+
 static const struct key probe_keys[] = {
 	{ "server", 0, 0, 0, K_ADDR, true },
 	{ "port", CP(port), 1, 65535, K_PORT, false },
@@ -125,6 +138,7 @@ _Static_assert(NKEYS(agent_keys) <= KEYS_MAX, "KEYS_MAX: [agent]");
 _Static_assert(NKEYS(bird_keys) <= KEYS_MAX, "KEYS_MAX: [bird]");
 _Static_assert(NKEYS(fleet_keys) <= KEYS_MAX, "KEYS_MAX: [fleet]");
 _Static_assert(NKEYS(probe_keys) <= KEYS_MAX, "KEYS_MAX: [probe]");
+_Static_assert(NKEYS(fresh_keys) <= KEYS_MAX, "KEYS_MAX: [freshness]");
 
 /* Defaults that the printed example and the man page repeat. */
 #define DEF_RISE		2
@@ -152,6 +166,11 @@ _Static_assert(NKEYS(probe_keys) <= KEYS_MAX, "KEYS_MAX: [probe]");
 /* 100 ms, not more: a probe must finish inside the default fast_interval
  * (200 ms), and a local named answers in well under a millisecond. */
 #define DEF_TIMEOUT_MS		100
+/* [freshness]: the issue's defaults.  2 s for one SOA query: the primary
+ * is often far away, and a sweep waits for nobody. */
+#define DEF_FRESH_INTERVAL_MS	30000
+#define DEF_FRESH_MAX_LAG_MS	300000
+#define DEF_FRESH_TIMEOUT_MS	2000
 
 /* One section as written in the file, with where each key was set. */
 struct section {
@@ -165,6 +184,7 @@ struct section {
 };
 
 struct perr {
+	char		*file;		/* NULL: the config file; else the zones file */
 	int		 line;
 	size_t		 seq;		/* keeps the sort stable */
 	char		*msg;
@@ -193,7 +213,7 @@ struct parser {
 	struct section		*cur;		/* NULL: outside any section */
 	bool			 skip;		/* ignore keys: the header was at fault */
 	const struct key	*last_key;	/* what a continuation continues */
-	struct section		 agent, bird, fleet;
+	struct section		 agent, bird, fleet, fresh;
 	struct section		*probes;	/* one for each of conf->probes */
 	size_t			 probecap;	/* of both arrays */
 	int			 nprobe_headers;
@@ -204,16 +224,41 @@ struct parser {
 static void	conf_error(struct parser *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 
+static void	conf_error_in(struct parser *, const char *, int,
+		    const char *, ...) __attribute__((format(printf, 4, 5)));
+static void	conf_verror(struct parser *, const char *, int, const char *,
+		    va_list) __attribute__((format(printf, 4, 0)));
+
 static void
 conf_error(struct parser *p, int line, const char *fmt, ...)
 {
-	char raw[512], msg[512];
-	struct perr *n;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), fmt, ap);
+	conf_verror(p, NULL, line, fmt, ap);
 	va_end(ap);
+}
+
+/* An error in another file the config names (the zones file). */
+static void
+conf_error_in(struct parser *p, const char *file, int line, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conf_verror(p, file, line, fmt, ap);
+	va_end(ap);
+}
+
+static void
+conf_verror(struct parser *p, const char *file, int line, const char *fmt,
+    va_list ap)
+{
+	char raw[512], msg[512];
+	struct perr *n;
+
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	/* Messages quote values from the file, for a terminal or the
 	 * journal. */
 	text_scrub(msg, sizeof(msg), raw);
@@ -228,7 +273,10 @@ conf_error(struct parser *p, int line, const char *fmt, ...)
 		p->errs = n;
 		p->errcap = cap;
 	}
-	if ((p->errs[p->nerrs].msg = strdup(msg)) == NULL) {
+	p->errs[p->nerrs].file = NULL;
+	if ((p->errs[p->nerrs].msg = strdup(msg)) == NULL ||
+	    (file != NULL && (p->errs[p->nerrs].file = strdup(file)) == NULL)) {
+		free(p->errs[p->nerrs].msg);
 		p->oom = true;
 		return;
 	}
@@ -241,7 +289,7 @@ static bool
 error_at(const struct parser *p, int line)
 {
 	for (size_t i = 0; i < p->nerrs; i++)
-		if (p->errs[i].line == line)
+		if (p->errs[i].line == line && p->errs[i].file == NULL)
 			return true;
 	return false;
 }
@@ -534,15 +582,13 @@ value_addr(struct parser *p, const struct key *k, const char *v,
 /* Presentation form limited to what a health probe needs: letters, digits,
  * '-' and '_' (RFC 2181 allows more, but no zone we probe needs escapes). */
 /* *out is a probe_conf's qname, owned by the conf. */
-static int
-value_qname(struct parser *p, const struct key *k, const char *v,
-    const char **out)
+/* Why v is not a name we take, or NULL; bad gets an offending character. */
+static const char *
+name_why(const char *v, char bad[2])
 {
-	size_t n = strlen(v);
 	const char *why = NULL;
-	char bad[2] = "";
-	char *s;
 
+	bad[0] = bad[1] = '\0';
 	if (strcmp(v, ".") != 0) {
 		size_t label = 0, wire = 1;
 
@@ -563,7 +609,19 @@ value_qname(struct parser *p, const struct key *k, const char *v,
 		if (why == NULL && wire > 255)
 			why = "longer than 255 octets";
 	}
-	if (why != NULL) {
+	return why;
+}
+
+static int
+value_qname(struct parser *p, const struct key *k, const char *v,
+    const char **out)
+{
+	size_t n = strlen(v);
+	const char *why;
+	char bad[2];
+	char *s;
+
+	if ((why = name_why(v, bad)) != NULL) {
 		conf_error(p, p->lineno, "%s: '%s' is not a valid DNS name "
 		    "(%s%s%s%s)", k->name, v, why, bad[0] ? " '" : "", bad,
 		    bad[0] ? "'" : "");
@@ -768,6 +826,302 @@ value_names(struct parser *p, const struct key *k, const char *v,
 	return 0;
 }
 
+/* ---- [freshness] values ---- */
+
+static void
+addr_str(struct conf_addr *a)
+{
+	const struct sockaddr_in *sin = (const void *)&a->sa;
+	const struct sockaddr_in6 *sin6 = (const void *)&a->sa;
+	char h[INET6_ADDRSTRLEN];
+	unsigned port;
+
+	if (a->sa.ss_family == AF_INET) {
+		inet_ntop(AF_INET, &sin->sin_addr, h, sizeof(h));
+		port = ntohs(sin->sin_port);
+		if (port == DEF_PORT)
+			snprintf(a->str, sizeof(a->str), "%s", h);
+		else
+			snprintf(a->str, sizeof(a->str), "%s:%u", h, port);
+	} else {
+		inet_ntop(AF_INET6, &sin6->sin6_addr, h, sizeof(h));
+		port = ntohs(sin6->sin6_port);
+		if (port == DEF_PORT)
+			snprintf(a->str, sizeof(a->str), "%s", h);
+		else
+			snprintf(a->str, sizeof(a->str), "[%s]:%u", h, port);
+	}
+}
+
+/* "10.53.0.1", "10.53.0.1:5353", "fd53::1" or "[fd53::1]:5353". */
+static int
+parse_addr_port(const char *v, struct conf_addr *out, const char **why)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&out->sa;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->sa;
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port = NULL, *colon;
+	int64_t n = DEF_PORT;
+	size_t len;
+
+	*why = "not an IPv4 or IPv6 address";
+	memset(out, 0, sizeof(*out));
+	if (v[0] == '[') {
+		const char *end = strchr(v, ']');
+
+		if (end == NULL || (end[1] != '\0' && end[1] != ':'))
+			return -1;
+		len = (size_t)(end - v - 1);
+		if (end[1] == ':')
+			port = end + 2;
+	} else if ((colon = strchr(v, ':')) != NULL &&
+	    strchr(colon + 1, ':') == NULL) {
+		len = (size_t)(colon - v);
+		port = colon + 1;
+	} else
+		len = strlen(v);
+	if (len >= sizeof(host))
+		return -1;
+	memcpy(host, v + (v[0] == '['), len);
+	host[len] = '\0';
+	if (port != NULL && (parse_int(port, &n) == -1 || n < 1 || n > 65535)) {
+		*why = "bad port";
+		return -1;
+	}
+	if (v[0] != '[' && inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)n);
+		out->len = sizeof(*sin);
+	} else if ((v[0] == '[' || port == NULL) &&
+	    inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)n);
+		out->len = sizeof(*sin6);
+		if (IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr)) {
+			*why = "link-local, which needs a scope";
+			return -1;
+		}
+		if (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr)) {
+			*why = "the unspecified address";
+			return -1;
+		}
+	} else
+		return -1;
+	if (sin->sin_family == AF_INET && sin->sin_addr.s_addr ==
+	    htonl(INADDR_ANY)) {
+		*why = "the unspecified address";
+		return -1;
+	}
+	addr_str(out);
+	return 0;
+}
+
+static int
+value_server(struct parser *p, const struct key *k, const char *v,
+    struct conf_addr *out)
+{
+	const char *why;
+
+	if (parse_addr_port(v, out, &why) == -1) {
+		conf_error(p, p->lineno, "%s: '%s': %s", k->name, v, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Space or comma separated tokens of v, one call of fn each; -1 if fn
+ * failed for one. */
+static int
+each_token(struct parser *p, const struct key *k, const char *v, void *arg,
+    int (*fn)(struct parser *, const struct key *, const char *, void *))
+{
+	char tok[INI_MAX_LINE + 1];
+	size_t n;
+	int rc = 0;
+
+	while (*v != '\0') {
+		v += strspn(v, " \t,");
+		if ((n = strcspn(v, " \t,")) == 0)
+			break;
+		if (n >= sizeof(tok))
+			n = sizeof(tok) - 1;
+		memcpy(tok, v, n);
+		tok[n] = '\0';
+		v += strcspn(v, " \t,");
+		if (fn(p, k, tok, arg) == -1)
+			rc = -1;
+	}
+	return rc;
+}
+
+static int
+one_primary(struct parser *p, const struct key *k, const char *tok, void *arg)
+{
+	struct conf_fresh *f = arg;
+
+	if (f->nprimary == CONF_MAX_PRIMARIES) {
+		conf_error(p, p->lineno, "%s: more than %d addresses", k->name,
+		    CONF_MAX_PRIMARIES);
+		return -1;
+	}
+	if (value_server(p, k, tok, &f->primary[f->nprimary]) == -1)
+		return -1;
+	for (int i = 0; i < f->nprimary; i++)
+		if (strcmp(f->primary[i].str, f->primary[f->nprimary].str) == 0) {
+			conf_error(p, p->lineno, "%s: %s is listed twice",
+			    k->name, f->primary[i].str);
+			return -1;
+		}
+	f->nprimary++;
+	return 0;
+}
+
+static int
+value_primaries(struct parser *p, const struct key *k, const char *v,
+    struct conf_fresh *f)
+{
+	f->nprimary = 0;
+	if (each_token(p, k, v, f, one_primary) == -1)
+		return -1;
+	if (f->nprimary == 0) {
+		conf_error(p, p->lineno, "%s: empty", k->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* A zone's canonical form: lower case, with the final dot.  NULL (after
+ * reporting at file:line) if it is not a name. */
+static char *
+zone_norm(struct parser *p, const char *file, int line, const char *what,
+    const char *v)
+{
+	const char *why;
+	char bad[2] = "", *s;
+	size_t n = strlen(v);
+
+	if (n == 0)
+		why = "empty";
+	else if (strcmp(v, ".") == 0)
+		why = "the root is not a zone we check";
+	else
+		why = name_why(v, bad);
+	if (why != NULL) {
+		conf_error_in(p, file, line, "%s'%s' is not a valid zone name "
+		    "(%s%s%s%s)", what, v, why, bad[0] ? " '" : "", bad,
+		    bad[0] ? "'" : "");
+		return NULL;
+	}
+	if ((s = malloc(n + 2)) == NULL) {
+		p->oom = true;
+		return NULL;
+	}
+	for (size_t i = 0; i <= n; i++)
+		s[i] = (char)tolower((unsigned char)v[i]);
+	if (s[n - 1] != '.')
+		memcpy(s + n, ".", 2);
+	return s;
+}
+
+static int
+names_push(struct parser *p, struct conf_names *n, char *s)
+{
+	char **nv;
+
+	if ((nv = reallocarray(n->v, (size_t)n->n + 1, sizeof(*nv))) == NULL) {
+		free(s);
+		p->oom = true;
+		return -1;
+	}
+	n->v = nv;
+	n->v[n->n++] = s;
+	return 0;
+}
+
+static int
+one_zone(struct parser *p, const struct key *k, const char *tok, void *arg)
+{
+	char what[32], *s;
+
+	snprintf(what, sizeof(what), "%s: ", k->name);
+	if ((s = zone_norm(p, NULL, p->lineno, what, tok)) == NULL)
+		return -1;
+	return names_push(p, arg, s);
+}
+
+static void
+names_free(struct conf_names *n)
+{
+	for (int i = 0; i < n->n; i++)
+		free(n->v[i]);
+	free(n->v);
+	n->v = NULL;
+	n->n = 0;
+}
+
+static int
+value_zones(struct parser *p, const struct key *k, const char *v,
+    struct conf_fresh *f)
+{
+	names_free(&f->cfg_zones);
+	if (each_token(p, k, v, &f->cfg_zones, one_zone) == -1)
+		return -1;
+	if (f->cfg_zones.n == 0) {
+		conf_error(p, p->lineno, "%s: empty", k->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* A count 0..CONF_MAX_ZONES, or a percentage with at most two decimals. */
+static int
+value_max_stale(struct parser *p, const struct key *k, const char *v,
+    struct conf_fresh *f)
+{
+	size_t n = strlen(v), ip;
+	int64_t whole = 0, frac = 0;
+	const char *dot;
+
+	if (n > 0 && v[n - 1] == '%') {
+		ip = (dot = memchr(v, '.', n)) != NULL ? (size_t)(dot - v) :
+		    n - 1;
+		if (ip == 0 || ip > 3 || strspn(v, "0123456789") != ip)
+			goto bad;
+		for (size_t i = 0; i < ip; i++)
+			whole = whole * 10 + (v[i] - '0');
+		if (dot != NULL) {
+			size_t fl = n - 1 - ip - 1;
+
+			if (fl < 1 || fl > 2 || strspn(dot + 1, "0123456789")
+			    != fl)
+				goto bad;
+			frac = (dot[1] - '0') * 10 + (fl == 2 ? dot[2] - '0' : 0);
+		}
+		if (whole * 100 + frac > 10000) {
+			conf_error(p, p->lineno, "%s: %s is more than 100%%",
+			    k->name, v);
+			return -1;
+		}
+		f->max_stale = (uint32_t)(whole * 100 + frac);
+		f->max_stale_pct = true;
+		return 0;
+	}
+	if (parse_int(v, &whole) == -1)
+		goto bad;
+	if (whole < 0 || whole > CONF_MAX_ZONES) {
+		conf_error(p, p->lineno, "%s: %s is out of range 0..%d",
+		    k->name, v, CONF_MAX_ZONES);
+		return -1;
+	}
+	f->max_stale = (uint32_t)whole;
+	f->max_stale_pct = false;
+	return 0;
+bad:
+	conf_error(p, p->lineno, "%s: '%s' is not a count or a percentage "
+	    "(as in 3, 1%% or 0.5%%)", k->name, v);
+	return -1;
+}
+
 static int
 parse_value(struct parser *p, const struct key *k, void *base, const char *v)
 {
@@ -834,6 +1188,21 @@ parse_value(struct parser *p, const struct key *k, void *base, const char *v)
 	case K_PATTERNS:
 		return value_names(p, k, v, (struct conf_names *)(void *)field,
 		    k->type == K_PATTERNS);
+	case K_PRIMARIES:
+		return value_primaries(p, k, v, base);
+	case K_SERVER:
+		if (value_server(p, k, v, &((struct conf_fresh *)base)->server)
+		    == -1)
+			return -1;
+		((struct conf_fresh *)base)->server_set = true;
+		return 0;
+	case K_ZONES:
+		return value_zones(p, k, v, base);
+	case K_MAXSTALE:
+		return value_max_stale(p, k, v, base);
+	case K_ZFILE:
+		/* Relative: to the config file's directory (zones_file_read). */
+		return set_string(p, (char **)(void *)field, v);
 	case K_UNKNOWN:
 		if (strcasecmp(v, "hold") == 0)
 			*(bool *)(void *)field = false;
@@ -1011,6 +1380,31 @@ section_fleet(struct parser *p)
 	p->skip = false;
 }
 
+static void
+section_fresh(struct parser *p)
+{
+	struct conf_fresh *f;
+
+	if (p->fresh.line != 0) {
+		conf_error(p, p->lineno, "duplicate section [freshness], first "
+		    "at line %d", p->fresh.line);
+		return;
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL) {
+		p->oom = true;
+		return;
+	}
+	p->conf->fresh = f;
+	f->interval_ms = DEF_FRESH_INTERVAL_MS;
+	f->max_lag_ms = DEF_FRESH_MAX_LAG_MS;
+	f->timeout_ms = DEF_FRESH_TIMEOUT_MS;
+	f->line = p->lineno;
+	section_init(&p->fresh, fresh_keys, NKEYS(fresh_keys), f, p->lineno,
+	    "[freshness]");
+	p->cur = &p->fresh;
+	p->skip = false;
+}
+
 /* raw is what inih took as the section name: between '[' and ']'. */
 static void
 section_begin(struct parser *p, char *raw)
@@ -1028,6 +1422,8 @@ section_begin(struct parser *p, char *raw)
 		    "[bird]");
 	else if (strcmp(s, "fleet") == 0)
 		section_fleet(p);
+	else if (strcmp(s, "freshness") == 0)
+		section_fresh(p);
 	else if (strncmp(s, "probe", 5) == 0 &&
 	    (s[5] == '\0' || isspace((unsigned char)s[5])))
 		section_probe(p, lskip(s + 5));
@@ -1169,9 +1565,10 @@ continuation(struct parser *p, const char *value)
 
 	if (p->last_key == NULL)
 		return;		/* continues a line that was reported */
-	if (p->last_key->type != K_PREFIXES) {
+	if (p->last_key->type != K_PREFIXES &&
+	    p->last_key->type != K_ZONES) {
 		conf_error(p, p->lineno, "indented line continues the value of "
-		    "'%s' (only prefixes may span lines); remove the "
+		    "'%s' (only prefixes and zones may span lines); remove the "
 		    "indentation", p->last_key->name);
 		return;
 	}
@@ -1179,6 +1576,13 @@ continuation(struct parser *p, const char *value)
 	 * releases strip them.  Strip them the same way either way. */
 	snprintf(buf, sizeof(buf), "%s", value);
 	*find_chars_or_comment(buf, NULL) = '\0';
+	if (p->last_key->type == K_ZONES) {
+		if (each_token(p, p->last_key, rstrip(buf),
+		    &((struct conf_fresh *)p->cur->base)->cfg_zones,
+		    one_zone) == -1)
+			p->cur->bad[p->last_key - p->cur->keys] = true;
+		return;
+	}
 	if (value_prefixes(p, p->last_key, rstrip(buf)) == -1)
 		p->cur->bad[p->last_key - p->cur->keys] = true;
 }
@@ -1365,6 +1769,8 @@ validate_fleet(struct parser *p)
 		    "healthy community", f->asn, f->degraded);
 }
 
+static void	validate_fresh(struct parser *);
+
 static void
 validate(struct parser *p)
 {
@@ -1439,6 +1845,125 @@ validate(struct parser *p)
 			((struct sockaddr_in6 *)&pr->pc.server)->sin6_port =
 			    htons(pr->port);
 	}
+	/* After the probes' ports: the default server is the first's. */
+	validate_fresh(p);
+}
+
+/* ---- [freshness]: the zones file and the checks ---- */
+
+static int
+zone_cmp(const void *va, const void *vb)
+{
+	return strcmp(*(char *const *)va, *(char *const *)vb);
+}
+
+/* One zone per line; '#' starts a comment; blank lines are fine. */
+static void
+zones_file_read(struct parser *p, struct conf_fresh *f, struct conf_names *out)
+{
+	char *buf = NULL, *s, *end, path[4096];
+	const char *slash = strrchr(p->conf->path, '/');
+	size_t cap = 0;
+	int line = 0;
+	FILE *fp;
+
+	if (f->zones_file[0] == '/' || slash == NULL)
+		snprintf(path, sizeof(path), "%s", f->zones_file);
+	else
+		snprintf(path, sizeof(path), "%.*s/%s",
+		    (int)(slash - p->conf->path), p->conf->path, f->zones_file);
+	if ((fp = fopen(path, "re")) == NULL) {
+		conf_error_in(p, path, 0, "cannot open: %s", strerror(errno));
+		return;
+	}
+	while (getline(&buf, &cap, fp) >= 0) {
+		line++;
+		if ((s = strchr(buf, '#')) != NULL)
+			*s = '\0';
+		s = lskip(rstrip(buf));
+		if (*s == '\0')
+			continue;
+		end = s + strcspn(s, " \t");
+		if (*end != '\0') {
+			conf_error_in(p, path, line, "one zone per "
+			    "line, found '%s'", s);
+			continue;
+		}
+		if (out->n == CONF_MAX_ZONES) {
+			conf_error_in(p, path, line, "more than %d "
+			    "zones", CONF_MAX_ZONES);
+			break;
+		}
+		if ((s = zone_norm(p, path, line, "", s)) != NULL &&
+		    names_push(p, out, s) == 0)
+			f->file_zones++;
+	}
+	if (ferror(fp))
+		conf_error_in(p, path, 0, "read error: %s",
+		    strerror(errno));
+	free(buf);
+	fclose(fp);
+}
+
+static void
+validate_fresh(struct parser *p)
+{
+	struct conf *c = p->conf;
+	struct conf_fresh *f = c->fresh;
+	const struct section *s = &p->fresh;
+	size_t zi = key_index(fresh_keys, NKEYS(fresh_keys), "zones");
+	size_t fi = key_index(fresh_keys, NKEYS(fresh_keys), "zones_file");
+	size_t ti = key_index(fresh_keys, NKEYS(fresh_keys), "timeout");
+	size_t ii = key_index(fresh_keys, NKEYS(fresh_keys), "interval");
+	struct conf_names all = { NULL, 0 };
+	char b1[DUR_FMT_MAX], b2[DUR_FMT_MAX];
+	int i, n;
+
+	if (f == NULL)
+		return;
+	require_keys(p, s);
+	if (s->seen[zi] == 0 && s->seen[fi] == 0)
+		conf_error(p, f->line, "[freshness] needs zones or zones_file "
+		    "(or both)");
+	if (!s->bad[ti] && !s->bad[ii] && f->timeout_ms >= f->interval_ms)
+		conf_error(p, s->seen[ti] ? s->seen[ti] : s->seen[ii],
+		    "timeout: %s must be shorter than interval %s",
+		    dur_fmt_ms(f->timeout_ms, b1, sizeof(b1)),
+		    dur_fmt_ms(f->interval_ms, b2, sizeof(b2)));
+	if (!f->server_set && c->nprobes > 0 &&
+	    c->probes[0].pc.server_len > 0) {
+		memcpy(&f->server.sa, &c->probes[0].pc.server,
+		    c->probes[0].pc.server_len);
+		f->server.len = c->probes[0].pc.server_len;
+		addr_str(&f->server);
+	}
+	for (i = 0; i < f->cfg_zones.n; i++) {
+		char *z = xstrdup(p, f->cfg_zones.v[i]);
+
+		if (z == NULL || names_push(p, &all, z) == -1)
+			goto done;
+	}
+	if (f->zones_file != NULL && !s->bad[fi])
+		zones_file_read(p, f, &all);
+	if (all.n > CONF_MAX_ZONES) {
+		conf_error(p, f->line, "more than %d zones", CONF_MAX_ZONES);
+		goto done;
+	}
+	if (all.n > 1)
+		qsort(all.v, (size_t)all.n, sizeof(*all.v), zone_cmp);
+	/* A zone in both lists, or twice in the file, is checked once. */
+	for (i = 0, n = 0; i < all.n; i++) {
+		if (n > 0 && strcmp(all.v[n - 1], all.v[i]) == 0) {
+			free(all.v[i]);
+			continue;
+		}
+		all.v[n++] = all.v[i];
+	}
+	f->zones = all.v;
+	f->nzones = n;
+	return;
+done:
+	names_free(&all);
 }
 
 /* ---- Loading ---- */
@@ -1448,6 +1973,8 @@ perr_cmp(const void *va, const void *vb)
 {
 	const struct perr *a = va, *b = vb;
 
+	if ((a->file != NULL) != (b->file != NULL))
+		return a->file != NULL ? 1 : -1;
 	if (a->line != b->line)
 		return a->line < b->line ? -1 : 1;
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
@@ -1536,8 +2063,10 @@ done:
 	if (p.oom)
 		errfn(arg, path, 0, "out of memory");
 	for (size_t i = 0; i < p.nerrs; i++) {
-		errfn(arg, path, p.errs[i].line, p.errs[i].msg);
+		errfn(arg, p.errs[i].file != NULL ? p.errs[i].file : path,
+		    p.errs[i].line, p.errs[i].msg);
 		free(p.errs[i].msg);
+		free(p.errs[i].file);
 	}
 	free(p.errs);
 	failed = p.oom || p.nerrs > 0;
@@ -1546,14 +2075,6 @@ done:
 		return NULL;
 	}
 	return p.conf;
-}
-
-static void
-names_free(struct conf_names *n)
-{
-	for (int i = 0; i < n->n; i++)
-		free(n->v[i]);
-	free(n->v);
 }
 
 void
@@ -1577,6 +2098,14 @@ conf_free(struct conf *c)
 	free(c->instance);
 	free(c->bird_socket);
 	free(c->bird_prefix);
+	if (c->fresh != NULL) {
+		names_free(&c->fresh->cfg_zones);
+		for (int i = 0; i < c->fresh->nzones; i++)
+			free(c->fresh->zones[i]);
+		free(c->fresh->zones);
+		free(c->fresh->zones_file);
+		free(c->fresh);
+	}
 	if (c->fleet != NULL) {
 		names_free(&c->fleet->tables);
 		names_free(&c->fleet->peers);
@@ -1658,6 +2187,54 @@ print_fleet(const struct conf_fleet *f, FILE *fp)
 	    "hold");
 }
 
+static void
+print_fresh(const struct conf_fresh *f, FILE *fp)
+{
+	char b[DUR_FMT_MAX];
+	int col, n;
+
+	fprintf(fp, "\n[freshness]\n");
+	fprintf(fp, KV, "primary");
+	for (int i = 0; i < f->nprimary; i++)
+		fprintf(fp, "%s%s", i ? " " : "", f->primary[i].str);
+	fputc('\n', fp);
+	fprintf(fp, KV "%s\n", "server", f->server.str);
+	if (f->cfg_zones.n > 0) {
+		col = fprintf(fp, KV, "zones");
+		for (int i = 0; i < f->cfg_zones.n; i++) {
+			n = (int)strlen(f->cfg_zones.v[i]);
+			/* Continuation lines, as for prefixes. */
+			if (col > 17 && col + 1 + n > PRINT_WRAP)
+				col = fprintf(fp, "\n%17s", "") - 1;
+			else if (col > 17)
+				col += fprintf(fp, " ");
+			col += fprintf(fp, "%s", f->cfg_zones.v[i]);
+		}
+		fputc('\n', fp);
+	}
+	if (f->zones_file != NULL) {
+		print_kv(fp, "zones_file", f->zones_file);
+		fprintf(fp, "# zones_file: %d zone%s; %d zones in all\n",
+		    f->file_zones, f->file_zones == 1 ? "" : "s", f->nzones);
+	}
+	fprintf(fp, KV "%s\n", "interval", dur_fmt_ms(f->interval_ms, b,
+	    sizeof(b)));
+	fprintf(fp, KV "%s\n", "max_lag", dur_fmt_ms(f->max_lag_ms, b,
+	    sizeof(b)));
+	if (f->max_stale_pct && f->max_stale % 100 == 0)
+		fprintf(fp, KV "%u%%\n", "max_stale", f->max_stale / 100);
+	else if (f->max_stale_pct && f->max_stale % 10 == 0)
+		fprintf(fp, KV "%u.%u%%\n", "max_stale", f->max_stale / 100,
+		    f->max_stale % 100 / 10);
+	else if (f->max_stale_pct)
+		fprintf(fp, KV "%u.%02u%%\n", "max_stale", f->max_stale / 100,
+		    f->max_stale % 100);
+	else
+		fprintf(fp, KV "%u\n", "max_stale", f->max_stale);
+	fprintf(fp, KV "%s\n", "timeout", dur_fmt_ms(f->timeout_ms, b,
+	    sizeof(b)));
+}
+
 void
 conf_print(const struct conf *c, FILE *fp)
 {
@@ -1715,6 +2292,8 @@ conf_print(const struct conf *c, FILE *fp)
 		fprintf(fp, "# [bird] unset: BIRD's view is off\n");
 	if (c->fleet != NULL)
 		print_fleet(c->fleet, fp);
+	if (c->fresh != NULL)
+		print_fresh(c->fresh, fp);
 
 	for (int i = 0; i < c->nprobes; i++) {
 		const struct conf_probe *pr = &c->probes[i];

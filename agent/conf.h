@@ -8,6 +8,7 @@
 #define ANYCASTD_CONF_H
 
 #include <net/if.h>
+#include <sys/socket.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +37,35 @@ struct conf_probe {
 struct conf_names {
 	char			**v;
 	int			  n;
+};
+
+/* A server address with its port: "10.53.0.1", "[fd53::2]:5353". */
+struct conf_addr {
+	struct sockaddr_storage	 sa;		/* port included */
+	socklen_t		 len;
+	char			 str[64];	/* normalized, port shown if not 53 */
+};
+
+#define CONF_MAX_PRIMARIES	8
+#define CONF_MAX_ZONES		100000
+
+/* [freshness]: every zone's SOA serial on the local server against the
+ * primary (issue 9).  zones holds the `zones` key and the zones_file's
+ * lines together: absolute, lower case, sorted by strcmp(), unique. */
+struct conf_fresh {
+	struct conf_addr	 primary[CONF_MAX_PRIMARIES];
+	int			 nprimary;
+	struct conf_addr	 server;	/* default: the first [probe]'s */
+	bool			 server_set;	/* given, not defaulted */
+	struct conf_names	 cfg_zones;	/* the `zones` key, as normalized */
+	char			*zones_file;	/* NULL: none */
+	int			 file_zones;	/* lines of it that name a zone */
+	char			**zones;	/* the union */
+	int			 nzones;
+	uint32_t		 interval_ms, max_lag_ms, timeout_ms;
+	uint32_t		 max_stale;	/* a count, or hundredths of a percent */
+	bool			 max_stale_pct;
+	int			 line;		/* of the section header */
 };
 
 /* [fleet]: the fleet guard, fed by BIRD's fleet tables. */
@@ -73,6 +103,7 @@ struct conf {
 	uint32_t		 bird_grace_ms;
 	uint32_t		 bird_poll_ms;		/* [bird] poll, default 1s */
 	struct conf_fleet	*fleet;			/* [fleet]; NULL: no guard */		/* [bird] grace, default 5s */
+	struct conf_fresh	*fresh;			/* [freshness]; NULL: off */
 	struct conf_probe	*probes;		/* in file order */
 	int			 nprobes;		/* 1..CONF_MAX_PROBES */
 };

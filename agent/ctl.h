@@ -24,10 +24,13 @@ struct ctl_peer {
 typedef int ctl_handler(void *arg, const char *cmd, const char *args,
     const struct ctl_peer *, FILE *out);
 
-/* Listens on path.  A stale socket is replaced; a live one (another
- * anycastd answers) makes this fail with EADDRINUSE, and a non-socket file
- * there with EEXIST.  group NULL: mode 0600 (root only), else 0660 and that
- * group (ENOENT if it does not exist).  NULL on failure, after logging. */
+/* Listens on path, holding the lock PATH.lock while it does.  A stale
+ * socket is replaced; another anycastd (the lock is held, or someone
+ * answers) makes this fail with EADDRINUSE, a non-socket file there with
+ * EEXIST, a directory that others could write to (not sticky and ours) or
+ * owned by someone else with EPERM.  group NULL: mode 0600 (root only),
+ * else 0660 and that group (ENOENT if it does not exist).  NULL on
+ * failure, after logging. */
 struct ctl	*ctl_new(struct loop *, const char *path, const char *group,
 		    ctl_handler *, void *arg);
 /* Closes every connection and removes the socket if it is still ours. */

@@ -40,6 +40,7 @@
 #include "sockdiag.h"
 #include "status.h"
 #include "store.h"
+#include "sweep.h"
 
 /* BIRD is polled on its own clock: fast enough for "drain --wait" and the
  * status, slow enough to cost BIRD nothing. */
@@ -82,6 +83,13 @@ cycle_judge(const struct agent *a, char *reason, size_t len)
 		if (bad++ < 4 && off < len)
 			off += (size_t)snprintf(reason + off, len - off,
 			    ", probe %s: %s", probe_name(s->probe), s->last.detail);
+	}
+	/* Too many stale zones: every cycle is bad while it lasts. */
+	if (a->sweep != NULL && off + 3 < len &&
+	    sweep_failing(a->sweep, reason + off + 2, len - off - 2)) {
+		memcpy(reason + off, ", ", 2);
+		if (cycle == HEALTH_CYCLE_GOOD)
+			cycle = HEALTH_CYCLE_BAD;
 	}
 	return cycle;
 }
@@ -226,11 +234,12 @@ cycle_done(struct agent *a)
 	else if (v == HEALTH_ANNOUNCE)
 		snprintf(text, sizeof(text), "%d good cycles, %d probe%s ok",
 		    h->good, a->nslots, a->nslots == 1 ? "" : "s");
+	/* The hold-down record goes in place before the link goes down and
+	 * is fsynced after: the withdrawal never waits for the disk, and a
+	 * crash of the agent in between still honours the hold-down. */
+	if (v == HEALTH_WITHDRAW)
+		hold_note(a);
 	decide(a, v != HEALTH_KEEP ? text : NULL, false);
-	/* Act first, then persist: the withdrawal must not wait for two
-	 * fsyncs.  A crash between the two loses only the hold-down record,
-	 * and a start with the link down waits for `rise` good cycles
-	 * anyway. */
 	if (v == HEALTH_WITHDRAW)
 		hold_save(a);
 
@@ -367,6 +376,40 @@ probes_new(struct agent *a)
 		a->nslots = i + 1;
 	}
 	probes_to_status(a);
+	return 0;
+}
+
+/* --- zone freshness ---------------------------------------------------- */
+
+static void
+fresh_changed(void *arg)
+{
+	struct agent *a = arg;
+
+	a->dirty |= DIRTY_METRICS;
+}
+
+/* [freshness] at start and after a reload: a sweep made, changed or
+ * ended.  0, or -1 after logging (at start: fatal to the caller). */
+int
+freshness_setup(struct agent *a)
+{
+	const struct conf_fresh *c = a->conf->fresh;
+
+	if (c == NULL) {
+		if (a->sweep != NULL)
+			log_info("freshness: off");
+		sweep_free(a->sweep);
+		a->sweep = NULL;
+		return 0;
+	}
+	if (a->sweep != NULL)
+		return sweep_reload(a->sweep, c);
+	if ((a->sweep = sweep_new(a->loop, a->pool, c, fresh_changed, a)) ==
+	    NULL) {
+		log_warnx("freshness: cannot start the sweep");
+		return -1;
+	}
 	return 0;
 }
 

@@ -214,20 +214,29 @@ int
 metrics_render(const struct status *s, const struct status_clock *c,
     FILE *f)
 {
+	/* At function scope: prom keeps the pointer until prom_free. */
+	const char *const instance[] = { "instance", s->instance, NULL };
 	struct prom *p;
 	int rc;
 
 	if ((p = prom_new(f)) == NULL)
 		return -1;
+	if (s->instance != NULL)
+		prom_set_labels(p, instance);
 	metrics_state(p, s, c);
 	metrics_probes(p, s);
 	if (s->bird_socket != NULL)
 		metrics_bird(p, s);
 	metrics_fleet(p, s, c);
+	metrics_fresh(p, s, c);
 	prom_family(p, "anycastd_socket_events_total",
 	    "Destroyed listeners of probed servers reported by the kernel.",
 	    PROM_COUNTER);
 	prom_uint(p, NULL, NULL, s->socket_events);
+	prom_family(p, "anycastd_netlink_resyncs_total",
+	    "Times link events were lost (ENOBUFS) and the links were read "
+	    "again from the kernel.", PROM_COUNTER);
+	prom_uint(p, NULL, NULL, s->netlink_resyncs);
 	rc = prom_finish(p);
 	prom_free(p);
 	return rc;

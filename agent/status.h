@@ -18,6 +18,7 @@
 #include "drain.h"
 #include "link.h"
 #include "probe.h"
+#include "sweep.h"
 
 #define STATUS_LAT_BUCKETS	12	/* the last one is +Inf */
 
@@ -100,6 +101,7 @@ struct status {
 
 	struct drain_info drain;
 
+	const char	*instance;	/* anycastd -i NAME; NULL: the default */
 	const char	*bird_socket;	/* NULL: [bird] not configured */
 	const struct bird_view *bird;	/* NULL until a client exists */
 	struct bird_mismatch bird_mismatch;
@@ -118,6 +120,12 @@ struct status {
 	int		 npeers;
 	struct status_peer peers[STATUS_MAX_PEERS];
 	uint64_t	 socket_events;		/* listener deaths seen */
+	uint64_t	 netlink_resyncs;	/* link events lost (ENOBUFS) */
+
+	/* [freshness]: the policy's table (NULL: off) and the sweep's
+	 * figures (status_fresh.c renders them). */
+	const struct fresh *fresh;
+	struct sweep_info sweep;
 };
 
 /* status_init() starts an empty record; status_free() releases what the
@@ -170,6 +178,20 @@ bool		 status_withdrawn(const struct status *, char *why, size_t whylen);
 int		 status_render_text(const struct status *, const struct status_clock *,
 		    FILE *);
 int		 status_render_json(const struct status *, const struct status_clock *,
+		    FILE *);
+
+/* status_fresh.c: the freshness parts of the above and of the metrics,
+ * and "anycastctl zones" (every zone, or the stale and missing ones). */
+struct json;
+struct prom;
+void		 status_fresh_text(const struct status *,
+		    const struct status_clock *, FILE *);
+void		 status_fresh_json(struct json *, const struct status *,
+		    const struct status_clock *);
+void		 metrics_fresh(struct prom *, const struct status *,
+		    const struct status_clock *);
+int		 status_render_zones(const struct status *,
+		    const struct status_clock *, bool stale_only, bool json,
 		    FILE *);
 
 #endif

@@ -312,6 +312,7 @@ status_render_json(const struct status *s, const struct status_clock *c,
 	json_drain(j, s);
 	json_bird(j, s, c);
 	json_fleet(j, s, c);
+	status_fresh_json(j, s, c);
 	json_uint(j, "socket_events", s->socket_events);
 	done = status_withdrawn(s, why, sizeof(why));
 	json_object(j, "withdrawn");

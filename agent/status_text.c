@@ -257,5 +257,6 @@ status_render_text(const struct status *s, const struct status_clock *c,
 	text_policy(s, c, f);
 	text_probes(s, f);
 	text_bird(s, c, f);
+	status_fresh_text(s, c, f);
 	return ferror(f) ? -1 : 0;
 }

@@ -2,7 +2,6 @@
  * else; the atomic write itself is the base's (file.c), so the state files
  * and the metrics file share one careful implementation.  Reads refuse
  * symlinks and FIFOs planted in the directory (O_NOFOLLOW, O_NONBLOCK). */
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -41,8 +40,9 @@ store_read(const char *dir, const char *name, char *buf, size_t size,
 	return file_read(path, buf, size, len);
 }
 
-int
-store_write(const char *dir, const char *name, const char *data, size_t len)
+static int
+write_flags(const char *dir, const char *name, const char *data, size_t len,
+    int flags)
 {
 	char path[PATH_MAX];
 
@@ -50,7 +50,13 @@ store_write(const char *dir, const char *name, const char *data, size_t len)
 		return -1;
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
 		return -1;
-	return file_write(path, data, len, FILE_SYNC);
+	return file_write(path, data, len, flags);
+}
+
+int
+store_write(const char *dir, const char *name, const char *data, size_t len)
+{
+	return write_flags(dir, name, data, len, FILE_SYNC);
 }
 
 int
@@ -64,13 +70,19 @@ store_remove(const char *dir, const char *name)
 }
 
 int
-store_hold_save(const char *dir, uint64_t wall_ms)
+store_hold_save(const char *dir, const struct store_hold *h, bool sync)
 {
-	char buf[32];
+	char buf[32 + 32 + STORE_BOOT_ID_MAX + 4];
 	int n;
 
-	n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)wall_ms);
-	return store_write(dir, STORE_HOLD, buf, (size_t)n);
+	n = snprintf(buf, sizeof(buf), "%llu %llu %s\n",
+	    (unsigned long long)h->wall_ms, (unsigned long long)h->boot_ms,
+	    h->boot_id[0] != '\0' ? h->boot_id : "-");
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return write_flags(dir, STORE_HOLD, buf, (size_t)n, sync ? FILE_SYNC : 0);
 }
 
 int
@@ -87,30 +99,49 @@ store_withdraw_env_save(const char *dir, const char *ifname)
 	return store_write(dir, STORE_WITHDRAW_ENV, buf, (size_t)n);
 }
 
-int
-store_hold_load(const char *dir, uint64_t *wall_ms)
+static int
+parse_ms(const char *s, char **end, uint64_t *out)
 {
-	char buf[32], *end = buf;
-	unsigned long long v = 0;
-	size_t len;
+	unsigned long long v;
 
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, end, 10);
+	if (errno != 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+store_hold_load(const char *dir, struct store_hold *h)
+{
+	char buf[32 + 32 + STORE_BOOT_ID_MAX + 4], *p, *end;
+	size_t len, idlen;
+
+	memset(h, 0, sizeof(*h));
 	if (store_read(dir, STORE_HOLD, buf, sizeof(buf), &len) == -1)
 		return -1;
-	/* Only what store_hold_save() writes: strtoull() alone would take
-	 * "-1" for 2^64 - 1 (a hold-down without end), leading blanks, and
-	 * anything after the newline. */
-	errno = 0;
-	if (!isdigit((unsigned char)buf[0]))
-		errno = EINVAL;
-	else
-		v = strtoull(buf, &end, 10);
-	if (errno != 0 || (size_t)(end - buf) + (*end == '\n') != len ||
-	    (*end != '\n' && *end != '\0')) {
-		errno = EINVAL;
-		return -1;
-	}
-	*wall_ms = v;
+	if (parse_ms(buf, &end, &h->wall_ms) == -1)
+		goto bad;
+	if (*end == '\n' || *end == '\0')
+		return 0;		/* the older format */
+	if (*end != ' ' || parse_ms(end + 1, &end, &h->boot_ms) == -1 ||
+	    *end != ' ')
+		goto bad;
+	p = end + 1;
+	idlen = strcspn(p, " \n");
+	if (idlen == 0 || idlen >= sizeof(h->boot_id) ||
+	    (p[idlen] != '\n' && p[idlen] != '\0'))
+		goto bad;
+	if (!(idlen == 1 && *p == '-'))
+		memcpy(h->boot_id, p, idlen);
 	return 0;
+bad:
+	memset(h, 0, sizeof(*h));
+	errno = EINVAL;
+	return -1;
 }
 
 int

@@ -2,7 +2,8 @@
  * names.  Everything here survives a restart of anycastd and a reboot:
  *
  *   drain           the operator's drain (format in drain.c)
- *   withdrawn-at    wall-clock ms of the last health withdrawal (hold-down)
+ *   withdrawn-at    when the last health withdrawal was (hold-down): wall
+ *                   and boot clocks in ms, and the boot id
  *   ipv6-addresses  the anycast interface's permanent IPv6 addresses, one
  *                   "addr/len" per line, for a start while the link is down
  *   ipv6-addresses-graceful  the same for the graceful link
@@ -16,6 +17,7 @@
 #ifndef ANYCASTD_STORE_H
 #define ANYCASTD_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,10 +38,23 @@ int	 store_write(const char *dir, const char *name, const char *data,
 /* Removes DIR/NAME; no file is success.  0, or -1 with errno. */
 int	 store_remove(const char *dir, const char *name);
 
-/* The last withdrawal's wall-clock time.  load: 0, or -1 with ENOENT (none)
- * or EINVAL (not a time; the caller says so). */
-int	 store_hold_save(const char *dir, uint64_t wall_ms);
-int	 store_hold_load(const char *dir, uint64_t *wall_ms);
+/* The last withdrawal, as "WALL_MS BOOT_MS BOOT_ID": the wall-clock time,
+ * CLOCK_BOOTTIME, and the kernel's boot id.  Within one boot the boot clock
+ * is the truth, since `date -s` and NTP steps move the wall clock but not it;
+ * the wall clock only bridges a reboot.  A file of the older format
+ * ("WALL_MS") loads with boot_ms 0 and an empty boot_id.  load: 0, or -1 with
+ * ENOENT (none) or EINVAL (not a record; the caller says so). */
+#define STORE_BOOT_ID_MAX	40
+struct store_hold {
+	uint64_t	 wall_ms;
+	uint64_t	 boot_ms;
+	char		 boot_id[STORE_BOOT_ID_MAX];
+};
+/* save: with sync false the record is written and renamed into place but
+ * not fsynced, which costs no disk wait and survives a crash of the
+ * process (not of the machine); with sync true it is also fsynced. */
+int	 store_hold_save(const char *dir, const struct store_hold *, bool sync);
+int	 store_hold_load(const char *dir, struct store_hold *);
 
 /* The fail-safe's environment file for interface ifname. */
 int	 store_withdraw_env_save(const char *dir, const char *ifname);

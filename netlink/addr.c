@@ -24,7 +24,8 @@
  *    same prefix length, scope, flags, metric and protocol, plus
  *    IFA_F_NODAD so that it is usable at once (no tentative period during
  *    which BIND cannot bind it and BIRD does not export it).  EEXIST means
- *    it was there after all.  Each restored address is logged.
+ *    it was there after all.  Each restored address is logged.  They go in
+ *    batches, one sendmsg for up to NL_BATCH_MAX of them.
  *  - Everything is forgotten when the interface is deleted or renamed.
  *
  * Event order, measured on Linux 6.18 (ip monitor, and this module's debug
@@ -394,6 +395,7 @@ nl_addrs_dump(struct nl_addrs *a, struct nl_req *r, int ifindex)
 	return 0;
 }
 
+/* Puts one RTM_NEWADDR for e into the batch; -1 if the batch is full. */
 static int
 add_one(struct nl_req *r, const struct nl_addr *e, int ifindex)
 {
@@ -402,7 +404,9 @@ add_one(struct nl_req *r, const struct nl_addr *e, int ifindex)
 	uint32_t flags = (e->flags & RESTORE_FLAGS) | IFA_F_NODAD;
 	size_t alen = family_len(e->family);
 
-	nlh = mnl_nlmsg_put_header(nl_req_buf(r));
+	/* header, ifaddrmsg, two addresses and three small attributes */
+	if ((nlh = nl_req_batch_add(r, 256)) == NULL)
+		return -1;
 	nlh->nlmsg_type = RTM_NEWADDR;
 	nlh->nlmsg_flags = NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
@@ -419,41 +423,78 @@ add_one(struct nl_req *r, const struct nl_addr *e, int ifindex)
 		mnl_attr_put_u32(nlh, IFA_RT_PRIORITY, e->metric);
 	if (e->has_proto)
 		mnl_attr_put_u8(nlh, IFA_PROTO, e->proto);
-	return nl_req_run(r, nlh, NULL, NULL);
+	nl_req_batch_next(r, nlh);
+	return 0;
 }
 
+struct restore {
+	struct nl_addrs	*a;
+	size_t		 idx[NL_BATCH_MAX];	/* batch message -> a->v */
+	int		 err;			/* the last failure's errno */
+};
+
+static void
+restored(unsigned i, int err, const char *msg, void *arg)
+{
+	struct restore *rs = arg;
+	struct nl_addr *e = &rs->a->v[rs->idx[i]];
+	char s[INET6_ADDRSTRLEN + 4];
+
+	addr_str(e, false, s, sizeof(s));
+	if (err == 0) {
+		log_info("%s: restored %s, which the kernel flushed when the "
+		    "link went down", rs->a->ifname, s);
+		e->present = true;
+	} else if (err == EEXIST)
+		e->present = true;
+	else {
+		rs->err = err;
+		errno = err;
+		log_warn("%s: cannot restore %s%s%s", rs->a->ifname, s,
+		    *msg ? ": " : "", msg);
+	}
+}
+
+/* Every missing address goes back in batches of NL_BATCH_MAX RTM_NEWADDR,
+ * one sendmsg each, instead of one request per address: the loop waits
+ * once per batch, not once per address. */
 int
 nl_addrs_restore(struct nl_addrs *a, struct nl_req *r, int ifindex, bool all)
 {
-	char s[INET6_ADDRSTRLEN + 4];
-	int ret = 0, err = 0;
+	struct restore rs = { .a = a };
+	unsigned n = 0, nreq = 0, sent = 0;
 	size_t i;
 
 	a->gen++;
 	if (ifindex <= 0)
 		return 0;
-	for (i = 0; i < a->n; i++) {
-		struct nl_addr *e = &a->v[i];
-
-		if (!e->restore || (e->present && !all))
+	(void)nl_req_buf(r);
+	for (i = 0; i <= a->n; i++) {
+		if (i < a->n && (!a->v[i].restore || (a->v[i].present && !all)))
 			continue;
-		addr_str(e, false, s, sizeof(s));
-		if (add_one(r, e, ifindex) == 0) {
-			log_info("%s: restored %s, which the kernel flushed "
-			    "when the link went down", a->ifname, s);
-			e->present = true;
-		} else if (errno == EEXIST) {
-			e->present = true;
-		} else {
-			err = errno;
-			log_warn("%s: cannot restore %s%s%s", a->ifname, s,
-			    *nl_req_errmsg(r) ? ": " : "", nl_req_errmsg(r));
-			ret = -1;
+		if (i < a->n && n < NL_BATCH_MAX &&
+		    add_one(r, &a->v[i], ifindex) == 0) {
+			rs.idx[n++] = i;
+			continue;
 		}
+		if (n > 0) {
+			(void)nl_req_batch_run(r, restored, &rs);
+			nreq++;
+			sent += n;
+		}
+		n = 0;
+		(void)nl_req_buf(r);
+		if (i < a->n && add_one(r, &a->v[i], ifindex) == 0)
+			rs.idx[n++] = i;
 	}
-	if (ret == -1)
-		errno = err;
-	return ret;
+	if (nreq > 0)
+		log_debug("%s: %u address%s re-added in %u request%s", a->ifname,
+		    sent, sent == 1 ? "" : "es", nreq, nreq == 1 ? "" : "s");
+	if (rs.err != 0) {
+		errno = rs.err;
+		return -1;
+	}
+	return 0;
 }
 
 int

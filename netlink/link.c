@@ -57,6 +57,7 @@ struct nl_link {
 	bool			 started;	/* first sync done */
 	bool			 saw_down;	/* since the last settle */
 	bool			 need_resync;
+	unsigned long long	 overflows;	/* ENOBUFS seen on the event socket */
 	struct log_rl		 rl_enobufs;
 };
 
@@ -335,6 +336,7 @@ static void
 overflow(struct nl_link *l)
 {
 	l->need_resync = true;
+	l->overflows++;
 	log_rl_warnx(&l->rl_enobufs, "interface %s: netlink events lost "
 	    "(ENOBUFS); resynchronising", l->name);
 }
@@ -548,6 +550,12 @@ int
 nl_link_prefixes(const struct nl_link *l, struct prefix *out, int max)
 {
 	return nl_addrs_prefixes(l->addrs, out, max);
+}
+
+unsigned long long
+nl_link_overflows(const struct nl_link *l)
+{
+	return l != NULL ? l->overflows : 0;
 }
 
 int

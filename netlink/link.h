@@ -61,6 +61,10 @@ int		 nl_link_prefixes(const struct nl_link *, struct prefix *, int max);
  * is restored, like any flushed address, when the link comes up.  0, or -1
  * with errno. */
 int		 nl_link_expect_addr6(struct nl_link *, const char *text);
+/* How many times the event socket overflowed (ENOBUFS) and everything was
+ * rebuilt from dumps: the log says it once per 10 s, this counts them all.
+ * 0 for NULL. */
+unsigned long long nl_link_overflows(const struct nl_link *);
 /* Tests only: shrink the event socket's receive buffer (SO_RCVBUF) so that a
  * burst of events overflows it and exercises the ENOBUFS resync. */
 int		 nl_link_set_rcvbuf(struct nl_link *, int bytes);

@@ -14,9 +14,13 @@
 /* Large enough for any rtnetlink datagram, dumps included (the kernel sizes
  * dump skbs by the reader's buffer, up to 32 KiB). */
 #define NL_BUF_SIZE	32768
-/* A netlink request is answered by the kernel at once; this bound only keeps
- * a wedged kernel or a lost reply from stalling the event loop. */
+/* A netlink request is answered by the kernel at once (inside our sendmsg:
+ * see req.c); this bound only keeps a lost reply from stalling the event
+ * loop. */
 #define NL_REQ_TIMEOUT_MS	1000
+/* Requests per batch: their acks (up to about 1 KiB of receive buffer each,
+ * with the skb overhead) fit in the socket's default buffer. */
+#define NL_BATCH_MAX		32
 
 /* Read one datagram from a netlink socket.  Returns its length, 0 if it was
  * not sent by the kernel (ignored), or -1 with errno (ENOSPC if truncated). */
@@ -33,6 +37,16 @@ void		*nl_req_buf(struct nl_req *);
  * ETIMEDOUT, or EINTR when a dump was interrupted by a change (retry). */
 int		 nl_req_run(struct nl_req *, struct nlmsghdr *nlh, mnl_cb_t cb,
 		    void *arg);
+/* A batch of requests sent in one sendmsg: nl_req_buf() starts it,
+ * nl_req_batch_add() gives the next message's header (NULL when the batch
+ * is full or has less than room bytes left), nl_req_batch_next() closes it
+ * once built, and nl_req_batch_run() sends them all and calls cb once per
+ * message, in any order, with 0 or the kernel's errno and its text (an
+ * unanswered one: ETIMEDOUT).  0 if every message was answered, else -1. */
+typedef void	 nl_ack_cb(unsigned idx, int err, const char *msg, void *arg);
+struct nlmsghdr	*nl_req_batch_add(struct nl_req *, size_t room);
+void		 nl_req_batch_next(struct nl_req *, struct nlmsghdr *);
+int		 nl_req_batch_run(struct nl_req *, nl_ack_cb *, void *);
 /* The kernel's extended-ack text for the last failed request, or "". */
 const char	*nl_req_errmsg(const struct nl_req *);
 

@@ -1,8 +1,19 @@
 /* The rtnetlink request socket.  Every change we make and every question we
- * ask goes through it, one at a time, and waits for the kernel's answer: the
- * NLMSG_ERROR ack (error 0 or an errno) or, for a dump, NLMSG_DONE.  The
- * socket is non-blocking and each wait is bounded by poll(), so a lost reply
- * costs at most NL_REQ_TIMEOUT_MS and never wedges the event loop.  It is kept
+ * ask goes through it, one at a time (or one batch at a time), and waits for
+ * the kernel's answer: the NLMSG_ERROR ack (error 0 or an errno) or, for a
+ * dump, NLMSG_DONE.
+ *
+ * How long that can block the loop: rtnetlink handles a request inside our
+ * sendmsg(2), under the RTNL mutex, and queues the ack before sendmsg
+ * returns (measured on Linux 6.18: 1000 of 1000 acks were there at once,
+ * and a batch of 64 requests had all 64 acks, errors included, queued when
+ * sendto returned); a dump's next part is built inside our recvmsg(2).  So
+ * the poll() below waits only for a reply that was lost (our receive buffer
+ * overflowed, which one request or one batch of NL_BATCH_MAX cannot do) and
+ * NL_REQ_TIMEOUT_MS is a safety net, not a wait that happens.  What can
+ * block is sendmsg itself, for as long as another task holds RTNL (a big
+ * routing change): that is the kernel's time, short, and no socket option
+ * can bound it.  It is kept
  * apart from the event socket (as BIRD does) so that replies never interleave
  * with multicast notifications, and it joins no multicast group.  It does
  * not interpret the replies; the caller's callback does. */
@@ -34,6 +45,8 @@ struct nl_req {
 	char			 errmsg[128];
 	char			*buf;		/* NL_BUF_SIZE, replies */
 	char			*out;		/* NL_BUF_SIZE, the request */
+	size_t			 outlen;	/* a batch: bytes used in out */
+	unsigned		 nbatch;	/* a batch: messages in out */
 };
 
 /* What the callbacks of one request share. */
@@ -117,7 +130,27 @@ void *
 nl_req_buf(struct nl_req *r)
 {
 	memset(r->out, 0, NL_BUF_SIZE);
+	r->outlen = 0;
+	r->nbatch = 0;
 	return r->out;
+}
+
+struct nlmsghdr *
+nl_req_batch_add(struct nl_req *r, size_t room)
+{
+	struct nlmsghdr *nlh;
+
+	if (r->nbatch >= NL_BATCH_MAX || r->outlen + room > NL_BUF_SIZE)
+		return NULL;
+	nlh = mnl_nlmsg_put_header(r->out + r->outlen);
+	r->nbatch++;
+	return nlh;
+}
+
+void
+nl_req_batch_next(struct nl_req *r, struct nlmsghdr *nlh)
+{
+	r->outlen += NLMSG_ALIGN(nlh->nlmsg_len);
 }
 
 const char *
@@ -138,18 +171,18 @@ extack_attr(const struct nlattr *a, void *arg)
 	return MNL_CB_OK;
 }
 
+/* An NLMSG_ERROR: 0 (an ack) or the errno it carries, with the extended
+ * ack's text in r->errmsg. */
 static int
-req_error(const struct nlmsghdr *nlh, void *arg)
+ack_errno(struct nl_req *r, const struct nlmsghdr *nlh)
 {
-	struct req_ctx *c = arg;
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
+	r->errmsg[0] = '\0';
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+		return EBADMSG;
 	if (e->error == 0)
-		return MNL_CB_STOP;
+		return 0;
 	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
 		size_t off = sizeof(*e);
 
@@ -157,10 +190,21 @@ req_error(const struct nlmsghdr *nlh, void *arg)
 			off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
 		if (mnl_nlmsg_size(off) <= nlh->nlmsg_len)
 			(void)mnl_attr_parse(nlh, (unsigned)off, extack_attr,
-			    c->r);
+			    r);
 	}
 	/* Subsystems disagree on the sign; libmnl's default does the same. */
-	errno = e->error < 0 ? -e->error : e->error;
+	return e->error < 0 ? -e->error : e->error;
+}
+
+static int
+req_error(const struct nlmsghdr *nlh, void *arg)
+{
+	struct req_ctx *c = arg;
+	int err = ack_errno(c->r, nlh);
+
+	if (err == 0)
+		return MNL_CB_STOP;
+	errno = err;
 	return MNL_CB_ERROR;
 }
 
@@ -242,4 +286,78 @@ nl_req_run(struct nl_req *r, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
 		if (ret == MNL_CB_STOP)
 			return 0;
 	}
+}
+
+/* Waits (bounded) for the next datagram: its length, or -1 with errno
+ * (ETIMEDOUT once the deadline has passed). */
+static ssize_t
+recv_until(struct nl_req *r, uint64_t deadline)
+{
+	struct pollfd pfd = { .fd = mnl_socket_get_fd(r->sock),
+	    .events = POLLIN };
+	int64_t left;
+	ssize_t n;
+
+	for (;;) {
+		n = nl_recv(pfd.fd, r->buf, NL_BUF_SIZE);
+		if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR))
+			return n;
+		left = (int64_t)(deadline - loop_now_us());
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (poll(&pfd, 1, (int)((left + 999) / 1000)) == -1 &&
+		    errno != EINTR)
+			return -1;
+	}
+}
+
+int
+nl_req_batch_run(struct nl_req *r, nl_ack_cb *cb, void *arg)
+{
+	struct nlmsghdr *nlh;
+	uint64_t deadline, acked = 0;
+	unsigned first = r->seq + 1, i, got = 0;
+	size_t off;
+	ssize_t n;
+	int len;
+
+	for (off = 0, i = 0; i < r->nbatch; i++) {
+		nlh = (struct nlmsghdr *)(void *)(r->out + off);
+		nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+		nlh->nlmsg_seq = ++r->seq;
+		off += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	if (r->nbatch == 0)
+		return 0;
+	/* One sendmsg: the kernel runs the messages in order and acks each,
+	 * a failed one included, so one failure costs no other. */
+	if (mnl_socket_sendto(r->sock, r->out, r->outlen) == -1)
+		return -1;
+	deadline = loop_now_us() + (uint64_t)NL_REQ_TIMEOUT_MS * 1000u;
+	while (got < r->nbatch) {
+		if ((n = recv_until(r, deadline)) == -1)
+			break;
+		len = (int)n;
+		for (nlh = (struct nlmsghdr *)(void *)r->buf;
+		    mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			i = nlh->nlmsg_seq - first;
+			/* Not ours, or a stale reply of a timed-out request. */
+			if (nlh->nlmsg_type != NLMSG_ERROR ||
+			    nlh->nlmsg_pid != r->portid || i >= r->nbatch ||
+			    (acked & (1ull << i)))
+				continue;
+			acked |= 1ull << i;
+			got++;
+			cb(i, ack_errno(r, nlh), r->errmsg, arg);
+		}
+	}
+	if (got == r->nbatch)
+		return 0;
+	for (i = 0; i < r->nbatch; i++)
+		if (!(acked & (1ull << i)))
+			cb(i, errno, "", arg);
+	return -1;
 }

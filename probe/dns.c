@@ -561,6 +561,20 @@ dns_eval(const unsigned char *pkt, size_t len, const struct dns_expect *exp,
 			if (sec != 0)
 				continue;
 			out->ancount++;
+			/* SOA rdata ends in serial, refresh, retry, expire
+			 * and minimum (RFC 1035 3.3.13); check_rdata() has
+			 * checked the shape. */
+			if (rr.type == 6 && rr.class == exp->qclass &&
+			    !out->soa && name_equal(rr.owner, want)) {
+				const unsigned char *e = pkt + rr.rdoff +
+				    rr.rdlen;
+
+				out->soa = true;
+				out->soa_serial = (uint32_t)get16(e - 20) << 16 |
+				    get16(e - 18);
+				out->soa_expire = (uint32_t)get16(e - 8) << 16 |
+				    get16(e - 6);
+			}
 			if (rr.class == exp->qclass &&
 			    (rr.type == exp->qtype || exp->qtype == T_ANY))
 				out->matching++;

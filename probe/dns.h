@@ -43,6 +43,9 @@ struct dns_eval_info {
 	bool		 ad;
 	unsigned	 ancount;	/* answer RRs parsed */
 	unsigned	 matching;	/* of those, of qtype and qclass */
+	/* The first SOA of the answer owned by the queried name. */
+	bool		 soa;
+	uint32_t	 soa_serial, soa_expire;
 	char		 detail[128];	/* "" on PROBE_OK, else the reason */
 };
 

@@ -286,6 +286,50 @@ on_fd(struct loop *l, int fd, void *arg, int mask)
 	pchan_put(c);
 }
 
+void
+pchan_poll(struct pchan *c)
+{
+	struct chan_io *io = io_of(c);
+	int i;
+
+	c->refs++;
+	for (i = 0; i < MAX_SOCKS; i++)
+		if (io->socks[i].fd != -1)
+			ares_process_fd(c->channel, io->socks[i].fd,
+			    ARES_SOCKET_BAD);
+	pchan_rearm(c);
+	pchan_put(c);
+}
+
+void
+pchan_set_polled(struct pchan *c, bool polled)
+{
+	struct chan_io *io = io_of(c);
+	struct loop *l = pool_loop(c->pool);
+	int i;
+
+	if (!c->own || c->polled == polled)
+		return;
+	c->polled = polled;
+	/* A UDP socket of c-ares always wants to be read while it is open. */
+	for (i = 0; i < MAX_SOCKS; i++) {
+		struct psock *s = &io->socks[i];
+
+		if (s->fd == -1)
+			continue;
+		s->chan = c;
+		if (polled && s->watched) {
+			loop_del_fd(l, s->fd);
+			s->watched = false;
+		} else if (!polled && !s->watched) {
+			if (loop_add_fd(l, s->fd, LOOP_READ, on_fd, s) == -1)
+				log_warn("probe: watch fd %d", s->fd);
+			else
+				s->watched = true;
+		}
+	}
+}
+
 static void
 on_timeout(struct loop *l, void *arg)
 {
@@ -312,6 +356,8 @@ on_sock_state(void *arg, ares_socket_t fd, int readable, int writable)
 		return;
 	}
 	s->chan = &io->c;
+	if (io->c.polled)
+		mask &= ~LOOP_READ;	/* pchan_poll() reads */
 	if (mask == 0) {
 		if (s->watched)
 			loop_del_fd(l, fd);
@@ -418,7 +464,7 @@ chan_destroy(struct chan_io *io)
 
 struct pchan *
 pchan_get(struct probe_pool *pool, const struct sockaddr_storage *server,
-    socklen_t len, bool tcp, uint32_t timeout_ms, const char *name)
+    socklen_t len, bool tcp, bool polled, uint32_t timeout_ms, const char *name)
 {
 	struct chan_io *io;
 	struct pchan *c;
@@ -426,7 +472,7 @@ pchan_get(struct probe_pool *pool, const struct sockaddr_storage *server,
 	int i;
 
 	for (c = pool->chans; c != NULL && !tcp; c = c->next)
-		if (!c->tcp && c->timeout_ms == timeout_ms &&
+		if (!c->tcp && !c->own && !polled && c->timeout_ms == timeout_ms &&
 		    c->server_len == len && memcmp(&c->server, server, len) == 0) {
 			c->refs++;
 			return c;
@@ -441,6 +487,7 @@ pchan_get(struct probe_pool *pool, const struct sockaddr_storage *server,
 	memcpy(&c->server, server, len);
 	c->server_len = len;
 	c->tcp = tcp;
+	c->polled = c->own = polled && !tcp;
 	c->timeout_ms = timeout_ms;
 	/* IDs guard against off-path spoofing (RFC 5452): a random start and
 	 * a random odd step, so that consecutive IDs differ for 65536

@@ -338,7 +338,7 @@ probe_new(struct probe_pool *pool, const struct probe_conf *conf, probe_cb *cb,
 	if (build_query(p) == -1)
 		goto fail;
 	if ((p->chan = pchan_get(pool, &conf->server, conf->server_len,
-	    p->tcp, p->timeout_ms, p->name)) == NULL)
+	    p->tcp, false, p->timeout_ms, p->name)) == NULL)
 		goto fail;
 	return p;
 fail:

@@ -26,6 +26,8 @@ struct pchan {
 	struct sockaddr_storage	 server;
 	socklen_t		 server_len;
 	bool			 tcp;
+	bool			 own;		/* polled channel: never shared */
+	bool			 polled;	/* read by pchan_poll(), not on readiness */
 	uint32_t		 timeout_ms;
 	ares_channel		 channel;
 	int			 running;	/* queries in flight */
@@ -39,9 +41,17 @@ struct pchan {
 };
 
 /* A channel for conf's server: a shared one, or a new one.  NULL with
- * errno after logging. */
+ * errno after logging.  A polled channel (UDP only, never shared with
+ * probes) is not watched for reading: its owner calls pchan_poll() on a
+ * clock of its own, and every call reads whatever replies have queued up
+ * in the socket, so a thousand answers a second cost a hundred wakeups,
+ * not a thousand.  Only for queries whose latency nobody measures. */
 struct pchan	*pchan_get(struct probe_pool *, const struct sockaddr_storage *,
-		    socklen_t, bool tcp, uint32_t timeout_ms, const char *name);
+		    socklen_t, bool tcp, bool polled, uint32_t timeout_ms,
+		    const char *name);
+void		 pchan_poll(struct pchan *);
+/* Switches a polled channel to reading on readiness (false) and back. */
+void		 pchan_set_polled(struct pchan *, bool);
 void		 pchan_put(struct pchan *);
 /* A query ID not in use on the channel: consecutive IDs on one channel
  * are distinct for 65536 queries. */

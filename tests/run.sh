@@ -23,7 +23,7 @@ pkgs=(build-essential cmake pkg-config git
 	groff-base man-db prometheus cppcheck clang-tidy util-linux
 	xz-utils ca-certificates python3 exabgp gnuplot-nox
 	nsd unbound pdns-server pdns-backend-bind knot-resolver
-	clang libclang-rt-14-dev llvm-14 valgrind debhelper python3-yaml)
+	clang libclang-rt-14-dev llvm-14 valgrind debhelper python3-yaml strace)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

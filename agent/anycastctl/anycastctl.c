@@ -46,7 +46,10 @@
 #define REQUEST_TIMEOUT_MS	5000
 #define MAX_INSTANCES		256
 #define WAIT_POLL_MS		200
-#define REPLY_MAX		((size_t)1024 * 1024)
+#define RETRY_FIRST_MS		20
+#define RETRY_MAX_MS		320
+/* "zones" lists every zone: 100,000 of them fit. */
+#define REPLY_MAX		((size_t)16 * 1024 * 1024)
 
 struct reply {
 	int	 code;		/* ctl_code, or 0 if none came */
@@ -54,6 +57,7 @@ struct reply {
 	char	*body;		/* NUL-terminated */
 	int	 exit;		/* exit code if code == 0 */
 	char	 err[256];	/* why, if code == 0 */
+	bool	 busy;		/* connect: the listen queue was full */
 };
 
 static uint64_t
@@ -124,10 +128,11 @@ connect_ctl(const char *sock, struct reply *r)
 	else if (errno == EACCES || errno == EPERM)
 		fail_set(r, EXIT_DENIED, "permission denied on %s (root or the "
 		    "control group only)", sock);
-	else if (errno == EAGAIN)
+	else if (errno == EAGAIN) {
+		r->busy = true;
 		fail_set(r, EXIT_TIMEOUT, "anycastd is not accepting "
 		    "connections (socket %s busy)", sock);
-	else
+	} else
 		fail_set(r, EXIT_FAIL, "connect %s: %s", sock, strerror(errno));
 	close(fd);
 	return -1;
@@ -245,10 +250,12 @@ parse_reply(char *buf, size_t len, struct reply *r)
 	return 0;
 }
 
+/* One attempt: connect, send, read until the server closes.  0 if a reply
+ * came. */
 static int
-request(const char *sock, const char *line, struct reply *r)
+attempt(const char *sock, const char *line, uint64_t deadline,
+    struct reply *r)
 {
-	uint64_t deadline = now_ms() + REQUEST_TIMEOUT_MS;
 	char *buf = NULL;
 	size_t len = 0;
 	int fd, rc;
@@ -271,6 +278,42 @@ request(const char *sock, const char *line, struct reply *r)
 	return 0;
 }
 
+/* A request, retried while the daemon says it is busy (503) or its listen
+ * queue is full (EAGAIN at connect): both mean it did not look at the
+ * request, so a retry cannot do anything twice.  The backoff doubles from
+ * RETRY_FIRST_MS to RETRY_MAX_MS, with jitter so that many clients refused
+ * together do not come back together, and every retry stays within the
+ * request's REQUEST_TIMEOUT_MS. */
+static int
+request(const char *sock, const char *line, struct reply *r)
+{
+	uint64_t deadline = now_ms() + REQUEST_TIMEOUT_MS, now, pause;
+	unsigned backoff = RETRY_FIRST_MS;
+	struct timespec ts;
+	uint32_t seed;
+
+	/* Jitter, not secrecy: a cheap generator seeded per process. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	seed = (uint32_t)ts.tv_nsec ^ (uint32_t)getpid() << 16;
+	for (;;) {
+		if (attempt(sock, line, deadline, r) == 0) {
+			if (r->code != CTL_BUSY)
+				return 0;
+		} else if (!(r->exit == EXIT_TIMEOUT && r->busy))
+			return -1;
+		now = now_ms();
+		seed = seed * 1103515245u + 12345u;
+		pause = backoff / 2 + (seed >> 8) % (backoff / 2 + 1);
+		if (now + pause >= deadline)
+			return r->code == CTL_BUSY ? 0 : -1;
+		if (r->code == CTL_BUSY)
+			free(r->body);
+		usleep((useconds_t)(pause * 1000));
+		if (backoff < RETRY_MAX_MS)
+			backoff *= 2;
+	}
+}
+
 static void
 usage(FILE *f)
 {
@@ -283,6 +326,10 @@ usage(FILE *f)
 	    "                               (--force: even if the fleet would be\n"
 	    "                               left short of healthy nodes)\n"
 	    "  undrain [--if-reason TEXT]   back to health-driven operation\n"
+	    "  zones [--stale] [--json]     every zone's freshness (--stale: the\n"
+	    "                               stale and missing ones)\n"
+	    "  sweep [--wait [--timeout T]] ask the local server for every zone\n"
+	    "                               now (--wait: until it is done)\n"
 	    "options:\n"
 	    "  -i, --instance NAME  instance NAME (anycastd@NAME.service, socket\n"
 	    "              " CTL_RUN_DIR "/NAME/" CTL_SOCKET_NAME ")\n"
@@ -407,8 +454,73 @@ wait_withdrawn(const char *sock, long long timeout_ms)
 struct opts {
 	const char	*sock, *cmd, *reason, *instance, *server_unit;
 	long long	 timeout_ms;
-	bool		 json, wait, timeout_set, force, all;
+	bool		 json, wait, timeout_set, force, all, stale;
 };
+
+/* One request whose body is returned (NUL-terminated, without the final
+ * newline); NULL after reporting, with *rc the exit code. */
+static char *
+ask(const char *sock, const char *line, int *rc)
+{
+	struct reply r;
+	size_t n;
+
+	if (request(sock, line, &r) == -1) {
+		*rc = report_error(&r);
+		return NULL;
+	}
+	if (r.code != CTL_OK) {
+		*rc = report_error(&r);
+		free(r.body);
+		return NULL;
+	}
+	n = strlen(r.body);
+	while (n > 0 && r.body[n - 1] == '\n')
+		r.body[--n] = '\0';
+	return r.body;
+}
+
+/* "sweep": starts one and says its id; with wait, polls "sweep-status ID"
+ * until the daemon says it is done, and prints how long it took. */
+static int
+sweep(const struct opts *o, const char *sock, bool wait)
+{
+	uint64_t deadline = now_ms() + (uint64_t)o->timeout_ms;
+	char line[128], *body;
+	unsigned long long id, us;
+	int rc = EXIT_FAIL;
+
+	if ((body = ask(sock, CTL_VERSION " sweep\n", &rc)) == NULL)
+		return rc;
+	id = strtoull(body, NULL, 10);
+	free(body);
+	if (!wait) {
+		printf("sweep %llu started\n", id);
+		return EXIT_OK;
+	}
+	snprintf(line, sizeof(line), "%s sweep-status %llu\n", CTL_VERSION, id);
+	for (;;) {
+		if ((body = ask(sock, line, &rc)) == NULL)
+			return rc;
+		/* "done ID USECS" or "running ID" */
+		if (strncmp(body, "done ", 5) == 0 &&
+		    strchr(body + 5, ' ') != NULL) {
+			us = strtoull(strchr(body + 5, ' ') + 1, NULL, 10);
+			free(body);
+			printf("sweep %llu done in %llu.%06llus\n", id,
+			    us / 1000000, us % 1000000);
+			return EXIT_OK;
+		}
+		free(body);
+		if (now_ms() >= deadline)
+			break;
+		/* Finer than drain's: a local sweep takes well under 1 s. */
+		usleep(10000);
+	}
+	fprintf(stderr, "anycastctl: timed out after %.1fs waiting for sweep "
+	    "%llu\n", (double)o->timeout_ms / 1000.0, id);
+	return EXIT_TIMEOUT;
+}
 
 /* A running agent as found by its socket and its "info" reply. */
 struct target {
@@ -601,8 +713,12 @@ parse_command(int argc, char *argv[], int i, struct opts *o)
 	const char *cmd = o->cmd;
 
 	for (; i < argc; i++) {
-		if (strcmp(cmd, "status") == 0 && strcmp(argv[i], "--json") == 0)
+		if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "zones") == 0) &&
+		    strcmp(argv[i], "--json") == 0)
 			o->json = true;
+		else if (strcmp(cmd, "zones") == 0 &&
+		    strcmp(argv[i], "--stale") == 0)
+			o->stale = true;
 		else if ((strcmp(cmd, "drain") == 0 &&
 		    strcmp(argv[i], "--reason") == 0) ||
 		    (strcmp(cmd, "undrain") == 0 &&
@@ -610,13 +726,14 @@ parse_command(int argc, char *argv[], int i, struct opts *o)
 			if (++i >= argc)
 				goto missing;
 			o->reason = argv[i];
-		} else if (strcmp(cmd, "drain") == 0 &&
-		    strcmp(argv[i], "--wait") == 0)
+		} else if ((strcmp(cmd, "drain") == 0 ||
+		    strcmp(cmd, "sweep") == 0) && strcmp(argv[i], "--wait") == 0)
 			o->wait = true;
 		else if (strcmp(cmd, "drain") == 0 &&
 		    strcmp(argv[i], "--force") == 0)
 			o->force = true;
-		else if (strcmp(cmd, "drain") == 0 &&
+		else if ((strcmp(cmd, "drain") == 0 ||
+		    strcmp(cmd, "sweep") == 0) &&
 		    strcmp(argv[i], "--timeout") == 0) {
 			if (++i >= argc)
 				goto missing;
@@ -653,7 +770,8 @@ static bool
 known_command(const char *cmd)
 {
 	return strcmp(cmd, "status") == 0 || strcmp(cmd, "drain") == 0 ||
-	    strcmp(cmd, "undrain") == 0;
+	    strcmp(cmd, "undrain") == 0 || strcmp(cmd, "zones") == 0 ||
+	    strcmp(cmd, "sweep") == 0;
 }
 
 /* The command against one socket; with wait false, drain does not wait
@@ -678,6 +796,15 @@ run(const struct opts *o, const char *sock, bool wait)
 			return rc;
 		return wait_withdrawn(sock, o->timeout_ms);
 	}
+	if (strcmp(o->cmd, "zones") == 0) {
+		snprintf(line, sizeof(line), "%s zones%s%s\n", CTL_VERSION,
+		    o->stale ? " stale" : "", o->json ? " json" : "");
+		return simple(sock, line, stdout);
+	}
+	if (strcmp(o->cmd, "sweep") == 0)
+		/* A local sweep takes well under a second: with --all, each
+		 * instance's is waited for in turn. */
+		return sweep(o, sock, o->wait);
 	if (o->reason != NULL)
 		snprintf(line, sizeof(line), "%s undrain-if %s\n",
 		    CTL_VERSION, o->reason);

@@ -2,9 +2,22 @@
  * systemd, journald reads stderr and understands a "<N>" syslog priority
  * prefix (sd-daemon(3)), so we add it only when JOURNAL_STREAM says stderr is
  * the journal; in a terminal the prefix would be noise.  The only state here
- * is what every log call needs; it is set once at start-up. */
+ * is what every log call needs, set once at start-up, and a line that the
+ * journal stream did not take whole.
+ *
+ * A log line must never stall the loop.  Under systemd stderr is a Unix
+ * stream socket to journald, and a journald that is busy or stopped stops
+ * reading it: a plain write would block once the socket buffer is full.  So
+ * when stderr is a socket each line goes with send(MSG_DONTWAIT), which is
+ * non-blocking for this call only (O_NONBLOCK would change the open file
+ * description, which others may share); the rest of a line cut short waits
+ * for the next call, and lines that find it still waiting are dropped and
+ * counted, and the count is logged when the journal reads again.  A
+ * terminal, a pipe or a file (the foreground, by hand) is written plainly:
+ * there the operator holds the other end. */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,7 +31,11 @@ static struct {
 	const char *progname;
 	int debug;
 	int prefix;
-} log_state = { "anycastd", 0, 0 };
+	int sock;			/* stderr is a socket: never block */
+	char pending[1200];		/* the rest of a line cut short */
+	size_t npending;
+	unsigned long dropped;		/* lines dropped since the last note */
+} log_state = { "anycastd", 0, 0, 0, "", 0, 0 };
 
 /* JOURNAL_STREAM is "dev:ino" of the stream journald gave us; compare it with
  * stderr so a child whose stderr was redirected does not emit prefixes. */
@@ -49,9 +66,84 @@ stderr_is_journal(void)
 void
 log_init(const char *progname, int debug)
 {
+	struct stat st;
+
 	log_state.progname = progname;
 	log_state.debug = debug;
 	log_state.prefix = stderr_is_journal();
+	log_state.sock = fstat(2, &st) == 0 && S_ISSOCK(st.st_mode);
+	log_state.npending = 0;
+	log_state.dropped = 0;
+}
+
+/* Sends what the socket takes now; keeps the rest.  0 if all of it went
+ * or is kept, -1 if nothing could be kept (the line is dropped). */
+static int
+send_nowait(const char *p, size_t len)
+{
+	ssize_t n = send(2, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	if (n == (ssize_t)len)
+		return 0;
+	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR)
+		return -1;	/* the journal is gone: nowhere to say it */
+	if (n < 0)
+		n = 0;
+	if (n == 0 || len - (size_t)n > sizeof(log_state.pending))
+		return -1;
+	memcpy(log_state.pending, p + n, len - (size_t)n);
+	log_state.npending = len - (size_t)n;
+	return 0;
+}
+
+/* A line that did not fit is finished before anything else goes. */
+static int
+flush_pending(void)
+{
+	char tmp[sizeof(log_state.pending)];
+	size_t n = log_state.npending;
+
+	if (n == 0)
+		return 0;
+	memcpy(tmp, log_state.pending, n);
+	log_state.npending = 0;
+	if (send_nowait(tmp, n) == -1 || log_state.npending != 0)
+		return -1;
+	return 0;
+}
+
+static void
+emit(const char *line, size_t len)
+{
+	char note[96];
+	int n;
+
+	if (!log_state.sock) {
+		(void)fwrite(line, 1, len, stderr);
+		(void)fflush(stderr);
+		return;
+	}
+	if (flush_pending() == -1) {
+		log_state.dropped++;
+		return;
+	}
+	if (log_state.dropped > 0) {
+		n = snprintf(note, sizeof(note), "%s%lu log lines dropped: the "
+		    "journal was not reading\n", log_state.prefix ? "<4>" :
+		    "anycastd: ", log_state.dropped);
+		if (send_nowait(note, (size_t)n) == -1) {
+			log_state.dropped++;
+			return;
+		}
+		log_state.dropped = 0;
+		if (log_state.npending != 0) {
+			log_state.dropped++;
+			return;
+		}
+	}
+	if (send_nowait(line, len) == -1)
+		log_state.dropped++;
 }
 
 static void vlog(int, const char *, va_list, const char *) LOG_PRINTF(2, 0);
@@ -59,19 +151,26 @@ static void vlog(int, const char *, va_list, const char *) LOG_PRINTF(2, 0);
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 {
-	char raw[1024], buf[1024];
+	char raw[1024], buf[1024], line[1200];
+	int n;
 
 	/* Messages carry text from outside (config values, BIRD's words,
 	 * interface names): one sanitiser for every line that leaves. */
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	text_scrub(buf, sizeof(buf), raw);
 	if (log_state.prefix)
-		fprintf(stderr, "<%d>%s%s%s\n", pri, buf,
+		n = snprintf(line, sizeof(line) - 1, "<%d>%s%s%s", pri, buf,
 		    suffix ? ": " : "", suffix ? suffix : "");
 	else
-		fprintf(stderr, "%s: %s%s%s\n", log_state.progname, buf,
-		    suffix ? ": " : "", suffix ? suffix : "");
-	fflush(stderr);
+		n = snprintf(line, sizeof(line) - 1, "%s: %s%s%s",
+		    log_state.progname, buf, suffix ? ": " : "",
+		    suffix ? suffix : "");
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;	/* cut, but still one line */
+	line[n++] = '\n';
+	emit(line, (size_t)n);
 }
 
 static void log_any(int, const char *, ...) LOG_PRINTF(2, 3);

@@ -20,6 +20,7 @@
 struct prom {
 	FILE		*f;
 	char		 family[PROM_NAME_MAX];	/* "": none yet */
+	const char *const *labels;		/* before every sample's own */
 	bool		 bad;
 };
 
@@ -44,6 +45,12 @@ void
 prom_free(struct prom *p)
 {
 	free(p);
+}
+
+void
+prom_set_labels(struct prom *p, const char *const *labels)
+{
+	p->labels = labels;
 }
 
 int
@@ -109,10 +116,30 @@ prom_family(struct prom *p, const char *name, const char *help,
 
 /* Writes the sample's name and labels and the space before the value.
  * False if there is no family to write it in. */
+/* Writes one list of labels, each preceded by "{" for the first label of
+ * the sample and "," after; returns how many it wrote. */
+static size_t
+put_labels(struct prom *p, const char *const *labels, size_t before)
+{
+	size_t i;
+
+	for (i = 0; labels != NULL && labels[i] != NULL; i += 2) {
+		if (labels[i + 1] == NULL ||
+		    !name_ok(labels[i], false, false)) {
+			p->bad = true;
+			break;
+		}
+		fprintf(p->f, "%s%s=\"", before + i == 0 ? "{" : ",", labels[i]);
+		put_escaped(p->f, labels[i + 1], true);
+		fputc('"', p->f);
+	}
+	return i;
+}
+
 static bool
 sample_start(struct prom *p, const char *suffix, const char *const *labels)
 {
-	size_t i;
+	size_t n;
 
 	if (p->family[0] == '\0' || (suffix != NULL &&
 	    !name_ok(suffix, true, true))) {
@@ -120,17 +147,9 @@ sample_start(struct prom *p, const char *suffix, const char *const *labels)
 		return false;
 	}
 	fprintf(p->f, "%s%s", p->family, suffix != NULL ? suffix : "");
-	for (i = 0; labels != NULL && labels[i] != NULL; i += 2) {
-		if (labels[i + 1] == NULL ||
-		    !name_ok(labels[i], false, false)) {
-			p->bad = true;
-			break;
-		}
-		fprintf(p->f, "%s%s=\"", i == 0 ? "{" : ",", labels[i]);
-		put_escaped(p->f, labels[i + 1], true);
-		fputc('"', p->f);
-	}
-	if (i > 0)
+	n = put_labels(p, p->labels, 0);
+	n += put_labels(p, labels, n);
+	if (n > 0)
 		fputc('}', p->f);
 	fputc(' ', p->f);
 	return true;

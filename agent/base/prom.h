@@ -28,6 +28,11 @@ struct prom;
 /* Writes to f, which the caller keeps.  NULL on allocation failure. */
 struct prom	*prom_new(FILE *f);
 void		 prom_free(struct prom *);
+/* Labels every later sample starts with (a NULL-terminated key, value
+ * list that the caller keeps until prom_free; NULL: none): anycastd -i
+ * NAME labels its samples instance="NAME", so that the files of several
+ * instances can sit in one textfile collector directory. */
+void		 prom_set_labels(struct prom *, const char *const *labels);
 /* 0 if every name was valid, every sample had a family and the stream did
  * not fail; -1 otherwise. */
 int		 prom_finish(const struct prom *);

@@ -13,6 +13,9 @@
  * word or two for it.  On success the body is the command's output; on
  * failure it is one line saying why.  A client that sends nothing, sends too
  * much or does not read its reply is disconnected after CTL_TIMEOUT_MS.
+ * A connection beyond the limits below gets "anycastd/1 503 busy" at once,
+ * before its request is read, and then EOF: it was not acted upon, so the
+ * client may send the same request again.
  * Access is controlled by the socket's mode (0660, group control_group) or
  * 0600 root only; every request carries the caller's SO_PEERCRED.
  *
@@ -35,7 +38,15 @@
 #define CTL_INSTANCE_MAX_STR	"64"
 #define CTL_REQUEST_MAX		4096
 #define CTL_TIMEOUT_MS		2000
-#define CTL_MAX_CLIENTS		16
+/* Connections served at once: at most CTL_MAX_PER_UID per uid, and the
+ * last CTL_RESERVED only to root (and the daemon's own uid), so that a drain
+ * run as root gets through whatever the control group's members hold.  A
+ * connection beyond these is answered CTL_BUSY before its request is read,
+ * and the client may retry (anycastctl does, within its timeout). */
+#define CTL_MAX_CLIENTS		32
+#define CTL_MAX_PER_UID		8
+#define CTL_RESERVED		8
+#define CTL_MAX_REFUSED		64
 
 enum ctl_code {
 	CTL_OK = 200,
@@ -44,7 +55,7 @@ enum ctl_code {
 	CTL_CONFLICT = 409,	/* refused in the current state */
 	CTL_TOO_LARGE = 413,	/* request longer than CTL_REQUEST_MAX */
 	CTL_FAILED = 500,	/* the server could not do it */
-	CTL_BUSY = 503,		/* too many clients at once */
+	CTL_BUSY = 503,		/* too many clients at once: retry */
 	CTL_BAD_VERSION = 505,	/* not "anycastd/1" */
 };
 

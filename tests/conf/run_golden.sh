@@ -90,8 +90,11 @@ check_valid() {
 		same "$golden" "$tmp/nv.out" "$conf -nv: differs from $golden"
 	fi
 
-	cp -- "$tmp/nv.out" "$tmp/$base.printed.conf"
-	run rt -n -v -c "$tmp/$base.printed.conf"
+	# Beside the original: a relative zones_file is read from the
+	# config's own directory.
+	cp -- "$tmp/nv.out" "$(dirname -- "$conf")/.$base.printed.$$.conf"
+	run rt -n -v -c "$(dirname -- "$conf")/.$base.printed.$$.conf"
+	rm -f -- "$(dirname -- "$conf")/.$base.printed.$$.conf"
 	expect_rc 0 "$conf: printed config -nv"
 	expect_empty "$tmp/rt.err" "$conf: printed config -nv: stderr"
 	same "$tmp/nv.out" "$tmp/rt.out" "$conf: printed config prints differently"

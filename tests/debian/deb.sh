@@ -116,6 +116,8 @@ want=(
 	"-rwxr-xr-x ./usr/sbin/anycastctl"
 	"-rw-r--r-- ./lib/systemd/system/anycastd.service"
 	"-rw-r--r-- ./lib/systemd/system/anycastd-withdraw.service"
+	"-rw-r--r-- ./lib/systemd/system/anycastd@.service"
+	"-rw-r--r-- ./lib/systemd/system/anycastd-withdraw@.service"
 	"-rw-r--r-- ./lib/systemd/system/named.service.d/anycastd-drain.conf"
 	"-rw-r--r-- ./usr/lib/sysusers.d/anycastd.conf"
 	"-rw-r--r-- ./usr/lib/sysctl.d/anycastd.conf"

@@ -24,7 +24,12 @@
 #   G. journalctl -o json: MESSAGE_ID and the ANYCASTD_* fields of a
 #      withdrawal, an announce, a drain, a reload failure and a fought
 #      link; `journalctl MESSAGE_ID=<withdrawn>` lists each withdrawal; no
-#      transition is logged twice (native entry and stderr line).
+#      transition is logged twice (native entry and stderr line);
+#   J. an upgrade (apt install --reinstall) restarts the running instance
+#      (the postinst's try-restart of anycastd@*) without a flap, and
+#      leaves the failed one failed;
+#   K. apt remove stops every instance (prerm); purge removes the
+#      instances' enablement links (postrm).
 #
 # Usage: instances.sh DEB_DIR CACHE_DIR
 set -euo pipefail
@@ -33,149 +38,14 @@ debdir=${1:?usage: instances.sh DEB_DIR CACHE_DIR}
 cache=${2:?usage: instances.sh DEB_DIR CACHE_DIR}
 here=$(dirname "$(readlink -f "$0")")
 
-if [[ $(id -u) != 0 ]]; then
-	echo "SKIP: needs root (systemd-nspawn)"
-	exit 77
-fi
-for t in systemd-nspawn debootstrap nsenter tar; do
-	command -v "$t" >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
-done
-# Without a host systemd (CI here, FACTS.md) nspawn needs --keep-unit and
-# runs in our cgroup; under a host systemd it gets a transient scope of its
-# own, which systemd removes when the container stops.
-host_systemd=0
-nspawn_unit=(--keep-unit)
-if [[ -d /run/systemd/system ]]; then
-	host_systemd=1
-	nspawn_unit=()
-	echo "   host runs systemd: nspawn allocates its own scope"
-fi
-debs=("$debdir"/anycastd_*.deb)
-[[ -f ${debs[0]} ]] || { echo "FAIL: no anycastd_*.deb in $debdir (run debian.deb first)"; exit 1; }
-deb=${debs[0]}
-
-# The cache name carries a hash of mkroot.sh, so a new package list builds
-# a new tree.
-tarball=$cache/bookworm-$(sha256sum "$here/mkroot.sh" | cut -c1-12).tar
-bash "$here/mkroot.sh" "$tarball"
-
-work=$(mktemp -d /var/tmp/anycastd-inst.XXXXXX)
-machine=anycastd-inst-$$
-cgname=anycastd-inst-$$
-nspawn_pid=
-pid1=
-lockname=
+# The container, booted, and the helpers (c, prop, wait_for, expect,
+# link_up IF, ...); before_cleanup stops a watcher left running.
 watch_pid=
+before_cleanup() { [[ -z $watch_pid ]] || kill "$watch_pid" 2>/dev/null; }
+# shellcheck source=tests/debian/container.sh
+source "$here/container.sh"
 
-cleanup() {
-	local rc=$?
-	set +e
-	[[ -n ${watch_pid:-} ]] && kill "$watch_pid" 2>/dev/null
-	if [[ -n $nspawn_pid ]] && kill -0 "$nspawn_pid" 2>/dev/null; then
-		echo "== cleanup: stopping container $machine (nspawn pid $nspawn_pid)"
-		kill -TERM "$nspawn_pid"
-		for _ in $(seq 1 100); do
-			kill -0 "$nspawn_pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -0 "$nspawn_pid" 2>/dev/null && kill -KILL "$nspawn_pid"
-		wait "$nspawn_pid" 2>/dev/null
-	fi
-	# Whatever still lives in our own cgroup is the container's (nspawn
-	# killed early can orphan its PID 1): kill exactly those processes.
-	# Then remove the cgroups nspawn leaves (payload/, supervisor/) and its
-	# /run/systemd/nspawn entries; all of it is ours, nothing else is touched.
-	for h in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified /sys/fs/cgroup; do
-		[[ -d $h/$cgname ]] || continue
-		for _ in 1 2 3 4 5; do
-			pids=$(find "$h/$cgname" -name cgroup.procs -exec cat {} + 2>/dev/null)
-			[[ -z $pids ]] && break
-			echo "   killing leftover container processes: $pids"
-			# shellcheck disable=SC2086 # one PID per word
-			kill -KILL $pids 2>/dev/null
-			sleep 0.2
-		done
-		find "$h/$cgname" -depth -type d -exec rmdir {} \; 2>/dev/null
-	done
-	rm -rf "/run/systemd/nspawn/propagate/$machine"
-	[[ -n $lockname ]] && rm -f "/run/systemd/nspawn/locks/$lockname"
-	rmdir /run/systemd/nspawn/propagate /run/systemd/nspawn/locks \
-		/run/systemd/nspawn 2>/dev/null
-	rm -rf "$work"
-	echo "== cleanup done (container, cgroup $cgname, $work)"
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-echo "== tree: $tarball -> $work/root"
-mkdir "$work/root"
-tar -C "$work/root" -xf "$tarball"
-install -m 0644 "$deb" "$work/root/var/tmp/"
-# nspawn's lock file for the tree, left in /run/systemd/nspawn/locks.
-lockname=inode-$(stat -c %d "$work/root"):$(stat -c %i "$work/root")
-debname=$(basename "$deb")
-
-echo "== boot: systemd-nspawn -M $machine --boot --private-network"
-(
-	# nspawn without a host systemd creates its cgroups under the caller's;
-	# give it a cgroup of its own so that cleanup is exact.
-	if ((!host_systemd)); then
-		for h in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified; do
-			if [[ -d $h ]]; then
-				mkdir -p "$h/$cgname"
-				echo "$BASHPID" >"$h/$cgname/cgroup.procs"
-			fi
-		done
-		if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then
-			mkdir -p "/sys/fs/cgroup/$cgname"
-			echo "$BASHPID" >"/sys/fs/cgroup/$cgname/cgroup.procs"
-		fi
-	fi
-	exec systemd-nspawn -D "$work/root" -M "$machine" --boot --register=no \
-		"${nspawn_unit[@]}" --private-network --console=read-only
-) >"$work/console.log" 2>&1 &
-nspawn_pid=$!
-for _ in $(seq 1 100); do
-	pid1=$(ps -o pid= --ppid "$nspawn_pid" 2>/dev/null | tr -d " " | head -n1 || true)
-	[[ -n $pid1 ]] && break
-	sleep 0.1
-done
-[[ -n $pid1 ]] || { echo "FAIL: container did not start"; cat "$work/console.log"; exit 1; }
-
-c() { nsenter -t "$pid1" -a -- "$@"; }
-prop() { c systemctl show -p "$2" --value "$1"; }
-now_ms() { date +%s%3N; }
-# wait_for SECONDS COMMAND...: polls every 50 ms.
-wait_for() {
-	local end=$(($(now_ms) + $1 * 1000))
-	shift
-	until "$@"; do
-		(($(now_ms) < end)) || return 1
-		sleep 0.05
-	done
-}
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "   ok: $*"; }
-expect() { # expect "what" COMMAND...
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else fail "$what"; fi
-}
-
-state=
-# PID 1 needs a moment before its private socket exists.
-for _ in $(seq 1 100); do
-	state=$(c systemctl is-system-running --wait 2>/dev/null || true)
-	[[ -n $state && $state != offline ]] && break
-	sleep 0.1
-done
-echo "   PID 1 = $pid1 (host view), system: $state"
-[[ $state == running || $state == degraded ]] || { fail "container did not boot ($state)"; cat "$work/console.log"; exit 1; }
-
-up() { c ip -o link show "$1" | grep -q '[<,]UP[,>]'; }
-down() { ! up "$1"; }
+down() { ! link_up "$1"; }
 t_start=$(now_ms)
 
 c ip link add anycast0 type ifb
@@ -236,13 +106,14 @@ name    = localhost.
 timeout = 50ms')"
 c sh -c 'cat >/etc/anycastd/resolver.conf' <<<"$resolver_conf"
 
-echo "== A. systemctl start anycastd@bind anycastd@resolver anycastd"
-c systemctl start anycastd@bind.service anycastd@resolver.service anycastd.service
+echo "== A. systemctl enable --now anycastd@bind anycastd@resolver; start anycastd"
+c systemctl enable --now anycastd@bind.service anycastd@resolver.service 2>&1 | sed 's/^/   | /'
+c systemctl start anycastd.service
 expect "the two instances and the plain unit active" \
 	c systemctl is-active --quiet anycastd@bind.service anycastd@resolver.service anycastd.service
-expect "anycast0 announced by the bind instance" wait_for 10 up anycast0
-expect "anycast1 announced by the resolver instance" wait_for 10 up anycast1
-expect "anycast2 announced by anycastd.service" wait_for 10 up anycast2
+expect "anycast0 announced by the bind instance" wait_for 10 link_up anycast0
+expect "anycast1 announced by the resolver instance" wait_for 10 link_up anycast1
+expect "anycast2 announced by anycastd.service" wait_for 10 link_up anycast2
 for i in bind resolver; do
 	expect "$i: socket /run/anycastd/$i/anycastd.sock" c test -S /run/anycastd/$i/anycastd.sock
 	expect "$i: state /var/lib/anycastd/$i/ (withdraw.env for the fail-safe)" c test -f /var/lib/anycastd/$i/withdraw.env
@@ -278,7 +149,7 @@ expect "anycastctl --all status: all three, each named" \
 # watch IF: records in $work/watch.IF whether IF was ever down (50 ms).
 watch_start() {
 	: >"$work/watch.$1"
-	(while :; do up "$1" || echo down >"$work/watch.$1"; sleep 0.05; done) &
+	(while :; do link_up "$1" || echo down >"$work/watch.$1"; sleep 0.05; done) &
 	watch_pid=$!
 }
 watch_stop() { kill "$watch_pid" 2>/dev/null; wait "$watch_pid" 2>/dev/null || true; watch_pid=; }
@@ -292,8 +163,8 @@ if wait_for 10 down anycast0; then ok "anycast0 withdrawn $(($(now_ms) - t0)) ms
 expect "anycast2 too (anycastd.service also watches named)" wait_for 10 down anycast2
 sleep 0.5
 c systemctl kill -s CONT named.service
-expect "anycast0 announced again after SIGCONT" wait_for 10 up anycast0
-expect "anycast2 announced again" wait_for 10 up anycast2
+expect "anycast0 announced again after SIGCONT" wait_for 10 link_up anycast0
+expect "anycast2 announced again" wait_for 10 link_up anycast2
 watch_stop
 expect "anycast1 never went down meanwhile" never_down anycast1
 
@@ -304,7 +175,7 @@ c systemctl kill -s STOP unbound.service
 if wait_for 10 down anycast1; then ok "anycast1 withdrawn $(($(now_ms) - t0)) ms after unbound hung (the positive control of C1)"; else fail "anycast1 not withdrawn"; fi
 sleep 0.5
 c systemctl kill -s CONT unbound.service
-expect "anycast1 announced again after SIGCONT" wait_for 10 up anycast1
+expect "anycast1 announced again after SIGCONT" wait_for 10 link_up anycast1
 watch_stop
 expect "anycast0 never went down meanwhile (C1 is its positive control)" never_down anycast0
 
@@ -321,8 +192,8 @@ expect "the default instance drained for named.service" drain_is 'yes.*named.ser
 expect "resolver instance not drained" drain_is no -i resolver
 c journalctl -u named.service -o cat --no-pager | grep 'anycastd@' | sed 's/^/   | /' || true
 c systemctl start named.service
-expect "named started: bind instance undrained, anycast0 announced" wait_for 10 up anycast0
-expect "...and the default one, anycast2 announced" wait_for 10 up anycast2
+expect "named started: bind instance undrained, anycast0 announced" wait_for 10 link_up anycast0
+expect "...and the default one, anycast2 announced" wait_for 10 link_up anycast2
 watch_stop
 expect "anycast1 never went down during named's maintenance" never_down anycast1
 
@@ -330,7 +201,8 @@ echo "== E. a broken config: the reload fails, the agent keeps running"
 c sh -c 'cat >/etc/anycastd/resolver.conf' <<<"${resolver_conf/rise          = 2/rise          = 0}"
 rmain=$(prop anycastd@resolver.service MainPID)
 c systemctl kill -s HUP --kill-who=main anycastd@resolver.service
-sleep 0.5
+reload_failed() { journal MESSAGE_ID=ec9b7caf328a48059ed5ab4e933e5565 ANYCASTD_INSTANCE=resolver | grep -q .; }
+expect "the reload failed (journalled)" wait_for 10 reload_failed
 expect "same resolver process, still active" test "$(prop anycastd@resolver.service MainPID)/$(prop anycastd@resolver.service ActiveState)" = "$rmain/active"
 c sh -c 'cat >/etc/anycastd/resolver.conf' <<<"$resolver_conf"
 expect "a good reload works" c systemctl reload anycastd@resolver.service
@@ -341,7 +213,7 @@ c systemctl start anycastd-withdraw@resolver.service
 c journalctl -u anycastd-withdraw@resolver.service -o cat --no-pager | sed 's/^/   | /'
 expect "the fail-safe ran (Result=$(prop anycastd-withdraw@resolver.service Result))" \
 	test "$(prop anycastd-withdraw@resolver.service Result)" = success
-expect "the running resolver agent put anycast1 back (fought link)" wait_for 5 up anycast1
+expect "the running resolver agent put anycast1 back (fought link)" wait_for 5 link_up anycast1
 watch_stop
 expect "anycast0 untouched" never_down anycast0
 
@@ -352,6 +224,12 @@ expect "/run/anycastd/bind/anycastd.sock survives (RuntimeDirectoryPreserve=yes)
 expect "anycastctl -i bind still works" shows anycast0 soa -i bind
 
 echo "== I. the resolver instance in a crash loop: its own fail-safe withdraws anycast1 only"
+# RestartSec=100ms for this instance (a runtime drop-in), so that the start
+# limit (5 starts in 5 min) comes in about a second instead of 5 to 10;
+# debian.nspawn G runs its crash loop with the shipped RestartSec=1s.
+c mkdir -p /run/systemd/system/anycastd@resolver.service.d
+c sh -c 'printf "[Service]\nRestartSec=100ms\n" >/run/systemd/system/anycastd@resolver.service.d/restart.conf'
+c systemctl daemon-reload
 watch_start anycast0
 kills=0
 t0=$(now_ms)
@@ -429,6 +307,34 @@ if dup or not native or not stream:
     print("FAIL: double logging or nothing logged: %s" % dup[:3]); bad += 1
 sys.exit(1 if bad else 0)
 EOF
+
+echo "== J. an upgrade (apt install --reinstall): running instances restart, no flap"
+bmain=$(prop anycastd@bind.service MainPID)
+watch_start anycast0
+if out=$(c env DEBIAN_FRONTEND=noninteractive sh -c "cd /var/tmp && apt install -y --reinstall ./$debname" 2>&1); then
+	ok "apt install --reinstall"
+else
+	echo "$out" | tail -n 20
+	fail "apt install --reinstall"
+fi
+expect "the postinst try-restarted anycastd@bind (MainPID $bmain -> $(prop anycastd@bind.service MainPID))" \
+	test "$(prop anycastd@bind.service ActiveState)" = active -a "$(prop anycastd@bind.service MainPID)" != "$bmain"
+expect "...which announces anycast0 again" wait_for 10 link_up anycast0
+watch_stop
+expect "anycast0 never went down during the upgrade (on_exit = keep; its positive control is C1)" never_down anycast0
+expect "the failed resolver instance and the stopped anycastd.service stay so (try-restart)" \
+	test "$(prop anycastd@resolver.service ActiveState)/$(prop anycastd.service ActiveState)" = failed/inactive
+
+echo "== K. apt remove stops every instance; purge forgets their enablement"
+c env DEBIAN_FRONTEND=noninteractive apt-get remove -y anycastd >/dev/null 2>&1 || fail "apt-get remove"
+expect "no anycastd process left after remove (the prerm stopped anycastd@bind)" \
+	bash -c "! nsenter -t $pid1 -a -- pgrep -x anycastd"
+links() { c find /etc/systemd/system -name 'anycastd@*.service' -type l; }
+expect "after remove the instances are still enabled (a reinstall keeps them)" \
+	test "$(links | wc -l)" = 2
+c env DEBIAN_FRONTEND=noninteractive apt-get purge -y anycastd >/dev/null 2>&1 || fail "apt-get purge"
+expect "after purge: no enablement link of an instance, no /var/lib/anycastd" \
+	test "$(links | wc -l)/$(c ls -d /var/lib/anycastd 2>/dev/null || true)" = 0/
 
 echo "== figures"
 echo "   systemctl stop named (bind drained): ${t_named:-?} ms"

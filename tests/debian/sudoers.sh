@@ -8,7 +8,10 @@
 #    - `sudo -l -U member` lists exactly the expected commands, nothing more;
 #    - `sudo -l -U member CMD` allows each wanted command and refuses each
 #      dangerous variant (birdc configure, interactive birdc, extra arguments,
-#      a second BIRD command after a newline, ";" shell syntax, other paths);
+#      a second BIRD command after a newline, ";" shell syntax, other paths;
+#      for anycastctl: -s SOCKET, an instance name that is a path or an
+#      option, --all with anything but status, zones and sweep options out
+#      of order or unknown);
 #    - the non-member gets nothing;
 #    - end to end: the member really runs `sudo -n birdc show status` against a
 #      real BIRD on /run/bird/bird.ctl (BIRD with only `protocol device`, so it
@@ -111,10 +114,11 @@ want=$(sort <<'EOF'
 /usr/sbin/birdc ^show route for [0-9A-Fa-f.:/]+$
 /usr/sbin/birdc ^show route protocol [A-Za-z_][A-Za-z0-9_]*$
 /usr/sbin/birdc ^show route (table [A-Za-z_][A-Za-z0-9_]* )?export [A-Za-z_][A-Za-z0-9_]*(\.ipv[46])?$
-/usr/sbin/anycastctl status
-/usr/sbin/anycastctl status --json
-/usr/sbin/anycastctl ^drain( --reason [A-Za-z0-9_.:,/+-]{1,64})?( --wait( --timeout [0-9]{1,5}(ms|s|m)?)?)?$
-/usr/sbin/anycastctl undrain
+/usr/sbin/anycastctl ^((-i|--instance) [A-Za-z0-9_][A-Za-z0-9_.-]{0,63} |--all )?status( --json)?$
+/usr/sbin/anycastctl ^((-i|--instance) [A-Za-z0-9_][A-Za-z0-9_.-]{0,63} )?drain( --reason [A-Za-z0-9_.:,/+-]{1,64})?( --wait( --timeout [0-9]{1,5}(ms|s|m)?)?)?$
+/usr/sbin/anycastctl ^((-i|--instance) [A-Za-z0-9_][A-Za-z0-9_.-]{0,63} )?undrain$
+/usr/sbin/anycastctl ^((-i|--instance) [A-Za-z0-9_][A-Za-z0-9_.-]{0,63} )?zones( --stale)?( --json)?$
+/usr/sbin/anycastctl ^((-i|--instance) [A-Za-z0-9_][A-Za-z0-9_.-]{0,63} )?sweep( --wait)?$
 EOF
 )
 echo "-- expected: $(echo "$want" | wc -l) commands; listed: $(echo "$got" | wc -l)"
@@ -124,6 +128,8 @@ if [[ $got != "$want" ]]; then
 fi
 grep -Eq 'NOPASSWD: NOEXEC:|NOEXEC: NOPASSWD:' <<<"$listing" || fail "NOPASSWD and NOEXEC tags missing"
 
+# The longest instance name anycastd accepts, and one more character.
+name64=$(printf 'n%.0s' $(seq 1 64))
 allowed=(
 	"/usr/sbin/birdc show status"
 	"/usr/sbin/birdc show protocols"
@@ -145,6 +151,29 @@ allowed=(
 	"/usr/sbin/anycastctl drain --reason kernel-upgrade"
 	"/usr/sbin/anycastctl drain --reason CHG-1234 --wait --timeout 30s"
 	"/usr/sbin/anycastctl undrain"
+	# One agent of several (anycastd@NAME.service), and all of them.
+	"/usr/sbin/anycastctl -i bind status"
+	"/usr/sbin/anycastctl -i resolver status --json"
+	"/usr/sbin/anycastctl --instance bind status"
+	"/usr/sbin/anycastctl -i auth_2.example-net status"
+	"/usr/sbin/anycastctl -i $name64 status"
+	"/usr/sbin/anycastctl --all status"
+	"/usr/sbin/anycastctl --all status --json"
+	"/usr/sbin/anycastctl -i bind drain"
+	"/usr/sbin/anycastctl -i bind drain --reason CHG-1234 --wait --timeout 30s"
+	"/usr/sbin/anycastctl --instance resolver drain --wait"
+	"/usr/sbin/anycastctl -i bind undrain"
+	"/usr/sbin/anycastctl --instance resolver undrain"
+	# The zones: a read-only listing, and an immediate sweep.
+	"/usr/sbin/anycastctl zones"
+	"/usr/sbin/anycastctl zones --stale"
+	"/usr/sbin/anycastctl zones --json"
+	"/usr/sbin/anycastctl zones --stale --json"
+	"/usr/sbin/anycastctl -i bind zones --stale --json"
+	"/usr/sbin/anycastctl --instance bind zones"
+	"/usr/sbin/anycastctl sweep"
+	"/usr/sbin/anycastctl sweep --wait"
+	"/usr/sbin/anycastctl -i bind sweep --wait"
 )
 nl=$'\n'
 refused=(
@@ -182,6 +211,56 @@ refused=(
 	"/usr/sbin/anycastctl -s /tmp/x drain"
 	"/usr/sbin/anycastctl undrain --if-reason named.service"
 	"/usr/sbin/anycastctl drain --wait --timeout 30s --reason x"
+	# -i: one instance name, never a path, an option, nothing empty or long.
+	"/usr/sbin/anycastctl -i ../x status"
+	"/usr/sbin/anycastctl -i .. status"
+	"/usr/sbin/anycastctl -i .hidden status"
+	"/usr/sbin/anycastctl -i /run/x status"
+	"/usr/sbin/anycastctl -i a/b status"
+	"/usr/sbin/anycastctl -i -s status"
+	"/usr/sbin/anycastctl -i --all status"
+	"/usr/sbin/anycastctl -i ${name64}x status"
+	"/usr/sbin/anycastctl -i b\\ind status"
+	"/usr/sbin/anycastctl -i bind${nl}undrain status"
+	"/usr/sbin/anycastctl -i bind"
+	"/usr/sbin/anycastctl -i bind -i resolver status"
+	"/usr/sbin/anycastctl -i bind -s /tmp/x status"
+	"/usr/sbin/anycastctl -i bind --all status"
+	"/usr/sbin/anycastctl -ibind status"
+	"/usr/sbin/anycastctl -i bind status --socket /tmp/x"
+	"/usr/sbin/anycastctl -i bind status --json extra"
+	"/usr/sbin/anycastctl -i bind drain --reason two words"
+	"/usr/sbin/anycastctl -i bind undrain --if-reason named.service"
+	"/usr/sbin/anycastctl -i bind undrain extra"
+	"/usr/sbin/anycastctl status -i bind"
+	"/usr/sbin/anycastctl drain -i bind"
+	# --all for status only; --server-unit never.
+	"/usr/sbin/anycastctl --all"
+	"/usr/sbin/anycastctl --all drain"
+	"/usr/sbin/anycastctl --all undrain"
+	"/usr/sbin/anycastctl --all zones"
+	"/usr/sbin/anycastctl --all sweep"
+	"/usr/sbin/anycastctl --all --all status"
+	"/usr/sbin/anycastctl --all -i bind status"
+	"/usr/sbin/anycastctl --all status extra"
+	"/usr/sbin/anycastctl --server-unit named.service status"
+	"/usr/sbin/anycastctl --server-unit named.service drain"
+	# zones and sweep: their own options, in the order shown, nothing more.
+	"/usr/sbin/anycastctl zones --json --stale"
+	"/usr/sbin/anycastctl zones --stale --stale"
+	"/usr/sbin/anycastctl zones example.com"
+	"/usr/sbin/anycastctl zones --stale extra"
+	"/usr/sbin/anycastctl zones --wait"
+	"/usr/sbin/anycastctl zones${nl}drain"
+	"/usr/sbin/anycastctl -s /tmp/x zones"
+	"/usr/sbin/anycastctl -i ../x zones"
+	"/usr/sbin/anycastctl sweep --wait --timeout 30s"
+	"/usr/sbin/anycastctl sweep --json"
+	"/usr/sbin/anycastctl sweep example.com"
+	"/usr/sbin/anycastctl sweep --wait extra"
+	"/usr/sbin/anycastctl sweep --wait${nl}undrain"
+	"/usr/sbin/anycastctl -i ../x sweep"
+	"/usr/sbin/anycastctl -s /tmp/x sweep"
 	"/usr/sbin/anycastd"
 	"/usr/sbin/ip link set anycast0 down"
 	"/bin/sh"

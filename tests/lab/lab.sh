@@ -80,6 +80,19 @@
 #                           fleet mode: anycastd's graceful link and [fleet]
 #   LAB_UP_HONOR_GS (1)     fleet mode: the upstream sets LOCAL_PREF 0 on
 #                           GRACEFUL_SHUTDOWN (65535,0), as RFC 8326 asks
+#   LAB_PRIMARY=1           a hidden primary (off by default): namespace "pr"
+#                           behind the upstream (192.0.2.130, 2001:db8:0:80::2),
+#                           never announced, serves example.test and
+#                           LAB_PRIMARY_ZONES to every node over TSIG (AXFR/
+#                           IXFR, NOTIFY); every node is its secondary, with
+#                           rndc, and anycastd gets [freshness] and a metrics
+#                           file.  See "hidden primary" below.
+#   LAB_PRIMARY_ZONES (fresh1.test fresh2.test fresh3.test)
+#   LAB_FRESH_INTERVAL (1s) LAB_FRESH_MAX_LAG (3s) LAB_FRESH_MAX_STALE (0)
+#   LAB_FRESH_TIMEOUT (500ms)  the [freshness] settings; LAB_FRESHNESS=0
+#                           leaves the section out
+#   LAB_KNOT_NODES          primary mode: nodes (e.g. "a") whose DNS server
+#                           is knotd instead of named
 
 LAB_SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -495,7 +508,9 @@ lab_find_tools() {
 lab_require() {
 	[ "$(id -u)" = 0 ] || lab_skip "the lab needs root (network namespaces, CAP_NET_ADMIN)"
 	local c missing=
-	for c in ip bird birdc named dig tsig-keygen named-checkconf awk sed; do
+	for c in ip bird birdc named dig tsig-keygen named-checkconf awk sed \
+	    $([ "${LAB_PRIMARY:-0}" != 1 ] || echo rndc) \
+	    $([ -z "${LAB_KNOT_NODES:-}" ] || echo knotd knotc); do
 		command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
 	done
 	[ -z "$missing" ] || lab_fail "missing commands:$missing (apt-get install bird2 bind9 bind9-dnsutils iproute2)"
@@ -636,7 +651,7 @@ lab_write_zones() {
 	@	NS	ns.example.test.
 	@	TXT	"node-$n"
 	EOF
-	if [ "$n" = a ]; then
+	if [ "$n" = a ] && [ "${LAB_PRIMARY:-0}" != 1 ]; then
 		lab_write_primary_zone 1
 	fi
 }
@@ -662,6 +677,14 @@ lab_write_primary_zone() {
 
 lab_write_named() {
 	local n=$1 d=$LAB_RUN/$1 m notify=
+	if [ "${LAB_PRIMARY:-0}" = 1 ]; then
+		if lab_is_knot "$n"; then
+			lab_write_knot "$n"
+		else
+			lab_write_named_secondary "$n"
+		fi
+		return
+	fi
 	mkdir -p "$d/named"
 	for m in $(lab_node_names); do
 		[ "$m" = a ] || notify="$notify $(lab_node_ip4 "$m") key xfr;"
@@ -740,6 +763,9 @@ lab_write_anycastd() {
 		state_dir     = $d/state
 		EOF
 		[ "${LAB_FLEET:-0}" != 1 ] || lab_fleet_anycastd_agent "$n"
+		if [ "${LAB_PRIMARY:-0}" = 1 ] && [ "${LAB_FLEET:-0}" != 1 ]; then
+			echo "metrics_file  = $d/metrics.prom"
+		fi
 		[ -z "${LAB_ANYCASTD_EXTRA:-}" ] || printf '%s\n' "$LAB_ANYCASTD_EXTRA"
 		cat <<-EOF
 
@@ -756,6 +782,7 @@ lab_write_anycastd() {
 		type          = SOA
 		timeout       = ${LAB_TIMEOUT:-80ms}
 		EOF
+		[ "${LAB_PRIMARY:-0}" != 1 ] || lab_primary_anycastd "$n"
 	} >"$d/anycastd.conf"
 	if [ -n "${LAB_ANYCASTD_CONF_HOOK:-}" ]; then
 		"$LAB_ANYCASTD_CONF_HOOK" "$n" "$d/anycastd.conf"
@@ -774,10 +801,17 @@ lab_bird_start() {	# lab_bird_start ROLE
 	    test -S "$LAB_RUN/$r/bird.ctl"
 }
 
+# On a node of LAB_KNOT_NODES it starts knotd instead (still tracked as
+# "named-NODE": the node's DNS server, whichever it is).
 lab_named_start() {	# lab_named_start NODE: starts named, waits until it answers
 	local n=$1
-	lab_spawn "named-$n" "$n" "$LAB_RUN/$n/named.log" \
-	    named -g -n 1 -c "$LAB_RUN/$n/named.conf"
+	if lab_is_knot "$n"; then
+		lab_spawn "named-$n" "$n" "$LAB_RUN/$n/knot.log" \
+		    knotd -c "$LAB_RUN/$n/knot.conf"
+	else
+		lab_spawn "named-$n" "$n" "$LAB_RUN/$n/named.log" \
+		    named -g -n 1 -c "$LAB_RUN/$n/named.conf"
+	fi
 	lab_must 15 "named on $n to answer at 127.0.0.1" lab_named_up "$n"
 }
 
@@ -884,6 +918,9 @@ lab_topology() {
 	done
 	if [ "${LAB_FLEET:-0}" = 1 ]; then
 		lab_fleet_mesh
+	fi
+	if [ "${LAB_PRIMARY:-0}" = 1 ]; then
+		lab_primary_topology
 	fi
 	lab_log "anycast0 is a '$LAB_ANYCAST_KIND' link$([ "$LAB_ANYCAST_KIND" = ifb ] && echo ' (this kernel has no dummy driver)')"
 }
@@ -1278,6 +1315,7 @@ lab_up() {
 		mkdir -p "$LAB_RUN/$n"
 	done
 	tsig-keygen -a hmac-sha256 xfr >"$LAB_RUN/xfr.key"
+	[ "${LAB_PRIMARY:-0}" != 1 ] || lab_primary_keys
 
 	lab_topology
 	lab_log "namespaces: $(printf '%s ' "${LAB_NS_LIST[@]}")"
@@ -1297,13 +1335,18 @@ lab_up() {
 	lab_log "BIRD running on upstream and $LAB_NODES node(s)"
 
 	# The primary first, so the secondaries' first transfer succeeds.
+	[ "${LAB_PRIMARY:-0}" != 1 ] || lab_primary_start
 	for n in $(lab_node_names); do
 		lab_named_start "$n"
 	done
-	for n in $(lab_node_names); do
-		lab_must 15 "node $n to serve $LAB_ZONE serial 1" lab_serial_is "$n" 1
-	done
-	lab_log "named: example.test serial 1 on every node (a primary, others by AXFR)"
+	if [ "${LAB_PRIMARY:-0}" = 1 ]; then
+		lab_primary_converged 1
+	else
+		for n in $(lab_node_names); do
+			lab_must 15 "node $n to serve $LAB_ZONE serial 1" lab_serial_is "$n" 1
+		done
+		lab_log "named: example.test serial 1 on every node (a primary, others by AXFR)"
+	fi
 
 	for n in $(lab_node_names); do
 		lab_write_anycastd "$n"
@@ -1429,7 +1472,8 @@ lab_reap_stale() {
 lab_dump_logs() {
 	local f
 	echo "----- last lines of the lab's logs ($LAB_RUN) -----"
-	for f in "$LAB_RUN"/*/anycastd.log "$LAB_RUN"/*/bird.log "$LAB_RUN"/*/named.log; do
+	for f in "$LAB_RUN"/*/anycastd.log "$LAB_RUN"/*/bird.log "$LAB_RUN"/*/named.log \
+	    "$LAB_RUN"/*/knot.log; do
 		[ -f "$f" ] || continue
 		echo "== $f"
 		tail -n 15 "$f"
@@ -1439,3 +1483,7 @@ lab_dump_logs() {
 	lab_route_lines 6 2>/dev/null
 	echo "-----"
 }
+
+# The hidden primary (LAB_PRIMARY=1) and knotd nodes (LAB_KNOT_NODES).
+# shellcheck source=tests/lab/primary.sh
+. "$LAB_SRC_DIR/primary.sh"

@@ -71,6 +71,24 @@ run 1 "drained for another reason (disk swap)" "$ctl" -s "$sock" undrain --if-re
 run 0 "undrained" "$ctl" -s "$sock" undrain --if-reason "disk swap"
 run 0 "not drained" "$ctl" -s "$sock" undrain
 
+echo "busy: a group member holds every slot it may; root's drain gets through at once:"
+as "$uin" "$server" hold "$sock" 40 3000 & hpid=$!
+sleep 0.5
+t0=$(date +%s%N)
+run 0 "drained by uid 0" "$ctl" -s "$sock" drain --reason named.service
+echo "  figure: root's drain took $(( ($(date +%s%N) - t0) / 1000000 )) ms past the held slots"
+run 0 "undrained" "$ctl" -s "$sock" undrain
+kill "$hpid" 2>/dev/null; wait "$hpid" 2>/dev/null
+echo "busy: root itself holds its slots for 1.5s; anycastctl retries until one frees:"
+"$server" hold "$sock" 8 1500 & hpid=$!
+sleep 0.3
+t0=$(date +%s%N)
+run 0 "status text" "$ctl" -s "$sock" status
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+echo "  figure: status answered after $ms ms of retries"
+[ "$ms" -ge 500 ] || { echo "FAIL: was never busy (the test holds nothing)"; fail=1; }
+wait "$hpid" 2>/dev/null
+
 echo "drain --wait (the server says \"no\" 3 times, then \"yes\"):"
 t0=$(date +%s%N)
 run 0 "withdrawn: anycast0 is down" "$ctl" -s "$sock" drain --wait --timeout 10s

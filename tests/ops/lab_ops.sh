@@ -13,6 +13,9 @@
 #                           outside may not
 #   lab_ops.sh abuse        malformed, oversized, half-open clients while
 #                           probing stays on time
+#   lab_ops.sh flood        a thousand clients at once, half never reading,
+#                           while probing stays on time and a drain gets
+#                           through
 #   lab_ops.sh maintenance  zero-loss "systemctl restart named" through the
 #                           shipped drop-in: >= 200 qps, 0 lost
 #
@@ -399,6 +402,69 @@ s_abuse() {
 	expect_text a "State:       announced"
 }
 
+# ---------------------------------------------------------------- flood
+
+# A thousand clients at once, in waves, half of which never read their
+# reply, while probing runs every 200 ms; a drain, as named's drop-in runs
+# it, during the flood.  Probe cycles are timed from outside: anycastd
+# renames its metrics file into place after every cycle, and test_ctl
+# timestamps each rename (inotify).
+s_flood() {
+	lab_up
+	local m=$LAB_RUN/a/metrics.prom out pid gap n t0 drc dms secs=5
+	local iv=200 maxgap=1000
+	pid=$(lab_pid anycastd-a)
+	[ -n "$pid" ] || lab_fail "no anycastd pid for a"
+	# A second anycastd on a's socket fails at once, before touching
+	# anything, and a's socket keeps answering.
+	out=$(timeout 10 ip netns exec "$(lab_ns a)" "$ANYCASTD" -c "$LAB_RUN/a/anycastd.conf" 2>&1)
+	n=$?
+	lab_say "a second anycastd on a's socket: exit $n: $(tail -n1 <<<"$out")"
+	[ "$n" = 1 ] && grep -q "another anycastd is running there" <<<"$out" ||
+	    lab_fail "the second anycastd did not fail cleanly (exit $n): $out"
+	! grep -q "cannot open netlink\|adopt\|withdraw" <<<"$out" ||
+	    lab_fail "the second anycastd went on past the lock: $out"
+	expect_text a "State:       announced"
+	ok "a second anycastd refused, a's socket still answers"
+	# Positive control: the watcher sees a stalled loop (SIGSTOP 1 s).
+	"$OPS_TEST_CTL" cycles "$m" 2000 >"$LAB_RUN/cycles.out" & n=$!
+	sleep 0.5; kill -STOP "$pid"; sleep 1; kill -CONT "$pid"
+	wait "$n"
+	out=$(cat "$LAB_RUN/cycles.out")
+	gap=$(sed -n 's/.*maxgap_ms=\([0-9]*\).*/\1/p' <<<"$out")
+	lab_say "positive control, anycastd stopped for 1 s: $out"
+	[ "${gap:-0}" -ge 900 ] || lab_fail "the cycle watcher missed a 1 s stall ($out)"
+	ok "the watcher sees a stalled loop (gap $gap ms)"
+	lab_log_mark a
+	"$OPS_TEST_CTL" flood "$(sock a)" "$m" "$secs" 1000 >"$LAB_RUN/flood.out" & n=$!
+	sleep 1.5
+	t0=$(lab_now_us)
+	actl a drain --reason named.service >"$LAB_RUN/drain.out" 2>&1
+	drc=$?
+	dms=$(lab_ms $(( $(lab_now_us) - t0 )))
+	wait "$n" || lab_fail "the flood tool failed"
+	out=$(cat "$LAB_RUN/flood.out")
+	lab_say "figure: $out"
+	echo "RESULT flood $out drain_ms=$dms"
+	[ "$drc" = 0 ] || lab_fail "the drain during the flood failed ($drc): $(cat "$LAB_RUN/drain.out")"
+	lab_say "figure: the drain during the flood answered in $dms ms: $(cat "$LAB_RUN/drain.out")"
+	lab_must 5 "a's link down (drained)" link_down a
+	ok "a drain got through the flood and withdrew a"
+	gap=$(sed -n 's/.*maxgap_ms=\([0-9]*\).*/\1/p' <<<"$out")
+	n=$(sed -n 's/.*cycles=\([0-9]*\).*/\1/p' <<<"$out")
+	grep -q ' ok=[1-9]' <<<"$out" || lab_fail "no client was served: $out"
+	grep -q ' reset=0 ' <<<"$out" || lab_fail "clients were reset instead of told busy: $out"
+	grep -q ' other=0 ' <<<"$out" || lab_fail "clients got no reply or a malformed one: $out"
+	# Generous: a loop blocked on a client would miss cycles by its
+	# deadline (2 s); on time is one every $iv ms.
+	[ "${gap:-99999}" -lt "$maxgap" ] ||
+	    lab_fail "a probe cycle came $gap ms after the previous one (bound $maxgap ms, interval $iv ms)"
+	[ "${n:-0}" -ge $(( secs * 1000 / iv / 2 )) ] ||
+	    lab_fail "only $n probe cycles in ${secs}s (interval $iv ms)"
+	ok "probing stayed on time: $n cycles, longest gap $gap ms (bound $maxgap ms)"
+	run 0 "undrained" actl a undrain --if-reason named.service
+}
+
 # ---------------------------------------------------------------- maintenance
 
 # The drop-in's commands, in order: ExecStop= lines (after the reset), then
@@ -491,7 +557,7 @@ s_maintenance() {
 }
 
 case $SCN in
-status|drain|wait|perm|abuse|maintenance) "s_$SCN" ;;
-*) echo "usage: $0 status|drain|wait|perm|abuse|maintenance" >&2; exit 2 ;;
+status|drain|wait|perm|abuse|flood|maintenance) "s_$SCN" ;;
+*) echo "usage: $0 status|drain|wait|perm|abuse|flood|maintenance" >&2; exit 2 ;;
 esac
 lab_say "PASS: ops $SCN"

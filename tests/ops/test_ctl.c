@@ -3,14 +3,19 @@
  * standing in for probing) and attacks it with malformed, oversized,
  * half-open, slow and non-reading clients, then asks how late the ticker ever
  * was.  "test_ctl serve PATH [GROUP]" only serves, for tests/ops/ctl.sh,
- * which drives anycastctl against it. */
+ * which drives anycastctl against it; "hold", "attack", "flood" and
+ * "cycles" are clients for the shell tests (see each). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -129,8 +134,10 @@ on_signal(struct loop *l, int fd, void *arg, int mask)
 	loop_stop(l);
 }
 
+/* report_fd, if not -1, gets one byte: 'W' if we listen, else 'L' and
+ * then errno as a byte. */
 static int
-serve(const char *path, const char *group)
+serve(const char *path, const char *group, int report_fd)
 {
 	struct server s = { 0 };
 	struct ctl *ctl;
@@ -142,7 +149,14 @@ serve(const char *path, const char *group)
 	if ((s.loop = loop_new()) == NULL ||
 	    (s.tick = loop_timer_new(s.loop, tick, &s)) == NULL)
 		return 1;
-	if ((ctl = ctl_new(s.loop, path, group, handler, &s)) == NULL)
+	ctl = ctl_new(s.loop, path, group, handler, &s);
+	if (report_fd != -1) {
+		char r[2] = { ctl != NULL ? 'W' : 'L', (char)errno };
+
+		(void)!write(report_fd, r, ctl != NULL ? 1 : 2);
+		close(report_fd);
+	}
+	if (ctl == NULL)
 		return 1;
 	/* SIGTERM stops the loop, so the socket is removed as at exit. */
 	sigemptyset(&set);
@@ -246,10 +260,65 @@ expect(const char *got, const char *want, const char *what)
 		printf("  ok  %-28s %.*s\n", what, (int)strcspn(got, "\n"), got);
 }
 
+/* Reads a whole reply, strictly: -1 with errno on a read error (the
+ * ECONNRESET of a server that closed with our request unread), -2 on
+ * timeout, else the length. */
+static ssize_t
+read_strict(int fd, char *buf, size_t cap, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t len = 0;
+	ssize_t n;
+
+	for (;;) {
+		if (poll(&p, 1, timeout_ms) == 0)
+			return -2;
+		n = recv(fd, buf + len, cap - 1 - len, 0);
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+/* Defect: "busy" was sent and the socket closed with the request unread,
+ * so the client's read failed with ECONNRESET (3 of 20 anycastctl calls).
+ * Here the request is always sent before the server can have answered. */
+static void
+busy_is_clean(void)
+{
+	char buf[512];
+	int i, fd, resets = 0, busy = 0, other = 0;
+	ssize_t n;
+
+	for (i = 0; i < 40; i++) {
+		if ((fd = connect_to(sock_path)) == -1) {
+			other++;
+			continue;
+		}
+		(void)send(fd, "anycastd/1 status text\n", 23, MSG_NOSIGNAL);
+		usleep(2000);
+		n = read_strict(fd, buf, sizeof(buf), 3000);
+		if (n == -1 && errno == ECONNRESET)
+			resets++;
+		else if (n > 0 && strncmp(buf, "anycastd/1 503 busy\n", 20) == 0)
+			busy++;
+		else
+			other++;
+		close(fd);
+	}
+	printf("  %s  busy answers: %d clean, %d reset, %d other\n",
+	    resets || other ? "FAIL" : "ok", busy, resets, other);
+	CHECK(resets == 0 && other == 0 && busy == 40);
+}
+
 static void
 run_clients(void)
 {
-	int half[CTL_MAX_CLIENTS], fd, i;
+	int half[CTL_MAX_PER_UID], fd, i;
 	char big[CTL_REQUEST_MAX + 1000], buf[64];
 	uint64_t t0, t;
 	ssize_t n;
@@ -290,21 +359,22 @@ run_clients(void)
 	    "request of exactly 4096");
 	expect(ASK("anycastd/1 undrain\n"), "anycastd/1 200 ok\n", "undrain");
 
-	printf("half-open clients fill every slot:\n");
-	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+	printf("half-open clients fill every slot one uid may have:\n");
+	for (i = 0; i < CTL_MAX_PER_UID; i++)
 		half[i] = connect_to(sock_path);
 	usleep(100000);
 	expect(ASK("anycastd/1 status text\n"), "anycastd/1 503 busy\n",
 	    "one more client");
+	busy_is_clean();
 	t0 = now_ms();
-	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+	for (i = 0; i < CTL_MAX_PER_UID; i++) {
 		n = read_all(half[i], buf, sizeof(buf), 5000);
 		CHECK(n == 0);		/* closed, no reply */
 		close(half[i]);
 	}
 	t = now_ms() - t0;
 	printf("  ok  %d half-open clients dropped after %llu ms (deadline "
-	    "%d ms)\n", CTL_MAX_CLIENTS, (unsigned long long)t,
+	    "%d ms)\n", CTL_MAX_PER_UID, (unsigned long long)t,
 	    CTL_TIMEOUT_MS);
 	CHECK(t < CTL_TIMEOUT_MS + 1500);
 	expect(ASK("anycastd/1 status text\n"), "anycastd/1 200 ok\n",
@@ -398,10 +468,260 @@ test_socket_file(const char *dir)
 	CHECK(access(path, F_OK) == 0);
 	unlink(path);
 	CHECK(ctl_new(l, path, "no-such-group-ops5", handler, NULL) == NULL);
+	snprintf(path, sizeof(path), "%s/sub/x.sock.lock", dir);
+	unlink(path);
 	snprintf(path, sizeof(path), "%s/sub", dir);
 	rmdir(path);
 	loop_free(l);
 	printf("  ok  mode 0600/0660, live refused, stale replaced, file kept\n");
+}
+
+static void
+n_read_line(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	while (n + 1 < cap && read(fd, buf + n, 1) == 1 && buf[n++] != '\n')
+		;
+	buf[n] = '\0';
+}
+
+/* Holds as many half-open connections as it may, as uid; writes "HELD
+ * BUSY" to out once it knows, then holds them until release closes. */
+static void
+hold_as(uid_t uid, int tries, int out, int release)
+{
+	char buf[256], line[32];
+	int fds[64], held = 0, busy = 0, i, n = 0;
+	struct pollfd pf[64];
+
+	if (setgroups(0, NULL) == -1 || setgid(65534) == -1 ||
+	    setuid(uid) == -1)
+		_exit(2);
+	for (i = 0; i < tries && i < 64; i++)
+		if ((fds[n] = connect_to(sock_path)) != -1)
+			n++;
+	/* "busy" comes at once, a held slot says nothing (until its 2 s
+	 * deadline, then EOF, which counts as held): wait until no answer
+	 * has come for 300 ms, however loaded the machine is. */
+	for (i = 0; i < n; i++)
+		pf[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+	while (poll(pf, (nfds_t)n, 300) > 0)
+		for (i = 0; i < n; i++)
+			if (pf[i].revents != 0) {
+				pf[i].fd = -fds[i] - 1;	/* answered: stop */
+				pf[i].revents = 0;
+			}
+	for (i = 0; i < n; i++) {
+		if (pf[i].fd < 0 && read_all(fds[i], buf, sizeof(buf),
+		    500) > 0 && strstr(buf, " 503 busy\n") != NULL)
+			busy++;
+		else
+			held++;
+	}
+	snprintf(line, sizeof(line), "%d %d\n", held, busy);
+	(void)!write(out, line, strlen(line));
+	(void)!read(release, buf, 1);
+	_exit(0);
+}
+
+/* Defect: one client (one uid) could hold all 16 slots, so the drain that
+ * named's stop runs as root got 503 and named stopped undrained.  Four
+ * unprivileged uids grab all they can: each gets CTL_MAX_PER_UID, together
+ * at most CTL_MAX_CLIENTS - CTL_RESERVED, and root still gets through. */
+static void
+test_limits(const char *dir)
+{
+	static const struct { uid_t uid; int tries, held; } who[] = {
+		{ 65534, CTL_MAX_PER_UID + 4, CTL_MAX_PER_UID },
+		{ 65533, CTL_MAX_PER_UID, CTL_MAX_PER_UID },
+		{ 65532, CTL_MAX_PER_UID, CTL_MAX_PER_UID },
+		{ 65531, CTL_MAX_PER_UID, 0 },	/* the reserve is root's */
+	};
+	int nwho = (int)(sizeof(who) / sizeof(who[0]));
+	char path[100], line[32];
+	int rel[2], res[2], i, held, busy, total = 0, status;
+	pid_t srv, kids[4];
+
+	printf("per-uid limits and root's reserve:\n");
+	snprintf(path, sizeof(path), "%s/lim.sock", dir);
+	sock_path = path;
+	if ((srv = fork()) == 0)
+		_exit(serve(path, "65534", -1));
+	for (i = 0; i < 100 && access(path, F_OK) == -1; i++)
+		usleep(20000);
+	CHECK(pipe(rel) == 0 && pipe(res) == 0);
+	for (i = 0; i < nwho; i++) {
+		if ((kids[i] = fork()) == 0) {
+			close(rel[1]);
+			close(res[0]);
+			hold_as(who[i].uid, who[i].tries, res[1], rel[0]);
+		}
+		/* One at a time, so who gets what is deterministic. */
+		n_read_line(res[0], line, sizeof(line));
+		held = busy = -1;
+		sscanf(line, "%d %d", &held, &busy);
+		printf("  %s  uid %u: %d held, %d busy (want %d held)\n",
+		    held == who[i].held ? "ok" : "FAIL",
+		    (unsigned)who[i].uid, held, busy, who[i].held);
+		CHECK(held == who[i].held && held + busy == who[i].tries);
+		total += held;
+	}
+	expect(ASK("anycastd/1 drain named.service\n"),
+	    "anycastd/1 200 ok\ndrained by uid 0", "root drains past them");
+	printf("  figure: %d slots held by unprivileged uids\n", total);
+	close(rel[1]);
+	close(rel[0]);
+	close(res[0]);
+	close(res[1]);
+	for (i = 0; i < nwho; i++)
+		waitpid(kids[i], &status, 0);
+	(void)ASK("anycastd/1 stop\n");
+	waitpid(srv, &status, 0);
+}
+
+/* Defect: a second daemon starting next to the first raced the check, the
+ * unlink and the bind, and could unlink the first one's fresh socket and
+ * bind its own (two "winners", one unreachable).  Two start together on a
+ * stale socket, many times: exactly one listens, the other fails with
+ * EADDRINUSE, and the winner answers. */
+static void
+test_race(const char *dir, int rounds)
+{
+	char path[100], r[4];
+	int k, i, bar[2], res[2], wins, losses, bad = 0, status, devnull;
+	pid_t pid[2];
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	printf("two daemons start at once on a stale socket, %d times:\n",
+	    rounds);
+	snprintf(path, sizeof(path), "%s/race.sock", dir);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	sock_path = path;
+	for (k = 0; k < rounds; k++) {
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		(void)unlink(path);
+		CHECK(bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
+		close(fd);	/* stale */
+		CHECK(pipe(bar) == 0 && pipe(res) == 0);
+		for (i = 0; i < 2; i++)
+			if ((pid[i] = fork()) == 0) {
+				close(bar[1]);
+				close(res[0]);
+				if (k > 0 && (devnull = open("/dev/null",
+				    O_WRONLY)) != -1)
+					dup2(devnull, 2);
+				(void)!read(bar[0], r, 1);
+				_exit(serve(path, NULL, res[1]));
+			}
+		close(bar[0]);
+		close(res[1]);
+		close(bar[1]);	/* go */
+		wins = losses = 0;
+		for (i = 0; i < 2; i++) {
+			if (read(res[0], r, 1) != 1)
+				break;
+			if (r[0] == 'W')
+				wins++;
+			else if (read(res[0], r + 1, 1) == 1 &&
+			    r[1] == EADDRINUSE)
+				losses++;
+		}
+		close(res[0]);
+		if (wins != 1 || losses != 1 ||
+		    strncmp(ASK("anycastd/1 status text\n"),
+		    "anycastd/1 200 ok\n", 18) != 0) {
+			if (bad++ < 5)
+				printf("  FAIL round %d: %d listening, %d refused "
+				    "with EADDRINUSE, status \"%.20s\"\n", k,
+				    wins, losses, reply);
+		}
+		for (i = 0; i < 2; i++) {
+			kill(pid[i], SIGTERM);
+			waitpid(pid[i], &status, 0);
+		}
+	}
+	printf("  %s  %d of %d rounds had exactly one winner that answers\n",
+	    bad ? "FAIL" : "ok", rounds - bad, rounds);
+	CHECK(bad == 0);
+	(void)unlink(path);
+}
+
+/* Defect: the socket's chmod/chown went by path after bind (following a
+ * link planted there), and an existing directory was used whatever its
+ * owner and mode. */
+static void
+test_dirs(const char *dir)
+{
+	static const struct { const char *name; mode_t mode; uid_t owner;
+	    int ok; } dirs[] = {
+		{ "open", 0777, 0, 0 },
+		{ "grpw", 0775, 0, 0 },
+		{ "sticky", 01777, 0, 1 },
+		{ "theirs", 0755, 65534, 0 },
+		{ "theirsticky", 01777, 65534, 0 },
+		{ "fine", 0755, 0, 1 },
+	};
+	char d[100], path[120], other[120];
+	struct loop *l = loop_new();
+	struct ctl *c;
+	struct stat st;
+	DIR *dp;
+	struct dirent *e;
+	size_t i;
+	mode_t old;
+	int leftover;
+
+	printf("the socket's directory and mode:\n");
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(d, sizeof(d), "%s/%s", dir, dirs[i].name);
+		CHECK(mkdir(d, 0700) == 0 && chmod(d, dirs[i].mode) == 0 &&
+		    chown(d, dirs[i].owner, 0) == 0);
+		snprintf(path, sizeof(path), "%s/a.sock", d);
+		errno = 0;
+		c = ctl_new(l, path, NULL, handler, NULL);
+		printf("  %s  %s (%04o, uid %u): %s\n", (c != NULL) ==
+		    dirs[i].ok ? "ok" : "FAIL", dirs[i].name,
+		    (unsigned)dirs[i].mode, (unsigned)dirs[i].owner,
+		    c != NULL ? "used" : "refused");
+		CHECK((c != NULL) == dirs[i].ok);
+		CHECK(c != NULL || errno == EPERM);
+		ctl_free(c);
+		snprintf(path, sizeof(path), "%s/a.sock.lock", d);
+		(void)unlink(path);
+		rmdir(d);
+	}
+	/* A link planted at the socket's name is neither followed nor
+	 * replaced; its target's mode is untouched. */
+	snprintf(path, sizeof(path), "%s/l.sock", dir);
+	snprintf(other, sizeof(other), "%s/target", dir);
+	close(open(other, O_CREAT | O_WRONLY, 0600));
+	CHECK(symlink(other, path) == 0);
+	CHECK(ctl_new(l, path, "0", handler, NULL) == NULL && errno == EEXIST);
+	CHECK(stat(other, &st) == 0 && (st.st_mode & 0777) == 0600);
+	CHECK(lstat(path, &st) == 0 && S_ISLNK(st.st_mode));
+	unlink(path);
+	unlink(other);
+	/* The mode is exact whatever the umask; no temporary is left. */
+	old = umask(0077);
+	c = ctl_new(l, path, "0", handler, NULL);
+	umask(old);
+	CHECK(c != NULL && stat(path, &st) == 0 &&
+	    (st.st_mode & 0777) == 0660 && st.st_gid == 0);
+	leftover = 0;
+	if ((dp = opendir(dir)) != NULL) {
+		while ((e = readdir(dp)) != NULL)
+			leftover += strncmp(e->d_name, ".ctl-", 5) == 0;
+		closedir(dp);
+	}
+	CHECK(leftover == 0);
+	ctl_free(c);
+	snprintf(path, sizeof(path), "%s/l.sock.lock", dir);
+	unlink(path);
+	loop_free(l);
+	printf("  ok  a planted link refused and left alone; mode 0660 under "
+	    "umask 077; no temporary left\n");
 }
 
 /* "attack PATH SECONDS": what a broken or hostile client does to a real
@@ -452,6 +772,258 @@ attack(const char *path, int secs)
 	return 0;
 }
 
+/* "hold PATH N MS": N half-open connections (or as many as the server
+ * takes), held for MS, for tests/ops/ctl.sh.  Prints how many were held. */
+static int
+hold(const char *path, int n, int ms)
+{
+	int fds[256], i, k = 0, held = 0;
+	struct pollfd p;
+
+	for (i = 0; i < n && i < 256; i++)
+		if ((fds[k] = connect_to(path)) != -1)
+			k++;
+	usleep(100000);
+	for (i = 0; i < k; i++) {
+		p = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+		held += poll(&p, 1, 0) == 0;	/* no "busy" for it */
+	}
+	printf("held %d of %d\n", held, n);
+	fflush(stdout);
+	usleep((useconds_t)ms * 1000);
+	return 0;
+}
+
+/* ---- flood: a thousand clients at once, against a real anycastd ---- */
+
+/* Probe cycles as the metrics file shows them: anycastd renames a fresh
+ * file into place after every cycle, so each IN_MOVED_TO of its name is one
+ * cycle, timestamped here, independently of the daemon's own clock. */
+struct cycles {
+	int		 fd, wd;
+	const char	*name;
+	uint64_t	 last, maxgap, n;
+};
+
+static int
+cycles_open(struct cycles *cy, const char *metrics)
+{
+	static char dir[256];
+	const char *slash = strrchr(metrics, '/');
+
+	memset(cy, 0, sizeof(*cy));
+	if (slash == NULL || (size_t)(slash - metrics) >= sizeof(dir))
+		return -1;
+	memcpy(dir, metrics, (size_t)(slash - metrics));
+	dir[slash - metrics] = '\0';
+	cy->name = slash + 1;
+	if ((cy->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1 ||
+	    (cy->wd = inotify_add_watch(cy->fd, dir, IN_MOVED_TO)) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+cycles_read(struct cycles *cy)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	const struct inotify_event *e;
+	uint64_t now;
+	ssize_t n;
+	char *p;
+
+	while ((n = read(cy->fd, buf, sizeof(buf))) > 0) {
+		now = loop_now_us();
+		for (p = buf; p < buf + n; p += sizeof(*e) + e->len) {
+			e = (const struct inotify_event *)(void *)p;
+			if (e->len == 0 || strcmp(e->name, cy->name) != 0)
+				continue;
+			if (cy->last != 0 && now - cy->last > cy->maxgap)
+				cy->maxgap = now - cy->last;
+			cy->last = now;
+			cy->n++;
+		}
+	}
+}
+
+/* "cycles METRICS MS": only watches, for the positive control. */
+static int
+watch_cycles(const char *metrics, int ms)
+{
+	struct cycles cy;
+	struct pollfd p;
+	uint64_t end = now_ms() + (uint64_t)ms;
+
+	if (cycles_open(&cy, metrics) == -1) {
+		perror("inotify");
+		return 1;
+	}
+	p = (struct pollfd){ .fd = cy.fd, .events = POLLIN };
+	while (now_ms() < end) {
+		(void)poll(&p, 1, 50);
+		cycles_read(&cy);
+	}
+	printf("cycles=%llu maxgap_ms=%llu\n", (unsigned long long)cy.n,
+	    (unsigned long long)(cy.maxgap / 1000));
+	return 0;
+}
+
+enum { F_CONNECTING, F_SENT, F_DONE };
+
+struct fclient {
+	int	 fd, state;
+	bool	 reader;
+	size_t	 got;
+	char	 head[24];
+};
+
+struct fstats {
+	unsigned long	 ok, busy, reset, queue_full, noread, other;
+	unsigned long	 gave_up;	/* queue still full when time ran out */
+	unsigned long	 waves, clients;
+};
+
+static int
+fconnect(struct fclient *c)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock_path);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd == -1)
+		return -1;
+	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+		return 0;
+	close(c->fd);
+	c->fd = -1;
+	return -1;
+}
+
+/* One wave: n clients connect at once (those the listen queue cannot take
+ * retry within the wave), all send a request, the readers read their
+ * reply, the others never do and are closed at the end of the wave. */
+static void
+flood_wave(struct fclient *v, int n, struct cycles *cy, struct fstats *st,
+    uint64_t end)
+{
+	static const char req[] = "anycastd/1 status json\n";
+	struct pollfd *pf = calloc((size_t)n + 1, sizeof(*pf));
+	int i, open_readers, k;
+	char buf[8192];
+	ssize_t r;
+
+	if (pf == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		v[i] = (struct fclient){ .fd = -1, .reader = i % 2 == 0 };
+		while (fconnect(&v[i]) == -1 && errno == EAGAIN &&
+		    now_ms() < end) {
+			st->queue_full++;
+			usleep(1000);
+		}
+		if (v[i].fd == -1) {
+			if (errno == EAGAIN)
+				st->gave_up++;
+			else
+				st->other++;
+			v[i].state = F_DONE;
+			continue;
+		}
+		(void)send(v[i].fd, req, sizeof(req) - 1, MSG_NOSIGNAL);
+		v[i].state = F_SENT;
+	}
+	st->clients += (unsigned long)n;
+	for (;;) {
+		open_readers = 0;
+		for (i = 0; i < n; i++)
+			if (v[i].reader && v[i].state == F_SENT) {
+				pf[open_readers] = (struct pollfd){
+				    .fd = v[i].fd, .events = POLLIN };
+				open_readers++;
+			}
+		if (open_readers == 0 || now_ms() >= end + 3000)
+			break;
+		pf[open_readers] = (struct pollfd){ .fd = cy->fd,
+		    .events = POLLIN };
+		(void)poll(pf, (nfds_t)open_readers + 1, 100);
+		cycles_read(cy);
+		for (i = 0, k = 0; i < n; i++) {
+			if (!v[i].reader || v[i].state != F_SENT)
+				continue;
+			if (!(pf[k++].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			while ((r = recv(v[i].fd, buf, sizeof(buf),
+			    MSG_DONTWAIT)) > 0) {
+				if (v[i].got < sizeof(v[i].head) - 1) {
+					size_t m = sizeof(v[i].head) - 1 -
+					    v[i].got;
+
+					memcpy(v[i].head + v[i].got, buf,
+					    (size_t)r < m ? (size_t)r : m);
+				}
+				v[i].got += (size_t)r;
+			}
+			if (r == -1 && errno == EAGAIN)
+				continue;
+			v[i].state = F_DONE;
+			if (r == -1 && errno == ECONNRESET)
+				st->reset++;
+			else if (strncmp(v[i].head, "anycastd/1 200 ", 15) == 0)
+				st->ok++;
+			else if (strncmp(v[i].head, "anycastd/1 503 ", 15) == 0)
+				st->busy++;
+			else
+				st->other++;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (!v[i].reader && v[i].fd != -1)
+			st->noread++;
+		else if (v[i].state == F_SENT)
+			st->other++;	/* a reader never answered */
+		if (v[i].fd != -1)
+			close(v[i].fd);
+	}
+	st->waves++;
+	free(pf);
+}
+
+/* "flood PATH METRICS SECS N": waves of N clients for SECS; prints the
+ * clients' outcomes and the probe cycles seen meanwhile. */
+static int
+flood(const char *path, const char *metrics, int secs, int n)
+{
+	struct rlimit rl;
+	struct fstats st = { 0 };
+	struct cycles cy;
+	struct fclient *v;
+	uint64_t t0 = now_ms(), end = t0 + (uint64_t)secs * 1000;
+
+	signal(SIGPIPE, SIG_IGN);
+	sock_path = path;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (cycles_open(&cy, metrics) == -1 ||
+	    (v = calloc((size_t)n, sizeof(*v))) == NULL) {
+		perror("flood");
+		return 1;
+	}
+	while (now_ms() < end)
+		flood_wave(v, n, &cy, &st, end);
+	cycles_read(&cy);
+	printf("flood waves=%lu clients=%lu ok=%lu busy=%lu noread=%lu "
+	    "queue_full=%lu gave_up=%lu reset=%lu other=%lu cycles=%llu "
+	    "maxgap_ms=%llu secs=%.1f\n", st.waves, st.clients, st.ok,
+	    st.busy, st.noread, st.queue_full, st.gave_up, st.reset, st.other,
+	    (unsigned long long)cy.n,
+	    (unsigned long long)(cy.maxgap / 1000),
+	    (double)(now_ms() - t0) / 1000.0);
+	free(v);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -460,18 +1032,27 @@ main(int argc, char *argv[])
 	int status, i;
 
 	if (argc >= 3 && strcmp(argv[1], "serve") == 0)
-		return serve(argv[2], argc > 3 ? argv[3] : NULL);
+		return serve(argv[2], argc > 3 ? argv[3] : NULL, -1);
+	if (argc == 6 && strcmp(argv[1], "flood") == 0)
+		return flood(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
+	if (argc == 4 && strcmp(argv[1], "cycles") == 0)
+		return watch_cycles(argv[2], atoi(argv[3]));
+	if (argc == 5 && strcmp(argv[1], "hold") == 0)
+		return hold(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc == 4 && strcmp(argv[1], "attack") == 0)
 		return attack(argv[2], atoi(argv[3]));
 	signal(SIGPIPE, SIG_IGN);
 	log_init("test_ctl", 0);
-	if (mkdtemp(dir) == NULL)
+	if (mkdtemp(dir) == NULL || chmod(dir, 0755) == -1)
 		return 1;
 	test_socket_file(dir);
+	test_dirs(dir);
+	test_race(dir, 200);
+	test_limits(dir);
 	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
 	sock_path = path;
 	if ((pid = fork()) == 0)
-		_exit(serve(path, NULL));
+		_exit(serve(path, NULL, -1));
 	for (i = 0; i < 100 && access(path, F_OK) == -1; i++)
 		usleep(20000);
 	run_clients();

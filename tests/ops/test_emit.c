@@ -221,6 +221,31 @@ test_prom(void)
 	    "t_total{p=\"??????|\xc3\xa9\"} 0\n"));
 }
 
+/* An instance's labels come first on every sample, with or without labels
+ * of its own, and are escaped like them. */
+static void
+test_prom_instance(void)
+{
+	static const char *const inst[] = { "instance", "res\"1", NULL };
+	struct sink k;
+	struct prom *p;
+
+	sink_open(&k);
+	if ((p = prom_new(k.f)) == NULL)
+		exit(1);
+	prom_set_labels(p, inst);
+	prom_family(p, "t_up", "Up.", PROM_GAUGE);
+	prom_uint(p, NULL, NULL, 1);
+	prom_int(p, NULL, (const char *[]){ "a", "x", "b", "y", NULL }, -2);
+	CHECK(prom_finish(p) == 0);
+	prom_free(p);
+	CHECK(sink_is(&k,
+	    "# HELP t_up Up.\n"
+	    "# TYPE t_up gauge\n"
+	    "t_up{instance=\"res\\\"1\"} 1\n"
+	    "t_up{instance=\"res\\\"1\",a=\"x\",b=\"y\"} -2\n"));
+}
+
 /* Names outside the format's grammar, a sample before any family and an
  * odd label list are reported. */
 static void
@@ -261,6 +286,7 @@ main(void)
 	test_json_misuse();
 	test_json_depth();
 	test_prom();
+	test_prom_instance();
 	test_prom_misuse();
 	if (failures) {
 		fprintf(stderr, "%d check(s) failed\n", failures);
