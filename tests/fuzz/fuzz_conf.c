@@ -26,7 +26,8 @@ on_error(void *arg, const char *file, int line, const char *msg)
 	int *n = arg;
 
 	(*n)++;
-	FUZZ_CHECK(file != NULL && strcmp(file, path) == 0);
+	/* The config's path, or a file it names ([freshness] zones_file). */
+	FUZZ_CHECK(file != NULL && fuzz_clean(file));
 	FUZZ_CHECK(line >= 0 && line <= nlines + 1);
 	FUZZ_CHECK(fuzz_clean(msg));
 }
