@@ -2,7 +2,8 @@
 # Runs every test of anycastd: installs what is missing (Debian 12, as root),
 # builds with warnings as errors, runs the whole ctest suite, then rebuilds
 # with AddressSanitizer + UndefinedBehaviorSanitizer and runs the suite that
-# exercises the daemon's code again, then the static analysers.
+# exercises the daemon's code again, runs the libFuzzer harnesses for a
+# bounded count, then the static analysers.
 # Usage, as root, from the top of the source tree: bash tests/run.sh
 set -euo pipefail
 
@@ -52,6 +53,12 @@ cmake --build build -j"$jobs"
 
 echo "== tests"
 (cd build && ctest --output-on-failure --timeout 900)
+
+echo "== fuzz harnesses (clang, libFuzzer + ASan + UBSan), bounded runs"
+cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DFUZZ=ON \
+	-DCMAKE_BUILD_TYPE=Debug -DWERROR=ON
+cmake --build build-fuzz -j"$jobs" --target fuzz
+(cd build-fuzz && ctest --output-on-failure --timeout 600 -L fuzz)
 
 echo "== build with ASan + UBSan"
 cmake -S . -B build-san -DWERROR=ON -DSANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
