@@ -38,17 +38,7 @@ LAB_HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/lab/lab.sh
 . "$LAB_HERE/lab.sh"
 
-usage() {
-	echo "usage: $0 1..8 4|6" >&2
-	exit 2
-}
-[ $# -eq 2 ] || usage
-SCN=$1
-FAM=$2
-case $FAM in 4|6) ;; *) usage ;; esac
-case $SCN in [1-8]) ;; *) usage ;; esac
-PFX=$(lab_pfx "$FAM")
-ANY=$(lab_any "$FAM")
+lab_scenario_args "1 2 3 4 5 6 7 8" "4 6" "$@"
 AS=$LAB_NODE_AS
 GS_PATH=$AS
 for _ in $(seq "${LAB_GS_PREPEND:-2}"); do GS_PATH="$GS_PATH,$AS"; done

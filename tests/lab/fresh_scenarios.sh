@@ -41,14 +41,7 @@ LAB_HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/lab/lab.sh
 . "$LAB_HERE/lab.sh"
 
-usage() {
-	echo "usage: $0 1|2|2k|3|4|5" >&2
-	exit 2
-}
-[ $# -eq 1 ] || usage
-SCN=$1
-case $SCN in 1|2|2k|3|4|5) ;; *) usage ;; esac
-FAM=4
+lab_scenario_args "1 2 2k 3 4 5" "" "$@"
 export LAB_PRIMARY=1 LAB_NODES=3
 : "${LAB_FRESH_INTERVAL:=1s}" "${LAB_FRESH_MAX_LAG:=3s}"
 export LAB_FRESH_INTERVAL LAB_FRESH_MAX_LAG
