@@ -424,6 +424,25 @@ lab_log_wait() {
 	    lab_log_has "$n" "$re" || return 1
 	lab_log_grep "$n" "$re"
 }
+# lab_log_marks: lab_log_mark on every node.
+lab_log_marks() {
+	local n
+	for n in $(lab_node_names); do lab_log_mark "$n"; done
+}
+# lab_expect_log NODE REGEX [SECS]: the first line since the mark matching
+# REGEX, waited for up to SECS (10), printed; said on stderr; else a failure.
+lab_expect_log() {
+	local l
+	l=$(lab_log_wait "$1" "$2" "${3:-10}") || lab_fail "anycastd on $1 did not log /$2/"
+	lab_say "ok: $1 logged: $l" >&2
+	echo "$l"
+}
+# lab_expect_no_log NODE REGEX: a failure if a line since the mark matches.
+lab_expect_no_log() {
+	local l
+	l=$(lab_log_grep "$1" "$2") && lab_fail "anycastd on $1 logged: $l"
+	return 0
+}
 
 # ---------------------------------------------------------------- watchers
 
