@@ -38,6 +38,7 @@ run=$(mktemp -d /tmp/anycastd-fresh.XXXXXX)
 chmod 755 "$run"
 local_pid= prim_pid= agent_pid= mon_pid=
 . "$(dirname "$0")/../lib/netns.sh"
+. "$(dirname "$0")/../lib/named.sh"
 
 cleanup() {
 	netns_kill $mon_pid $agent_pid $local_pid $prim_pid
@@ -70,18 +71,7 @@ named_conf() {
 	local dir=$1 listen=$2 port=$3 z
 	shift 3
 	{
-		cat <<EOT
-options {
-	directory "$run/$dir";
-	pid-file none;
-	listen-on port $port { $listen; };
-	listen-on-v6 { none; };
-	recursion no;
-	dnssec-validation no;
-	notify no;
-};
-controls { };
-EOT
+		named_options "$run/$dir" "$listen;" "none;" "$port"
 		for z in "$@"; do
 			echo "zone \"$z\" { type primary; file \"$run/$dir/$z.db\"; };"
 		done

@@ -16,6 +16,7 @@ cli=$1
 fake=$2
 
 . "$(dirname "$0")/../lib/probe_cli.sh"
+. "$(dirname "$0")/../lib/named.sh"
 
 [ "$(id -u)" -eq 0 ] || skip "needs root to create a network namespace"
 for bin in ip named knotd setsid; do
@@ -43,23 +44,14 @@ ip -n "$ns" link set lo up
 
 # ---- named ----
 mkdir -p "$tmp/named" "$tmp/knot"
-cat >"$tmp/named/named.conf" <<EOF
-options {
-	directory "$tmp/named";
-	pid-file "$tmp/named/named.pid";
-	session-keyfile "$tmp/named/session.key";
-	managed-keys-directory "$tmp/named";
-	listen-on port 53 { 127.0.0.1; };
-	listen-on-v6 port 53 { ::1; };
-	recursion no;
-	dnssec-validation no;
-	notify no;
-};
-controls { };	// no rndc key: FACTS.md
+{
+	named_options "$tmp/named" "127.0.0.1;" "::1;"
+	cat <<EOF
 zone "example.com" { type primary; file "$tmp/named/example.com.zone"; };
 // Fails to load, so named answers SERVFAIL for it.
 zone "servfail.test" { type primary; file "$tmp/named/broken.zone"; };
 EOF
+} >"$tmp/named/named.conf"
 long=$(printf 'x%.0s' $(seq 1 200))
 cat >"$tmp/named/example.com.zone" <<EOF
 \$TTL 300

@@ -30,6 +30,7 @@ anycastd=${3:-}
 
 check_prefix="$server "
 . "$(dirname "$0")/../lib/probe_cli.sh"
+. "$(dirname "$0")/../lib/named.sh"
 
 case $server in
 named|knotd|nsd|unbound|kresd) bins=("$server") ;;
@@ -71,22 +72,13 @@ auth_zones() {	# DIR: example.test and a servfail.test that fails to load
 
 setup_named() {
 	auth_zones "$d"
-	cat >"$d/named.conf" <<CONF
-options {
-	directory "$d";
-	pid-file "$d/named.pid";
-	session-keyfile "$d/session.key";
-	managed-keys-directory "$d";
-	listen-on port 53 { $S; };
-	listen-on-v6 { none; };
-	recursion no;
-	dnssec-validation no;
-	notify no;
-};
-controls { };
+	{
+		named_options "$d" "$S;" "none;"
+		cat <<CONF
 zone "example.test" { type primary; file "$d/example.test.zone"; };
 zone "servfail.test" { type primary; file "$d/broken.zone"; };
 CONF
+	} >"$d/named.conf"
 	start "$tmp/daemon.log" named -g -c "$d/named.conf"
 }
 
