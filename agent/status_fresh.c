@@ -158,7 +158,6 @@ status_render_zones(const struct status *s, const struct status_clock *c,
 	const struct fresh *fr = s->fresh;
 	char why[128], d[DUR_FMT_MAX], ls[16], ps[16], behind[40], line[512];
 	struct json *j = NULL;
-	int rc = 0;
 
 	if (as_json) {
 		if ((j = json_new(f)) == NULL)
@@ -196,11 +195,9 @@ status_render_zones(const struct status *s, const struct status_clock *c,
 	if (j != NULL) {
 		json_end(j);
 		json_end(j);
-		rc = json_finish(j);
-		json_free(j);
-		fputc('\n', f);
+		return json_done(j);
 	}
-	return rc == 0 && !ferror(f) ? 0 : -1;
+	return ferror(f) ? -1 : 0;
 }
 
 void

@@ -292,7 +292,6 @@ status_render_json(const struct status *s, const struct status_clock *c,
 	struct json *j;
 	char why[256];
 	bool done;
-	int rc;
 
 	if ((j = json_new(f)) == NULL)
 		return -1;
@@ -320,8 +319,5 @@ status_render_json(const struct status *s, const struct status_clock *c,
 	json_string(j, "detail", why);
 	json_end(j);
 	json_end(j);
-	rc = json_finish(j);
-	json_free(j);
-	fputc('\n', f);
-	return rc == 0 && !ferror(f) ? 0 : -1;
+	return json_done(j);
 }

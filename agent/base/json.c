@@ -51,6 +51,17 @@ json_finish(const struct json *j)
 	return 0;
 }
 
+int
+json_done(struct json *j)
+{
+	FILE *f = j->f;
+	int rc = json_finish(j);
+
+	json_free(j);
+	fputc('\n', f);
+	return rc == 0 && !ferror(f) ? 0 : -1;
+}
+
 /* RFC 8259 section 7.  The short escapes are used only for the two
  * characters common in free text; other controls, DEL included, take the
  * \u form.  A byte that text_char_len() refuses and that is not one of

@@ -21,6 +21,10 @@ void		 json_free(struct json *);
 /* 0 if every object and array was closed, every value had a key exactly
  * where one belongs and the stream did not fail; -1 otherwise. */
 int		 json_finish(const struct json *);
+/* Ends a document: writes the newline after it, frees the emitter and
+ * returns 0 if json_finish() would and the stream has not failed, else -1.
+ * Every renderer's last word, so none forgets the newline or the check. */
+int		 json_done(struct json *);
 
 void		 json_object(struct json *, const char *key);
 void		 json_array(struct json *, const char *key);

@@ -30,6 +30,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/lib/named.sh
+. "$here/../lib/named.sh"
 short=0
 case ${1:-} in
 --short) short=1 ;;
@@ -167,19 +169,10 @@ $TTL 60
 @	NS	ns
 ns	A	127.0.0.1
 EOT
-	cat > "$dir/named.conf" <<EOT
-options {
-	directory "$dir";
-	pid-file none;
-	listen-on { 127.0.0.1; };
-	listen-on-v6 { none; };
-	recursion no;
-	dnssec-validation no;
-	notify no;
-};
-controls { };
-zone "$zone" { type primary; file "$dir/svc.db"; };
-EOT
+	{
+		named_options "$dir" "127.0.0.1;" "none;"
+		echo "zone \"$zone\" { type primary; file \"$dir/svc.db\"; };"
+	} > "$dir/named.conf"
 }
 
 # start_named C: in the background, PID in named_pid[C].  Never through a

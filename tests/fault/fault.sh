@@ -32,72 +32,25 @@ ns=acdfault$$
 ns2=acdfault2$$
 run=$(mktemp -d /tmp/anycastd-fault.XXXXXX)
 chmod 755 "$run"
-named_pid= agent_pid= bird_pid= mon_pid= fake_pid=
+named_pid= agent_pid= bird_pid= mon_pid= fake_pid= up_pid=
 mounted= clock_saved=
-failed=1
-t0=$(date +%s%N)
-
-log() { printf '[%7.3fs] %s\n' "$(( $(date +%s%N) - t0 ))e-9" "$*"; }
-fail() {
-	log "FAIL: $*"
-	exit 1
-}
+. "$(dirname "$0")/../lib/netns.sh"
 
 cleanup() {
-	local p
 	# The clock first: other builds on this machine read mtimes.
 	[ -z "$clock_saved" ] || clock_restore
-	for p in $mon_pid $agent_pid $named_pid $bird_pid $fake_pid $up_pid; do
-		kill -CONT "$p" 2>/dev/null || true
-		kill -KILL "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
+	netns_kill $mon_pid $agent_pid $named_pid $bird_pid $fake_pid $up_pid
 	[ -z "$mounted" ] || umount -l "$mounted" 2>/dev/null || true
 	ip netns del "$ns" 2>/dev/null || true
 	ip netns del "$ns2" 2>/dev/null || true
-	if [ "$failed" -ne 0 ]; then
-		for f in $(ls -v "$run"/agent*.log 2>/dev/null | tail -n 3) \
-		    "$run"/named.log "$run"/bird.log "$run"/monitor.log; do
-			[ -f "$f" ] || continue
-			echo "---- $f (last 40 lines)"
-			tail -n 40 "$f"
-		done
-	fi
+	netns_dump_logs $(ls -v "$run"/agent*.log 2>/dev/null | tail -n 3) \
+	    "$run"/named.log "$run"/bird.log "$run"/monitor.log
 	[ -n "${FAULT_KEEP:-}" ] && echo "kept $run" || rm -rf "$run"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Never start a background daemon through inns: $! would be the PID of a
-# subshell, not of the daemon (FACTS.md).
-inns() { ip netns exec "$ns" "$@"; }
-
-ip netns add "$ns"
-inns ip link set lo up
-make_anycast0() {
-	if inns ip link add anycast0 type dummy 2>/dev/null; then
-		kind=dummy
-	else
-		inns ip link add anycast0 type ifb
-		kind=ifb
-	fi
-	inns ip addr add 198.51.100.1/24 dev anycast0
-	inns ip -6 addr add 2001:db8:abcd::1/48 dev anycast0 nodad
-}
-make_anycast0
-log "run directory $run, namespace $ns, anycast0 is $kind (no dummy driver => ifb)"
-
-link_is_up() { inns ip -o link show dev anycast0 2>/dev/null | grep -Eq '[<,]UP[,>]'; }
-is_down() { ! link_is_up; }
-wait_for() {
-	local limit=$1; shift
-	local end=$(( $(date +%s%N) + limit * 1000000000 ))
-	while ! "$@"; do
-		[ "$(date +%s%N)" -lt "$end" ] || return 1
-		sleep 0.01
-	done
-}
-now_ms() { local t=${EPOCHREALTIME/./}; echo $(( t / 1000 )); }
+netns_setup
 
 # --- named -------------------------------------------------------------------
 

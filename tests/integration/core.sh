@@ -36,14 +36,7 @@ ns=acdcore$$
 run=$(mktemp -d /tmp/anycastd-core.XXXXXX)
 chmod 755 "$run"
 named_pid= agent_pid= sink_pid= bird_pid= mon_pid=
-failed=1
-t0=$(date +%s%N)
-
-log() { printf '[%7.3fs] %s\n' "$(( $(date +%s%N) - t0 ))e-9" "$*"; }
-fail() {
-	log "FAIL: $*"
-	exit 1
-}
+. "$(dirname "$0")/../lib/netns.sh"
 
 # valgrind: the command in front of every anycastd the scenario starts,
 # one report per process in $run/valgrind.PID.log.
@@ -89,64 +82,20 @@ valgrind_verdict() {
 }
 
 cleanup() {
-	local p
 	if [ ${#wrap[@]} -gt 0 ]; then
 		valgrind_verdict || failed=1
 	fi
-	for p in $mon_pid $agent_pid $named_pid $sink_pid $bird_pid; do
-		kill -CONT "$p" 2>/dev/null || true
-		kill -KILL "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
+	netns_kill $mon_pid $agent_pid $named_pid $sink_pid $bird_pid
 	ip netns del "$ns" 2>/dev/null || true
-	if [ "$failed" -ne 0 ]; then
-		for f in "$run"/agent*.log "$run"/named.log "$run"/notify.log; do
-			[ -f "$f" ] || continue
-			echo "---- $f (last 40 lines)"
-			tail -n 40 "$f"
-		done
-	fi
+	netns_dump_logs "$run"/agent*.log "$run"/named.log "$run"/notify.log
 	rm -rf "$run"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Never start a background daemon through inns: $! would be the PID of a
-# subshell, not of the daemon (FACTS.md).
-inns() { ip netns exec "$ns" "$@"; }
-
 # --- the namespace and anycast0 ------------------------------------------
 
-ip netns add "$ns"
-inns ip link set lo up
-make_anycast0() {
-	if inns ip link add anycast0 type dummy 2>/dev/null; then
-		kind=dummy
-	else
-		inns ip link add anycast0 type ifb
-		kind=ifb
-	fi
-	inns ip addr add 198.51.100.1/24 dev anycast0
-	inns ip -6 addr add 2001:db8:abcd::1/48 dev anycast0 nodad
-}
-make_anycast0
-log "run directory $run, namespace $ns, anycast0 is $kind (no dummy driver => ifb)"
-
-link_is_up() { inns ip -o link show dev anycast0 2>/dev/null | grep -Eq '[<,]UP[,>]'; }
-link_state() { if link_is_up; then echo up; else echo down; fi; }
-
-# wait_for SECONDS COMMAND...: poll every 10 ms until COMMAND succeeds.
-# Under valgrind every limit is 4 times longer (a bound, never a figure).
-wait_for() {
-	local limit=$(( $1 * tmul )); shift
-	local end=$(( $(date +%s%N) + limit * 1000000000 ))
-	while ! "$@"; do
-		[ "$(date +%s%N)" -lt "$end" ] || return 1
-		sleep 0.01
-	done
-}
-is_down() { ! link_is_up; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+netns_setup
 
 # --- named ----------------------------------------------------------------
 

@@ -37,51 +37,21 @@ ns=acdfresh$$
 run=$(mktemp -d /tmp/anycastd-fresh.XXXXXX)
 chmod 755 "$run"
 local_pid= prim_pid= agent_pid= mon_pid=
-failed=1
-t0=$(date +%s%N)
+. "$(dirname "$0")/../lib/netns.sh"
+. "$(dirname "$0")/../lib/named.sh"
 
-log() { printf '[%7.3fs] %s\n' "$(( $(date +%s%N) - t0 ))e-9" "$*"; }
-fail() {
-	log "FAIL: $*"
-	exit 1
-}
 cleanup() {
-	local p
-	for p in $mon_pid $agent_pid $local_pid $prim_pid; do
-		kill -KILL "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
+	netns_kill $mon_pid $agent_pid $local_pid $prim_pid
 	ip netns del "$ns" 2>/dev/null || true
-	if [ "$failed" -ne 0 ]; then
-		for f in "$run"/agent.log "$run"/local.log "$run"/prim.log; do
-			[ -f "$f" ] || continue
-			echo "---- $f (last 40 lines)"
-			tail -n 40 "$f"
-		done
-	fi
+	netns_dump_logs "$run"/agent.log "$run"/local.log "$run"/prim.log
 	rm -rf "$run"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-inns() { ip netns exec "$ns" "$@"; }
-wait_for() {
-	local limit=$1; shift
-	local end=$(( $(date +%s%N) + limit * 1000000000 ))
-	while ! "$@"; do
-		[ "$(date +%s%N)" -lt "$end" ] || return 1
-		sleep 0.02
-	done
-}
-
-ip netns add "$ns"
-inns ip link set lo up
+netns_setup v4only
 inns ip addr add 10.53.0.2/32 dev lo
-if inns ip link add anycast0 type dummy 2>/dev/null; then kind=dummy
-else inns ip link add anycast0 type ifb; kind=ifb; fi
-inns ip addr add 198.51.100.1/24 dev anycast0
 inns ip link set anycast0 up
-log "run directory $run, namespace $ns, anycast0 is $kind (no dummy driver => ifb)"
 
 # zone DIR NAME SERIAL: writes DIR/NAME.db with that serial and an mtime
 # that always moves forward, so that named's reload sees the change.
@@ -101,18 +71,7 @@ named_conf() {
 	local dir=$1 listen=$2 port=$3 z
 	shift 3
 	{
-		cat <<EOT
-options {
-	directory "$run/$dir";
-	pid-file none;
-	listen-on port $port { $listen; };
-	listen-on-v6 { none; };
-	recursion no;
-	dnssec-validation no;
-	notify no;
-};
-controls { };
-EOT
+		named_options "$run/$dir" "$listen;" "none;" "$port"
 		for z in "$@"; do
 			echo "zone \"$z\" { type primary; file \"$run/$dir/$z.db\"; };"
 		done
@@ -174,8 +133,6 @@ kill -0 "$agent_pid" 2>/dev/null || fail "anycastd exited: $(cat "$run/agent.log
 actl() { inns "$ctl" -s "$run/anycastd.sock" "$@"; }
 zstate() { actl zones | awk -v z="$1." '$1 == z { print $2 }'; }
 is_state() { [ "$(zstate "$1")" = "$2" ]; }
-link_up() { inns ip -o link show dev anycast0 | grep -Eq '[<,]UP[,>]'; }
-link_down() { ! link_up; }
 said() { grep -q -- "$1" "$run/agent.log"; }
 downs() { grep anycast0 "$run/monitor.log" | grep -Evc '[<,]UP[,>]' || true; }
 metric() { awk -v m="$1" '$1 == m { print $2 }' "$run/metrics.prom" 2>/dev/null; }
@@ -188,7 +145,7 @@ done
 actl status | grep -q '^zones: 3 checked, 3 fresh, 0 stale, 0 missing; primary reachable; last sweep' ||
 	fail "status: $(actl status | grep -A3 '^zones:')"
 wait_for 3 metric_is 'anycastd_zones{state="fresh"}' 3 || fail "metrics: $(grep zones "$run/metrics.prom")"
-link_up || fail "withdrawn while fresh"
+link_is_up || fail "withdrawn while fresh"
 log "1. fresh: $(actl status | grep '^zones:')"
 
 # One query per zone and round to the primary, a reload (SIGHUP, same
@@ -224,7 +181,7 @@ bump=$(date +%s%N)
 prim_has() { [ "$(soa_of 10.53.0.2 5353 "$1")" = "$2" ]; }
 wait_for 5 prim_has z2.test 11 || fail "primary did not reload z2"
 wait_for 3 actl zones --stale >/dev/null
-wait_for 8 link_down || fail "not withdrawn with z2 stale: $(actl zones)"
+wait_for 8 is_down || fail "not withdrawn with z2 stale: $(actl zones)"
 left=$(( ($(date +%s%N) - bump) / 1000000 ))
 is_state z2.test stale || fail "z2 is $(zstate z2.test)"
 said 'withdrawn: 2 failed cycles, 1 zone stale: z2.test (serial 10 < 11 for ' ||
@@ -246,7 +203,7 @@ local_has() { [ "$(soa_of 127.0.0.1 53 "$1")" = "$2" ]; }
 wait_for 5 local_has z2.test 11 || fail "local named did not reload z2"
 actl sweep --wait >/dev/null || fail "sweep --wait"
 is_state z2.test fresh || fail "z2 not fresh after the local server caught up"
-wait_for 5 link_up || fail "not announced after z2 caught up"
+wait_for 5 link_is_up || fail "not announced after z2 caught up"
 log "2. caught up: $(actl sweep --wait) and announced again"
 
 # 3. A zone the local server does not serve, added by reloading the
@@ -257,7 +214,7 @@ wait_for 3 said 'freshness: 4 zones' || fail "reload not logged"
 is_state z1.test fresh || fail "z1 lost its state in the reload: $(zstate z1.test)"
 wait_for 5 is_state gone.test missing || fail "gone.test is $(zstate gone.test)"
 actl zones | grep -q '^gone.test. missing - 5 (missing: rcode REFUSED)' || fail "zones: $(actl zones)"
-wait_for 5 link_down || fail "not withdrawn with a missing zone"
+wait_for 5 is_down || fail "not withdrawn with a missing zone"
 log "3. missing: $(actl zones | grep gone.test)"
 printf 'z3.test\nbad..test\n' > "$run/zones.list"
 kill -HUP "$agent_pid"
@@ -269,7 +226,7 @@ echo z3.test > "$run/zones.list"
 kill -HUP "$agent_pid"
 unlisted() { [ -z "$(zstate "$1")" ]; }
 wait_for 3 unlisted gone.test || fail "gone.test still listed"
-wait_for 5 link_up || fail "not announced after gone.test was removed"
+wait_for 5 link_is_up || fail "not announced after gone.test was removed"
 log "3. gone.test removed by reload, announced"
 
 # 4. The primary dies: a shared failure.  The monitor saw both withdrawals
@@ -283,7 +240,7 @@ actl status | grep -q '^zones: 3 checked, 3 fresh, 0 stale, 0 missing; primary u
 wait_for 3 metric_is anycastd_freshness_primary_up 0 || fail "primary_up metric"
 sleep 3
 [ "$(downs)" -eq "$before" ] || fail "withdrawn while the primary was unreachable"
-link_up || fail "down while the primary was unreachable"
+link_is_up || fail "down while the primary was unreachable"
 log "4. $(grep -o 'freshness: primary unreachable: .*' "$run/agent.log" | head -n 1); no withdrawal in 3 s"
 start_named prim 10.53.0.2 5353
 wait_for 5 said 'freshness: primary reachable again' || fail "no 'reachable again'"

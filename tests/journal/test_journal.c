@@ -47,6 +47,15 @@ field(const struct iovec *iov, int n, const char *key, char *out, size_t len)
 	return 0;
 }
 
+/* The field KEY is there and holds VALUE. */
+static int
+is_field(const struct iovec *iov, int n, const char *key, const char *value)
+{
+	char v[512];
+
+	return field(iov, n, key, v, sizeof(v)) && strcmp(v, value) == 0;
+}
+
 int
 main(void)
 {
@@ -80,25 +89,25 @@ main(void)
 	    "3 failed cycles, probe soa: timeout", "soa,soa6", "anycast0",
 	    "bind" }, buf, sizeof(buf), iov, JOURNAL_FIELDS_MAX);
 	CHECKF(n == 10, "%d fields", n);
-	CHECK(field(iov, n, "MESSAGE_ID", v, sizeof(v)) &&
-	    strcmp(v, want[0].id) == 0);
-	CHECK(field(iov, n, "MESSAGE", v, sizeof(v)) &&
-	    strcmp(v, "withdrawn: 3 failed cycles") == 0);
-	CHECK(field(iov, n, "PRIORITY", v, sizeof(v)) && strcmp(v, "5") == 0);
-	CHECK(field(iov, n, "SYSLOG_IDENTIFIER", v, sizeof(v)) &&
-	    strcmp(v, "anycastd") == 0);
-	CHECK(field(iov, n, "ANYCASTD_EVENT", v, sizeof(v)) &&
-	    strcmp(v, "withdrawn") == 0);
-	CHECK(field(iov, n, "ANYCASTD_STATE", v, sizeof(v)) &&
-	    strcmp(v, "withdrawn") == 0);
-	CHECK(field(iov, n, "ANYCASTD_REASON", v, sizeof(v)) &&
-	    strcmp(v, "3 failed cycles, probe soa: timeout") == 0);
-	CHECK(field(iov, n, "ANYCASTD_PROBE", v, sizeof(v)) &&
-	    strcmp(v, "soa,soa6") == 0);
-	CHECK(field(iov, n, "ANYCASTD_INTERFACE", v, sizeof(v)) &&
-	    strcmp(v, "anycast0") == 0);
-	CHECK(field(iov, n, "ANYCASTD_INSTANCE", v, sizeof(v)) &&
-	    strcmp(v, "bind") == 0);
+	{
+		const char *const all[][2] = {
+			{ "MESSAGE_ID", want[0].id },
+			{ "MESSAGE", "withdrawn: 3 failed cycles" },
+			{ "PRIORITY", "5" },
+			{ "SYSLOG_IDENTIFIER", "anycastd" },
+			{ "ANYCASTD_EVENT", "withdrawn" },
+			{ "ANYCASTD_STATE", "withdrawn" },
+			{ "ANYCASTD_REASON",
+			    "3 failed cycles, probe soa: timeout" },
+			{ "ANYCASTD_PROBE", "soa,soa6" },
+			{ "ANYCASTD_INTERFACE", "anycast0" },
+			{ "ANYCASTD_INSTANCE", "bind" },
+		};
+
+		for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+			CHECKF(is_field(iov, n, all[i][0], all[i][1]),
+			    "%s is not \"%s\"", all[i][0], all[i][1]);
+	}
 
 	/* The default instance and no probe: those fields are left out. */
 	n = journal_format(&(struct journal_event){ JOURNAL_RELOAD_OK,
@@ -107,8 +116,7 @@ main(void)
 	CHECKF(n == 7, "%d fields", n);
 	CHECK(!field(iov, n, "ANYCASTD_INSTANCE", v, sizeof(v)));
 	CHECK(!field(iov, n, "ANYCASTD_PROBE", v, sizeof(v)));
-	CHECK(field(iov, n, "MESSAGE_ID", v, sizeof(v)) &&
-	    strcmp(v, want[5].id) == 0);
+	CHECK(is_field(iov, n, "MESSAGE_ID", want[5].id));
 
 	/* Bad kind, bad priority, a buffer too small: refused, not cut. */
 	CHECK(journal_format(&(struct journal_event){ JOURNAL_KIND_MAX,

@@ -38,17 +38,7 @@ LAB_HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/lab/lab.sh
 . "$LAB_HERE/lab.sh"
 
-usage() {
-	echo "usage: $0 1..8 4|6" >&2
-	exit 2
-}
-[ $# -eq 2 ] || usage
-SCN=$1
-FAM=$2
-case $FAM in 4|6) ;; *) usage ;; esac
-case $SCN in [1-8]) ;; *) usage ;; esac
-PFX=$(lab_pfx "$FAM")
-ANY=$(lab_any "$FAM")
+lab_scenario_args "1 2 3 4 5 6 7 8" "4 6" "$@"
 AS=$LAB_NODE_AS
 GS_PATH=$AS
 for _ in $(seq "${LAB_GS_PREPEND:-2}"); do GS_PATH="$GS_PATH,$AS"; done
@@ -149,18 +139,6 @@ expect_fleet() {	# expect_fleet NODE "PEER=H ..." [SECS]
 	ok "$1's fleet$FAM: $2"
 }
 
-marks() { local n; for n in a b c; do lab_log_mark "$n"; done; }
-expect_log() {	# expect_log NODE REGEX [SECS] -> prints the line
-	local l
-	l=$(lab_log_wait "$1" "$2" "${3:-10}") || lab_fail "anycastd on $1 did not log /$2/"
-	lab_say "ok: $1: $l" >&2
-	echo "$l"
-}
-expect_no_log() {	# expect_no_log NODE REGEX
-	local l
-	l=$(lab_log_grep "$1" "$2") && lab_fail "anycastd on $1 logged: $l"
-	return 0
-}
 was_ms() {	# was_ms LINE -> the "(was X for D)" duration in ms
 	to_ms "$(echo "$1" | sed -n 's/.*(was [a-z]* for \([^)]*\)).*/\1/p')"
 }
@@ -211,11 +189,11 @@ s1() {
 	fleet_up
 	local t_break t_deg t_gone line ms
 	lab_watch_start "$FAM"
-	marks
+	lab_log_marks
 	lab_zone_break a
 	t_break=$LAB_BREAK_US
 	lab_say "broke example.test on a (SERVFAIL)"
-	line=$(expect_log a '^anycastd: degraded:')
+	line=$(lab_expect_log a '^anycastd: degraded:')
 	echo "$line" | grep -q 'rcode SERVFAIL' || lab_fail "a degraded for another reason: $line"
 	echo "$line" | grep -q 'fleet guard: degraded, confirming that the peers stay healthy; 2 healthy peers' ||
 	    lab_fail "a's degrade does not say the guard is confirming with 2 healthy peers: $line"
@@ -229,7 +207,7 @@ s1() {
 	lab_must 3 "the client to move off a" lab_whoami_is "$FAM" b
 	ok "the client moved to b (a's path has LOCAL_PREF 0 now)"
 
-	line=$(expect_log a '^anycastd: withdrawn:' $(( CONFIRM_MS / 1000 + 5 )))
+	line=$(lab_expect_log a '^anycastd: withdrawn:' $(( CONFIRM_MS / 1000 + 5 )))
 	echo "$line" | grep -q 'fleet guard: withdrawn, enough healthy peers; 2 healthy peers' ||
 	    lab_fail "a's withdrawal does not give the guard's reason: $line"
 	ms=$(was_ms "$line")
@@ -244,7 +222,7 @@ s1() {
 	show_fleet
 	expect_whoami b
 	for n in b c; do
-		expect_no_log "$n" '^anycastd: (degraded|withdrawn):'
+		lab_expect_no_log "$n" '^anycastd: (degraded|withdrawn):'
 	done
 	ok "b and c stayed announced"
 	lab_watch_stop "$FAM"
@@ -257,9 +235,9 @@ s1() {
 	figure break_to_upstream_withdrawn_ms "$(lab_ms $(( t_gone - t_break )))"
 	figure degraded_to_withdrawn_ms "$(lab_ms $(( t_gone - t_deg )))" "(confirm $CONFIRM_MS ms)"
 
-	marks
+	lab_log_marks
 	lab_zone_repair a
-	line=$(expect_log a '^anycastd: announced:')
+	line=$(lab_expect_log a '^anycastd: announced:')
 	expect_node a announced healthy
 	lab_must 5 "the upstream to have 3 plain paths" eval 'npaths_is 3 && path_plain a'
 	expect_fleet b "a=1 c=1"
@@ -277,12 +255,12 @@ s2() {
 	fleet_up
 	local t_break t_pc n line min min_pc rc out
 	lab_watch_start "$FAM"
-	marks
+	lab_log_marks
 	lab_zone_break a b c
 	t_break=$LAB_BREAK_US
 	lab_say "broke example.test on a, b and c at once (the same bad zone everywhere)"
 	for n in a b c; do
-		line=$(expect_log "$n" '^anycastd: degraded:')
+		line=$(lab_expect_log "$n" '^anycastd: degraded:')
 		echo "$line" | grep -q 'rcode SERVFAIL' || lab_fail "$n degraded for another reason"
 	done
 	for n in a b c; do
@@ -297,7 +275,7 @@ s2() {
 	# Well past confirm, counted from the last degrade.
 	sleep $(( CONFIRM_MS / 1000 + 2 ))
 	for n in a b c; do
-		expect_no_log "$n" '^anycastd: withdrawn:'
+		lab_expect_no_log "$n" '^anycastd: withdrawn:'
 		node_is "$n" degraded short || lab_fail "$n is no longer degraded (short)"
 	done
 	ok "no node withdrew $(( CONFIRM_MS / 1000 + 2 )) s after confirm"
@@ -345,12 +323,12 @@ s2() {
 s3() {
 	fleet_up
 	local n line out rc
-	marks
+	lab_log_marks
 	lab_named_kill a KILL
 	lab_named_kill b KILL
 	lab_say "killed named on a and b"
 	for n in a b; do
-		line=$(expect_log "$n" '^anycastd: withdrawn:' $(( CONFIRM_MS / 1000 + 5 )))
+		line=$(lab_expect_log "$n" '^anycastd: withdrawn:' $(( CONFIRM_MS / 1000 + 5 )))
 		echo "$line" | grep -q 'fleet guard: withdrawn, enough healthy peers' ||
 		    lab_fail "$n withdrew for another reason: $line"
 		expect_node "$n" withdrawn left
@@ -361,21 +339,21 @@ s3() {
 	expect_whoami c
 	ok "a and b withdrawn (c healthy); the upstream has c's plain path"
 
-	marks
+	lab_log_marks
 	lab_named_kill c KILL
 	lab_say "killed named on c, the last node"
-	line=$(expect_log c '^anycastd: degraded:')
+	line=$(lab_expect_log c '^anycastd: degraded:')
 	echo "$line" | grep -q 'too few healthy peers' || lab_fail "c's degrade does not say the fleet is short: $line"
 	expect_node c degraded short
 	lab_must 5 "the upstream to have c's degraded path" eval 'npaths_is 1 && path_degraded c'
 	for n in a b; do
 		lab_wait 5 "$n: stays_out" node_is "$n" withdrawn stays_out ||
 		    lab_fail "$n is $(jget "$n" .state) ($(jget "$n" .fleet.decision)), expected withdrawn (stays_out)"
-		expect_log "$n" "fleet is short, but this node's server refuses" >/dev/null
+		lab_expect_log "$n" "fleet is short, but this node's server refuses" >/dev/null
 	done
 	ok "a and b stay out: the fleet is short, but their servers refuse"
 	sleep $(( CONFIRM_MS / 1000 + 1 ))
-	expect_no_log c '^anycastd: withdrawn:'
+	lab_expect_no_log c '^anycastd: withdrawn:'
 	npaths_is 1 && path_degraded c || lab_fail "c's degraded path is gone"
 	show_paths
 	ok "c, the last node, stays announced (degraded) $(( CONFIRM_MS / 1000 + 1 )) s past confirm"
@@ -396,24 +374,24 @@ stagger() {
 	lab_watch_start "$FAM"
 	T_START=$(lab_now_us)
 	for n in a b; do
-		marks
+		lab_log_marks
 		lab_zone_break "$n"
 		lab_say "broke example.test on $n"
-		line=$(expect_log "$n" '^anycastd: withdrawn:' $(( CONFIRM_MS / 1000 + 5 )))
+		line=$(lab_expect_log "$n" '^anycastd: withdrawn:' $(( CONFIRM_MS / 1000 + 5 )))
 		echo "$line" | grep -q 'enough healthy peers' || lab_fail "$n withdrew for another reason: $line"
 		expect_node "$n" withdrawn left
 		sleep 0.5
 	done
 	lab_must 5 "the upstream to have c's path only" eval 'npaths_is 1 && path_plain c'
 	ok "a and b left while c was healthy; the upstream has c's plain path"
-	marks
+	lab_log_marks
 	lab_zone_break c
 	T_C=$LAB_BREAK_US
 	lab_say "broke example.test on c, the last healthy node"
-	line=$(expect_log c '^anycastd: degraded:')
+	line=$(lab_expect_log c '^anycastd: degraded:')
 	echo "$line" | grep -q 'too few healthy peers' || lab_fail "c's degrade does not say the fleet is short: $line"
 	for n in a b; do
-		line=$(expect_log "$n" '^anycastd: degraded: fleet guard: back as degraded')
+		line=$(lab_expect_log "$n" '^anycastd: degraded: fleet guard: back as degraded')
 	done
 	for n in a b c; do
 		expect_node "$n" degraded
@@ -460,12 +438,12 @@ s5() {
 	local n line t_r good
 	stagger
 	lab_watch_stop "$FAM"
-	marks
+	lab_log_marks
 	lab_zone_repair a b c
 	t_r=$LAB_REPAIR_US
 	lab_say "repaired example.test on a, b and c"
 	for n in a b c; do
-		line=$(expect_log "$n" '^anycastd: announced:')
+		line=$(lab_expect_log "$n" '^anycastd: announced:')
 		# At least rise; more when the hold-down (counted from the
 		# degrade) was still running at the repair.
 		good=$(echo "$line" | sed -n 's/.*announced: \([0-9]*\) good cycles.*/\1/p')
@@ -503,26 +481,26 @@ s6() {
 	expect_fleet b "a= c=1"
 	node_is a announced healthy || lab_fail "a changed state when its sessions went down"
 
-	marks
+	lab_log_marks
 	lab_zone_break a
 	t0=$LAB_BREAK_US
-	line=$(expect_log a '^anycastd: degraded:')
+	line=$(lab_expect_log a '^anycastd: degraded:')
 	echo "$line" | grep -q 'fleet view unknown, staying announced (degraded)' ||
 	    lab_fail "a's degrade does not say the fleet view is unknown: $line"
 	expect_node a degraded hold
 	sleep $(( CONFIRM_MS / 1000 + 1 ))
-	expect_no_log a '^anycastd: withdrawn:'
+	lab_expect_no_log a '^anycastd: withdrawn:'
 	node_is a degraded hold || lab_fail "a left the hold"
 	npaths_is 3 && path_degraded a || lab_fail "the upstream does not have a's degraded path"
 	show_paths
 	ok "unknown = hold: a stays degraded $(( CONFIRM_MS / 1000 + 1 )) s past confirm"
 	figure hold_break_to_degraded_ms "$(lab_ms $(( $(jget a '.since * 1000000 | floor') - t0 )))" "(anycastd's own clock)"
 
-	marks
+	lab_log_marks
 	sed -i 's/^unknown *=.*/unknown       = withdraw/' "$f"
 	kill -s HUP "$(lab_pid anycastd-a)"
 	lab_say "a reloaded with [fleet] unknown = withdraw"
-	line=$(expect_log a '^anycastd: withdrawn:')
+	line=$(lab_expect_log a '^anycastd: withdrawn:')
 	echo "$line" | grep -q 'unknown = withdraw' || lab_fail "a withdrew for another reason: $line"
 	expect_node a withdrawn unknown
 	lab_must 5 "the upstream to have 2 paths" eval 'npaths_is 2 && no_path a'
@@ -530,14 +508,14 @@ s6() {
 	ok "unknown = withdraw: a withdrawn"
 
 	# From announced, with unknown = withdraw: straight out.
-	marks
+	lab_log_marks
 	lab_zone_repair a
-	expect_log a '^anycastd: announced:' >/dev/null
+	lab_expect_log a '^anycastd: announced:' >/dev/null
 	expect_node a announced healthy
 	lab_must 5 "a's plain path upstream" path_plain a
-	marks
+	lab_log_marks
 	lab_zone_break a
-	line=$(expect_log a '^anycastd: withdrawn:')
+	line=$(lab_expect_log a '^anycastd: withdrawn:')
 	echo "$line" | grep -q 'SERVFAIL' || lab_fail "a withdrew for another reason: $line"
 	expect_node a withdrawn unknown
 	lab_must 5 "the upstream to have 2 paths" eval 'npaths_is 2 && no_path a'
@@ -555,7 +533,7 @@ s7() {
 	fleet_up
 	local n out rc t_drain t_done t_deg t_gone t_gs f4 f6 lost4 lost6 sent4 sent6
 	# (a) refused while b and c are degraded.
-	marks
+	lab_log_marks
 	lab_zone_break b c
 	for n in b c; do
 		expect_node "$n" degraded "" 5
@@ -584,7 +562,7 @@ s7() {
 	lab_client_start 6 5000
 	f6=$LAB_CLIENT_OUT
 	sleep 1
-	marks
+	lab_log_marks
 	t_drain=$(lab_now_us)
 	out=$(actl a drain --reason "fleet lab drain" --wait --timeout 10s 2>&1)
 	rc=$?
@@ -680,7 +658,7 @@ s8() {
 	promcheck a b c
 
 	# a degraded, confirming; what b sees of it.
-	marks
+	lab_log_marks
 	lab_zone_break a
 	expect_node a degraded confirming
 	expect_text a '^State: +degraded' '^Graceful: +anycast0-gs up' \
@@ -705,9 +683,9 @@ s8() {
 	expect_met b "anycastd_fleet_peer_healthy{peer=\"fleet_a$FAM\",health=\"withdrawn\"} 0"
 
 	# b and c broken too: a re-admitted, b and c short.
-	marks
+	lab_log_marks
 	lab_zone_break b c
-	expect_log a '^anycastd: degraded: fleet guard: back as degraded' >/dev/null
+	lab_expect_log a '^anycastd: degraded: fleet guard: back as degraded' >/dev/null
 	expect_node a degraded short
 	expect_node b degraded short
 	expect_text b '^Fleet: +0 healthy peers \(min_healthy 1\); fleet guard: staying announced \(degraded\), too few healthy peers'

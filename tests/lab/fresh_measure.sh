@@ -12,11 +12,9 @@
 # LAB_FRESH_INTERVAL (1s) and lab.sh's probe tunables.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-runs=${1:-5}
-[ "$runs" -ge 1 ] 2>/dev/null || { echo "usage: $0 [RUNS]" >&2; exit 2; }
-[ "$(id -u)" = 0 ] || { echo "fresh_measure.sh needs root (network namespaces)" >&2; exit 77; }
-: "${ANYCASTD:=./build/agent/anycastd}"
-export ANYCASTD
+# shellcheck source=tests/lab/lab.sh
+. "$here/lab.sh"
+lab_measure_args "$@"
 out=$(mktemp)
 trap 'rm -f "$out" "$out.run"' EXIT
 

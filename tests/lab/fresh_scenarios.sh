@@ -41,14 +41,7 @@ LAB_HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/lab/lab.sh
 . "$LAB_HERE/lab.sh"
 
-usage() {
-	echo "usage: $0 1|2|2k|3|4|5" >&2
-	exit 2
-}
-[ $# -eq 1 ] || usage
-SCN=$1
-case $SCN in 1|2|2k|3|4|5) ;; *) usage ;; esac
-FAM=4
+lab_scenario_args "1 2 2k 3 4 5" "" "$@"
 export LAB_PRIMARY=1 LAB_NODES=3
 : "${LAB_FRESH_INTERVAL:=1s}" "${LAB_FRESH_MAX_LAG:=3s}"
 export LAB_FRESH_INTERVAL LAB_FRESH_MAX_LAG
@@ -139,18 +132,6 @@ never_left() {
 	done
 	ok "the upstream never lost a route from {${*:1:$#-1}} (lab-birdwatch every 1 ms)"
 }
-marks() { local n; for n in $(lab_node_names); do lab_log_mark "$n"; done; }
-expect_log() {	# expect_log NODE REGEX [SECS] -> the line
-	local l
-	l=$(lab_log_wait "$1" "$2" "${3:-10}") || lab_fail "anycastd on $1 did not log /$2/"
-	lab_say "ok: $1 logged: $l" >&2
-	echo "$l"
-}
-expect_no_log() {	# expect_no_log NODE REGEX
-	local l
-	l=$(lab_log_grep "$1" "$2") && lab_fail "anycastd on $1 logged: $l"
-	return 0
-}
 count_log() { tail -n +"$(( ${LAB_LOG_MARK_LINES[$1]:-0} + 1 ))" "$LAB_RUN/$1/anycastd.log" | grep -c -E "$2"; }
 
 # positive_control NODE: the watcher sees a real failure.  named on NODE is
@@ -191,7 +172,7 @@ fresh_up() {
 	done
 	expect_status a '4 checked, 4 fresh, 0 stale, 0 missing; primary reachable'
 	lab_watch_start "$FAM"
-	marks
+	lab_log_marks
 }
 
 # follow_times SERIAL T0_US: waits for every node to serve every zone at
@@ -246,7 +227,7 @@ s1() {
 	# watch that long, and two sweeps more.
 	sleep_until $(( t0 + (LAG_MS + 2 * IV_MS) * 1000 ))
 	for n in a b c; do
-		expect_no_log "$n" 'withdrawn|zones? stale|primary (unreachable|behind)'
+		lab_expect_no_log "$n" 'withdrawn|zones? stale|primary (unreachable|behind)'
 	done
 	never_left a b c "$t0"
 	for n in a b c; do
@@ -316,7 +297,7 @@ s2() {
 	# The sweep spreads the zones over the interval, so they turn stale
 	# one after another, and fall cycles after the first the node leaves:
 	# the reason names those stale by then, each behind for max_lag.
-	l=$(expect_log "$x" 'withdrawn' 1)
+	l=$(lab_expect_log "$x" 'withdrawn' 1)
 	stale_reason_ok "$l" || lab_fail "the withdrawal does not give stale zones, serials 1 < 2 for at least $LAB_FRESH_MAX_LAG: $l"
 	ok "the reason names the stale zones, their serials and how long"
 	# Each zone is asked once an interval: the last turns stale up to
@@ -333,7 +314,7 @@ s2() {
 	ok "$x: status --json: 4 stale, failing, primary reachable"
 	for n in b c; do
 		expect_zones "$n" fresh 2 1
-		expect_no_log "$n" 'withdrawn|zones? stale'
+		lab_expect_no_log "$n" 'withdrawn|zones? stale'
 	done
 	never_left b c "$t0"
 	lab_must 10 "the client to be answered by b" lab_whoami_is "$FAM" b
@@ -363,7 +344,7 @@ s3() {
 	lab_primary_stop
 	ok "the primary is stopped"
 	for n in a b c; do
-		l=$(expect_log "$n" 'freshness: primary unreachable' $(( 2 * IV_MS / 1000 + 8 )))
+		l=$(lab_expect_log "$n" 'freshness: primary unreachable' $(( 2 * IV_MS / 1000 + 8 )))
 		figure "unreachable_logged_$n" "$(ms_since "$t0")" ms
 		expect_status "$n" 'primary unreachable' 2
 		expect_metric "$n" anycastd_freshness_primary_up 0 2
@@ -374,7 +355,7 @@ s3() {
 	# A shared failure must not count: watch for max_lag and two sweeps.
 	sleep_until $(( t0 + (LAG_MS + 2 * IV_MS) * 1000 ))
 	for n in a b c; do
-		expect_no_log "$n" 'withdrawn|zones? stale'
+		lab_expect_no_log "$n" 'withdrawn|zones? stale'
 		expect_zones "$n" fresh 1 1
 		[ "$(count_log "$n" 'freshness: primary unreachable')" = 1 ] ||
 		    lab_fail "$n logged 'primary unreachable' $(count_log "$n" 'freshness: primary unreachable') times"
@@ -384,11 +365,11 @@ s3() {
 	ok "primary down $(ms_since "$t0") ms: the zones keep their verdicts, every node stays announced"
 	# The same watcher still sees a real failure while the primary is down.
 	positive_control c
-	marks
+	lab_log_marks
 	t0=$(lab_now_us)
 	lab_primary_start
 	for n in a b c; do
-		expect_log "$n" 'freshness: primary reachable again' $(( 2 * IV_MS / 1000 + 8 )) >/dev/null
+		lab_expect_log "$n" 'freshness: primary reachable again' $(( 2 * IV_MS / 1000 + 8 )) >/dev/null
 		figure "reachable_logged_$n" "$(ms_since "$t0")" ms
 		expect_status "$n" 'primary reachable' 2
 		status_has "$n" unreachable && lab_fail "$n's status still says unreachable"
@@ -423,7 +404,7 @@ s4() {
 	# A zone the node does not serve counts against it like a stale one
 	# (max_stale 0): c leaves, with the zone in the reason; a and b stay.
 	expect_routes "a b" 10
-	l=$(expect_log "$x" 'withdrawn' 1)
+	l=$(lab_expect_log "$x" 'withdrawn' 1)
 	echo "$l" | grep -Eq "1 zone stale: $z\.? \(missing" || lab_fail "the withdrawal does not name the missing zone: $l"
 	t=$(lab_watch_gone "$x" "$FAM" "$t0")
 	[ -n "$t" ] || lab_fail "lab-birdwatch did not see $x leave"
@@ -447,19 +428,19 @@ s5() {
 	for n in a b c; do
 		expect_zones "$n" fresh 10 $(( 2 * IV_MS / 1000 + 8 ))
 	done
-	marks
+	lab_log_marks
 	lab_primary_restore 5
 	t0=$LAB_BUMP_US
 	ok "the primary restored from a backup at serial 5 (named restarted, journals gone)"
 	for n in a b c; do
-		l=$(expect_log "$n" 'freshness: primary behind: ' $(( 2 * IV_MS / 1000 + 8 )))
+		l=$(lab_expect_log "$n" 'freshness: primary behind: ' $(( 2 * IV_MS / 1000 + 8 )))
 		figure "behind_logged_$n" "$(ms_since "$t0")" ms
 	done
 	lab_nodes_serial_is 10 || lab_fail "a node went back to the primary's lower serial"
 	ok "every node keeps serial 10 (the primary has 5)"
 	sleep_until $(( t0 + (LAG_MS + 2 * IV_MS) * 1000 ))
 	for n in a b c; do
-		expect_no_log "$n" 'withdrawn|zones? stale'
+		lab_expect_no_log "$n" 'withdrawn|zones? stale'
 		expect_metric "$n" 'anycastd_zones{state="stale"}' 0 1
 		zone_state_is "$n" "$LAB_ZONE" stale && lab_fail "$n: $(zone_line "$n" "$LAB_ZONE")"
 	done

@@ -19,11 +19,9 @@
 # LAB_FAST_INTERVAL, LAB_TIMEOUT, LAB_HOLD_DOWN) to measure other settings.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-runs=${1:-5}
-[ "$runs" -ge 1 ] 2>/dev/null || { echo "usage: $0 [RUNS]" >&2; exit 2; }
-[ "$(id -u)" = 0 ] || { echo "measure.sh needs root (network namespaces)" >&2; exit 77; }
-: "${ANYCASTD:=./build/agent/anycastd}"
-export ANYCASTD
+# shellcheck source=tests/lab/lab.sh
+. "$here/lab.sh"
+lab_measure_args "$@"
 out=$(mktemp)
 tl=$(mktemp -d)
 trap 'rm -rf "$out" "$tl"' EXIT

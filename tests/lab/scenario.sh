@@ -23,17 +23,7 @@ LAB_HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/lab/lab.sh
 . "$LAB_HERE/lab.sh"
 
-usage() {
-	echo "usage: $0 1..7 4|6" >&2
-	exit 2
-}
-
-[ $# -eq 2 ] || usage
-SCN=$1
-FAM=$2
-case $FAM in 4|6) ;; *) usage ;; esac
-PFX=$(lab_pfx "$FAM")
-ANY=$(lab_any "$FAM")
+lab_scenario_args "1 2 3 4 5 6 7" "4 6" "$@"
 
 # ---------------------------------------------------------------- assertions
 
@@ -426,7 +416,6 @@ s7() {
 
 case $SCN in
 1) s1 ;; 2) s2 ;; 3) s3 ;; 4) s4 ;; 5) s5 ;; 6) s6 ;; 7) s7 ;;
-*) usage ;;
 esac
 lab_say "PASS: scenario $SCN, IPv$FAM"
 exit 0

@@ -15,10 +15,8 @@ set -u
 cli=$1
 fake=$2
 
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
+. "$(dirname "$0")/../lib/probe_cli.sh"
+. "$(dirname "$0")/../lib/named.sh"
 
 [ "$(id -u)" -eq 0 ] || skip "needs root to create a network namespace"
 for bin in ip named knotd setsid; do
@@ -27,87 +25,6 @@ done
 
 ns=anyprobe-$$-$RANDOM
 tmp=$(mktemp -d /tmp/anyprobe-live.XXXXXX)
-pids=()
-fails=0
-checks=0
-
-teardown() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -CONT "$p" 2>/dev/null
-		kill "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$tmp"
-	echo "teardown: stopped PIDs [${pids[*]}], deleted netns $ns," \
-	    "removed $tmp"
-}
-trap teardown EXIT
-trap 'exit 1' INT TERM
-
-in_ns() {
-	ip netns exec "$ns" "$@"
-}
-
-# start LOG CMD...: runs CMD in the namespace in its own session.  In a
-# non-interactive shell the background child is no process-group leader, so
-# setsid(1) calls setsid() and execs without forking, and "ip netns exec"
-# execs too: $! is the daemon's own PID, which we check.
-start() {
-	local log=$1
-	shift
-	setsid ip netns exec "$ns" "$@" >"$log" 2>&1 &
-	started=$!
-	pids+=("$started")
-}
-
-check_pid() {
-	local pid=$1 name=$2 comm
-	comm=$(cat "/proc/$pid/comm" 2>/dev/null)
-	if [ "$comm" != "$name" ]; then
-		echo "FAIL: PID $pid is \"$comm\", not $name"
-		exit 1
-	fi
-}
-
-# wait_ok WHAT ARGS...: polls with probe_cli until the server answers.
-wait_ok() {
-	local what=$1
-	shift
-	for _ in $(seq 1 100); do
-		if in_ns "$cli" -T 200 "$@" >/dev/null 2>&1; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	echo "FAIL: $what never answered $*"
-	exit 1
-}
-
-# check WHAT RC REGEX ARGS...: runs probe_cli ARGS in the namespace; passes
-# when it exits RC and some output line matches REGEX.
-check() {
-	local what=$1 want_rc=$2 want=$3 out rc line
-	shift 3
-	checks=$((checks + 1))
-	out=$(in_ns "$cli" "$@" 2>&1)
-	rc=$?
-	last_out=$out
-	if [ "$rc" -eq "$want_rc" ] && grep -Eq -- "$want" <<<"$out"; then
-		echo "ok   $what: $out"
-	else
-		echo "FAIL $what: probe_cli $* exited $rc with:"
-		while IFS= read -r line; do
-			echo "     $line"
-		done <<<"$out"
-		echo "     wanted exit $want_rc and a line matching /$want/"
-		fails=$((fails + 1))
-	fi
-}
-
 # check_latency MIN MAX: bounds on the latency_us of the last check.
 check_latency() {
 	local lat
@@ -127,23 +44,14 @@ ip -n "$ns" link set lo up
 
 # ---- named ----
 mkdir -p "$tmp/named" "$tmp/knot"
-cat >"$tmp/named/named.conf" <<EOF
-options {
-	directory "$tmp/named";
-	pid-file "$tmp/named/named.pid";
-	session-keyfile "$tmp/named/session.key";
-	managed-keys-directory "$tmp/named";
-	listen-on port 53 { 127.0.0.1; };
-	listen-on-v6 port 53 { ::1; };
-	recursion no;
-	dnssec-validation no;
-	notify no;
-};
-controls { };	// no rndc key: FACTS.md
+{
+	named_options "$tmp/named" "127.0.0.1;" "::1;"
+	cat <<EOF
 zone "example.com" { type primary; file "$tmp/named/example.com.zone"; };
 // Fails to load, so named answers SERVFAIL for it.
 zone "servfail.test" { type primary; file "$tmp/named/broken.zone"; };
 EOF
+} >"$tmp/named/named.conf"
 long=$(printf 'x%.0s' $(seq 1 200))
 cat >"$tmp/named/example.com.zone" <<EOF
 \$TTL 300
@@ -159,6 +67,7 @@ big	IN TXT	"3$long"
 EOF
 echo "this is not a zone file" >"$tmp/named/broken.zone"
 
+t_named=$(date +%s%N)
 start "$tmp/named.log" named -g -c "$tmp/named/named.conf"
 named_pid=$started
 
@@ -183,11 +92,12 @@ cat >"$tmp/knot/example.net.zone" <<EOF
 	IN NS	ns1.example.net.
 ns1	IN A	127.0.0.2
 EOF
+t_knot=$(date +%s%N)
 start "$tmp/knot.log" knotd -c "$tmp/knot/knot.conf"
 knot_pid=$started
 
-wait_ok named 127.0.0.1 53 example.com. SOA
-wait_ok knotd 127.0.0.2 53 example.net. SOA
+wait_ok named "$tmp/named.log" "$t_named" 127.0.0.1 53 example.com. SOA
+wait_ok knotd "$tmp/knot.log" "$t_knot" 127.0.0.2 53 example.net. SOA
 check_pid "$named_pid" named
 check_pid "$knot_pid" knotd
 echo "set up: netns $ns (lo only), config in $tmp"
@@ -269,15 +179,11 @@ check "knotd REFUSED" 1 'detail=rcode REFUSED$' 127.0.0.2 53 example.com. SOA
 # ---- broken server: what c-ares filters and what reaches dns_eval ----
 f=127.0.0.3
 fake_mode() {
-	local mode=$1 p keep=()
+	local mode=$1
 	if [ -n "${fake_pid:-}" ]; then
 		kill "$fake_pid"
 		wait "$fake_pid" 2>/dev/null
-		# Forget it, so that teardown never signals a reused PID.
-		for p in "${pids[@]}"; do
-			[ "$p" = "$fake_pid" ] || keep+=("$p")
-		done
-		pids=("${keep[@]}")
+		forget "$fake_pid"
 	fi
 	# A fresh log: "ready" from the previous one would race the new
 	# server's start.
@@ -347,5 +253,4 @@ check "RD not copied, recursion = yes" 1 \
 check "RD not copied, recursion = no: not checked" 0 '^result=ok ' \
     -A no "$f" 53 example.com. SOA
 
-echo "$((checks - fails)) of $checks checks passed"
-[ "$fails" -eq 0 ]
+summary

@@ -28,10 +28,9 @@ cli=$1
 server=$2
 anycastd=${3:-}
 
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
+check_prefix="$server "
+. "$(dirname "$0")/../lib/probe_cli.sh"
+. "$(dirname "$0")/../lib/named.sh"
 
 case $server in
 named|knotd|nsd|unbound|kresd) bins=("$server") ;;
@@ -48,81 +47,6 @@ done
 
 ns=anysrv-$server-$$
 tmp=$(mktemp -d "/tmp/anysrv-$server.XXXXXX")
-pids=()
-fails=0
-checks=0
-
-teardown() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -CONT -- "-$p" 2>/dev/null
-		kill -KILL -- "-$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$tmp"
-	echo "teardown: killed process groups [${pids[*]}], deleted netns $ns," \
-	    "removed $tmp"
-}
-trap teardown EXIT
-trap 'exit 1' INT TERM
-
-in_ns() {
-	ip netns exec "$ns" "$@"
-}
-
-# start LOG CMD...: runs CMD in the namespace as the leader of a session of
-# its own (setsid and "ip netns exec" exec without forking, so $! is the
-# daemon's PID and its process group), so that SIGSTOP and SIGKILL reach
-# every process of a daemon that forks workers (nsd).
-start() {
-	local log=$1
-	shift
-	setsid ip netns exec "$ns" "$@" >"$log" 2>&1 &
-	started=$!
-	pids+=("$started")
-}
-
-# wait_ok WHAT LOG T0 ARGS...: polls with probe_cli until the server answers
-# as ARGS want; prints how long that took after T0 (date +%s%N), its start.
-wait_ok() {
-	local what=$1 log=$2 t0=$3
-	shift 3
-	for _ in $(seq 1 200); do
-		if in_ns "$cli" -T 100 "$@" >/dev/null 2>&1; then
-			echo "$what answered $((($(date +%s%N) - t0) / 1000000)) ms" \
-			    "after its start"
-			return 0
-		fi
-		sleep 0.05
-	done
-	echo "FAIL: $what never answered probe_cli $*; its log:"
-	sed 's/^/     /' "$log"
-	exit 1
-}
-
-# check WHAT RC REGEX ARGS...: runs probe_cli ARGS in the namespace; passes
-# when it exits RC and some output line matches REGEX.
-check() {
-	local what=$1 want_rc=$2 want=$3 out rc line
-	shift 3
-	checks=$((checks + 1))
-	out=$(in_ns "$cli" "$@" 2>&1)
-	rc=$?
-	if [ "$rc" -eq "$want_rc" ] && grep -Eq -- "$want" <<<"$out"; then
-		echo "ok   $server $what: $out"
-	else
-		echo "FAIL $server $what: probe_cli $* exited $rc with:"
-		while IFS= read -r line; do
-			echo "     $line"
-		done <<<"$out"
-		echo "     wanted exit $want_rc and a line matching /$want/"
-		fails=$((fails + 1))
-	fi
-}
-
 zone() {	# zone NAME NS_ADDR: a small zone file on stdout
 	cat <<ZONE
 \$TTL 300
@@ -148,22 +72,13 @@ auth_zones() {	# DIR: example.test and a servfail.test that fails to load
 
 setup_named() {
 	auth_zones "$d"
-	cat >"$d/named.conf" <<CONF
-options {
-	directory "$d";
-	pid-file "$d/named.pid";
-	session-keyfile "$d/session.key";
-	managed-keys-directory "$d";
-	listen-on port 53 { $S; };
-	listen-on-v6 { none; };
-	recursion no;
-	dnssec-validation no;
-	notify no;
-};
-controls { };
+	{
+		named_options "$d" "$S;" "none;"
+		cat <<CONF
 zone "example.test" { type primary; file "$d/example.test.zone"; };
 zone "servfail.test" { type primary; file "$d/broken.zone"; };
 CONF
+	} >"$d/named.conf"
 	start "$tmp/daemon.log" named -g -c "$d/named.conf"
 }
 
@@ -468,7 +383,7 @@ CONF
 	agent_check "anycast0 up again after SIGCONT" $?
 	kill -TERM "$agent"
 	{ wait "$agent"; } 2>/dev/null
-	unset 'pids[-1]'	# gone: teardown must not signal a reused PID
+	forget "$agent"
 	grep -E 'withdrawn|announced|timeout' "$tmp/anycastd.log" | sed 's/^/     log: /'
 fi
 
@@ -494,5 +409,4 @@ check "killed, udp" 1 '^result=refused rcode=- .* detail=refused$' \
 check "killed, tcp" 1 '^result=refused rcode=- .* detail=refused$' \
     -t "${healthy[@]}"
 
-echo "$((checks - fails)) of $checks checks passed ($server)"
-[ "$fails" -eq 0 ]
+summary "$server"
