@@ -135,47 +135,10 @@ upstream_has() { ip netns exec "$ns2" birdc -s "$run/up.ctl" show route 198.51.1
 
 # --- anycastd ----------------------------------------------------------------
 
-# agent_conf [KEY=VALUE...]: [agent] keys, plus bird=yes for a [bird] section
-# and server=/port= for the probe.
-agent_conf() {
-	local rise=2 fall=2 interval=100ms fast=100ms hold=0 timeout=50ms
-	local state=$run/state server=127.0.0.1 port=53 bird=no kv
-	for kv in "$@"; do
-		case $kv in
-		rise=*) rise=${kv#*=} ;; fall=*) fall=${kv#*=} ;;
-		interval=*) interval=${kv#*=} ;; fast=*) fast=${kv#*=} ;;
-		hold=*) hold=${kv#*=} ;; timeout=*) timeout=${kv#*=} ;;
-		state=*) state=${kv#*=} ;; server=*) server=${kv#*=} ;;
-		port=*) port=${kv#*=} ;; bird=*) bird=${kv#*=} ;;
-		*) fail "agent_conf: $kv" ;;
-		esac
-	done
-	cat > "$run/anycastd.conf" <<EOT
-[agent]
-interface = anycast0
-rise = $rise
-fall = $fall
-interval = $interval
-fast_interval = $fast
-confirm_interval = 5ms
-hold_down = $hold
-on_exit = keep
-control_socket = $run/anycastd.sock
-state_dir = $state
-metrics_file = $run/anycastd.prom
-
-[probe soa]
-server = $server
-port = $port
-name = svc.test.
-type = SOA
-transport = udp
-timeout = $timeout
-EOT
-	if [ "$bird" = yes ]; then
-		printf '\n[bird]\nsocket = %s\nprefixes = 198.51.100.0/24\ngrace = 3s\n' "$run/bird.ctl" >> "$run/anycastd.conf"
-	fi
-}
+. "$(dirname "$0")/../lib/agent.sh"
+# fault.sh's agents: fall 2, no hold-down, a state directory of their own
+# (the statedir case mounts it) and metrics (the counters are checked).
+AGENT_DEFAULTS=(fall=2 hold=0 state="$run/state" metrics=yes)
 agent_n=0
 start_agent() {
 	agent_n=$((agent_n + 1))
@@ -190,11 +153,6 @@ kill_agent() {
 	kill -"${1:-KILL}" "$agent_pid" 2>/dev/null || true
 	wait "$agent_pid" 2>/dev/null || true
 	agent_pid=
-}
-agent_said() { grep -q -- "$1" "$agent_log"; }
-expect_log() {
-	wait_for "${2:-5}" agent_said "$1" || fail "anycastd never logged '$1'"
-	log "anycastd: $(grep -- "$1" "$agent_log" | tail -n 1 | sed 's/^anycastd: //')"
 }
 ctl() { inns "$anycastctl" -s "$run/anycastd.sock" "$@"; }
 metric() { awk -v m="$1" '$1 == m { print $2 }' "$run/anycastd.prom" 2>/dev/null; }

@@ -178,44 +178,8 @@ named_conf good
 
 # --- anycastd ---------------------------------------------------------------
 
-# agent_conf [KEY=VALUE...]: the [agent] keys to override, then probe keys
-# prefixed with probe.
-agent_conf() {
-	local rise=2 fall=3 interval=100ms fast=100ms hold=1s on_exit=keep
-	local transport=udp name=svc.test. type=SOA timeout=50ms iface=anycast0 kv
-	local confirm=5ms
-	for kv in "$@"; do
-		case $kv in
-		rise=*) rise=${kv#*=} ;; fall=*) fall=${kv#*=} ;;
-		interval=*) interval=${kv#*=} ;; fast=*) fast=${kv#*=} ;;
-		hold=*) hold=${kv#*=} ;; on_exit=*) on_exit=${kv#*=} ;;
-		transport=*) transport=${kv#*=} ;; name=*) name=${kv#*=} ;;
-		type=*) type=${kv#*=} ;; timeout=*) timeout=${kv#*=} ;;
-		iface=*) iface=${kv#*=} ;; confirm=*) confirm=${kv#*=} ;;
-		*) fail "agent_conf: $kv" ;;
-		esac
-	done
-	cat > "$run/anycastd.conf" <<EOT
-[agent]
-interface = $iface
-rise = $rise
-fall = $fall
-interval = $interval
-fast_interval = $fast
-confirm_interval = $confirm
-hold_down = $hold
-on_exit = $on_exit
-control_socket = $run/anycastd.sock
-state_dir = $run
-
-[probe soa]
-server = 127.0.0.1
-name = $name
-type = $type
-transport = $transport
-timeout = $timeout
-EOT
-}
+. "$(dirname "$0")/../lib/agent.sh"
+AGENT_DEFAULTS=()
 agent_n=0
 start_agent() {
 	agent_n=$((agent_n + 1))
@@ -232,11 +196,6 @@ stop_agent() {
 	wait "$agent_pid" || rc=$?
 	[ "$rc" -eq 0 ] || fail "anycastd exited with status $rc on SIGTERM"
 	agent_pid=
-}
-agent_said() { grep -q -- "$1" "$agent_log"; }
-expect_log() {
-	wait_for "${2:-5}" agent_said "$1" || fail "anycastd never logged '$1'"
-	log "anycastd: $(grep -- "$1" "$agent_log" | tail -n 1 | sed 's/^anycastd: //')"
 }
 
 # A background `ip monitor` records every change of anycast0: the way to
