@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # run, agent_log: set by the caller
 # What the namespace tests (tests/integration/core.sh, tests/fault/fault.sh)
 # share about the anycastd they run: its config and its log.  Source it
 # after tests/lib/netns.sh; it uses $run, wait_for, log and fail.
